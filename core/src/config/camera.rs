@@ -1,0 +1,86 @@
+//! `[[cameras]]`: where each camera's streams come from, where it stands, and its zones.
+
+use serde::Deserialize;
+
+use crate::{CameraId, GeoPoint, Homography, ImagePoint, ImagePolygon, ZoneId, ZoneRole};
+
+/// One camera.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Camera {
+    pub id: CameraId,
+    /// What operators call it, e.g. a street corner.
+    #[serde(default)]
+    pub name: Option<String>,
+    /// The stream that is analysed (often the camera's low-resolution sub-stream): `rtsp://`,
+    /// `rtsps://`, `http(s)://`, `file://` or a file path (relative to this config file).
+    pub uri: String,
+    /// The main stream, used only to cut evidence clips. Defaults to `uri`.
+    #[serde(default)]
+    pub record_uri: Option<String>,
+    /// Where the camera stands; the place of its events when it has no calibration.
+    pub location: GeoPoint,
+    #[serde(default)]
+    pub decode: DecodePolicy,
+    /// Surveyed pixel ↔ ground pairs, for placing each violation on the map.
+    #[serde(default)]
+    pub calibration: Option<Calibration>,
+    #[serde(default)]
+    pub zones: Vec<Zone>,
+}
+
+impl Camera {
+    /// The image → ground mapping, when the camera is calibrated.
+    pub fn homography(&self) -> Option<Homography> {
+        let c = self.calibration.as_ref()?;
+        Some(
+            c.fit()
+                .expect("calibrations are checked when the config is loaded"),
+        )
+    }
+}
+
+/// Which frames reach the detector. Dwell-based rules need a look every second or two, not 25.
+#[derive(Debug, Clone, Copy, PartialEq, Default, Deserialize)]
+#[serde(rename_all = "snake_case", deny_unknown_fields)]
+pub enum DecodePolicy {
+    /// Decode and analyse every frame.
+    All,
+    /// Only intra-coded frames reach the decoder: the cheapest choice.
+    #[default]
+    Keyframes,
+    /// Decode everything, analyse `N` frames per second (`decode = { fps = 2 }`).
+    Fps(f64),
+}
+
+/// Four or more image points with their surveyed ground positions, pair by pair.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Calibration {
+    /// `[x, y]` pixels in the analysed stream.
+    pub image: Vec<[f64; 2]>,
+    pub geo: Vec<GeoPoint>,
+}
+
+impl Calibration {
+    pub fn fit(&self) -> Result<Homography, crate::geometry::HomographyError> {
+        let image: Vec<ImagePoint> = self.image.iter().map(|&[x, y]| ImagePoint::new(x, y)).collect();
+        Homography::fit(&image, &self.geo)
+    }
+}
+
+/// A named area of the image with a role that rules refer to.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Zone {
+    pub id: ZoneId,
+    pub role: ZoneRole,
+    /// The outline as `[x, y]` pixels of the analysed stream.
+    pub points: Vec<[f64; 2]>,
+}
+
+impl Zone {
+    pub fn outline(&self) -> ImagePolygon {
+        ImagePolygon::new(&self.points).expect("zone outlines are checked when the config is loaded")
+    }
+}

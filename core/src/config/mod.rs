@@ -1,0 +1,188 @@
+//! The configuration file: one TOML document describing a city's cameras, zones, rules, grids,
+//! roster, model, storage and API.
+//!
+//! [`Config::load`] reads it in two passes. The first deserializes it; a syntax error, an unknown
+//! key or a malformed value stops it there with the position of that one mistake. The second checks
+//! the document as a whole (references, counts, geometry, the grids file) and reports every problem
+//! it finds. Each error reads `file:line:column: sentence`. Nothing starts on a bad config.
+//!
+//! Relative paths in the file are relative to the file itself, and are made absolute on load.
+
+mod camera;
+pub(crate) mod diagnostic;
+mod grid;
+mod roster;
+mod rule;
+pub mod time;
+mod validate;
+
+use std::{
+    collections::BTreeMap,
+    net::SocketAddr,
+    path::{Path, PathBuf},
+};
+
+use serde::{de::Error as _, Deserialize, Deserializer};
+
+pub use camera::{Calibration, Camera, DecodePolicy, Zone};
+pub use diagnostic::{ConfigError, ConfigErrors};
+pub use grid::{Grid, GridSource};
+pub use roster::{Member, Shift, Team};
+pub use rule::{Anchor, ClassMatch, Companion, Confirm, Exemption, Rule, ZoneMatch};
+use time::TimeZone;
+
+use crate::ViolationKind;
+
+/// The whole file, as written.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    pub city: City,
+    pub storage: Storage,
+    pub api: Api,
+    pub grids: GridSource,
+    /// The detector; required by the commands that analyse video.
+    #[serde(default)]
+    pub model: Option<ModelSource>,
+    /// Violation kinds beyond the built-in three, or new display names for those.
+    #[serde(default)]
+    pub kinds: BTreeMap<ViolationKind, KindInfo>,
+    /// Named duty periods that team members work.
+    #[serde(default)]
+    pub shifts: BTreeMap<String, Shift>,
+    #[serde(default)]
+    pub teams: Vec<Team>,
+    #[serde(default)]
+    pub cameras: Vec<Camera>,
+    #[serde(default)]
+    pub rules: Vec<Rule>,
+}
+
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct City {
+    pub name: String,
+    /// Time windows and shifts are in this zone.
+    pub timezone: TimeZone,
+}
+
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Storage {
+    /// `sqlite:PATH` (embedded; the path relative to this file) or `postgres://…`.
+    pub database: String,
+    /// Where evidence images and clips are kept.
+    pub evidence_dir: PathBuf,
+}
+
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Api {
+    /// Address and port the API and web pages listen on.
+    #[serde(deserialize_with = "socket_addr")]
+    pub bind: SocketAddr,
+}
+
+fn socket_addr<'de, D: Deserializer<'de>>(d: D) -> Result<SocketAddr, D::Error> {
+    let s = String::deserialize(d)?;
+    s.parse().map_err(|_| {
+        D::Error::custom(format!(
+            "`{s}` is not an IP address and port such as `127.0.0.1:8080`"
+        ))
+    })
+}
+
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ModelSource {
+    /// The model card (`*.model.toml`) that names the ONNX file and maps its classes.
+    pub card: PathBuf,
+}
+
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct KindInfo {
+    /// How people call the kind, e.g. "Street vending (占道经营)".
+    pub name: String,
+}
+
+/// A configuration that passed every check, with the grids it names read in.
+#[derive(Debug, Clone)]
+pub struct LoadedConfig {
+    pub path: PathBuf,
+    pub config: Config,
+    pub grids: Vec<Grid>,
+}
+
+impl Config {
+    /// Reads, checks and resolves a configuration file.
+    pub fn load(path: &Path) -> Result<LoadedConfig, ConfigErrors> {
+        let text = std::fs::read_to_string(path).map_err(|e| {
+            ConfigErrors(vec![ConfigError {
+                file: path.to_path_buf(),
+                line: 1,
+                column: 1,
+                message: format!("cannot read the configuration file: {e}"),
+            }])
+        })?;
+        Self::parse(path, &text)
+    }
+
+    /// Checks and resolves configuration `text` read from `path`.
+    pub fn parse(path: &Path, text: &str) -> Result<LoadedConfig, ConfigErrors> {
+        let map = diagnostic::SourceMap::new(path, text);
+        let mut config: Config = toml::from_str(text).map_err(|e| {
+            let offset = e.span().map_or(0, |s| s.start);
+            ConfigErrors(vec![map.error_at(offset, e.message().trim_end())])
+        })?;
+        config.resolve_paths(path.parent().unwrap_or(Path::new("")));
+        let (grids, mut errors) = validate::check(&config, &map);
+        if errors.is_empty() {
+            return Ok(LoadedConfig {
+                path: path.to_path_buf(),
+                config,
+                grids,
+            });
+        }
+        errors.sort_by_key(|e| (e.line, e.column));
+        Err(ConfigErrors(errors))
+    }
+
+    /// Every kind the rules may name: the built-in three and those declared under `[kinds]`.
+    pub fn known_kinds(&self) -> Vec<ViolationKind> {
+        let built_in = ViolationKind::BUILT_IN
+            .iter()
+            .map(|k| ViolationKind::new(*k).expect("valid id"));
+        let mut kinds: Vec<ViolationKind> = built_in.chain(self.kinds.keys().cloned()).collect();
+        kinds.sort();
+        kinds.dedup();
+        kinds
+    }
+
+    fn resolve_paths(&mut self, base: &Path) {
+        let base = std::path::absolute(base).unwrap_or_else(|_| base.to_path_buf());
+        let resolve = |p: &mut PathBuf| {
+            if p.is_relative() {
+                *p = base.join(&*p);
+            }
+        };
+        resolve(&mut self.grids.geojson);
+        resolve(&mut self.storage.evidence_dir);
+        if let Some(model) = &mut self.model {
+            resolve(&mut model.card);
+        }
+        if let Some(path) = self.storage.database.strip_prefix("sqlite:") {
+            let path = path.trim_start_matches("//");
+            if !path.starts_with('/') && !path.starts_with(":memory:") {
+                self.storage.database = format!("sqlite:{}", base.join(path).display());
+            }
+        }
+        for camera in &mut self.cameras {
+            for uri in std::iter::once(&mut camera.uri).chain(camera.record_uri.as_mut()) {
+                if !uri.contains("://") && Path::new(uri.as_str()).is_relative() {
+                    *uri = base.join(&*uri).display().to_string();
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,325 @@
+//! The second pass of loading: checks that need the whole document (references between sections,
+//! counts, geometry, files it names). Every problem is collected, not just the first.
+
+use std::collections::{BTreeSet, HashSet};
+
+use super::{
+    diagnostic::{at, ConfigError, SourceMap, Step},
+    Camera, Config, Grid, Rule, Team,
+};
+use crate::ZoneRole;
+
+const URI_SCHEMES: [&str; 5] = ["rtsp", "rtsps", "http", "https", "file"];
+
+/// Returns the grids (empty if they could not be read) and every problem found.
+pub(super) fn check(config: &Config, map: &SourceMap) -> (Vec<Grid>, Vec<ConfigError>) {
+    let mut errors = Vec::new();
+    let mut report = |e: ConfigError| errors.push(e);
+
+    storage(config, map, &mut report);
+    let grids = match config.grids.load() {
+        Ok(grids) => grids,
+        Err(problems) => {
+            problems
+                .into_iter()
+                .for_each(|p| report(map.error(at!["grids", "geojson"], p)));
+            Vec::new()
+        }
+    };
+    if let Some(model) = &config.model {
+        if !model.card.is_file() {
+            report(map.error(
+                at!["model", "card"],
+                format!("model card `{}` does not exist", model.card.display()),
+            ));
+        }
+    }
+    for (name, shift) in &config.shifts {
+        if shift.start == shift.end {
+            report(map.error(
+                at!["shifts", name.as_str()],
+                format!(
+                    "shift `{name}` starts and ends at {}; a shift must have a length",
+                    shift.start
+                ),
+            ));
+        }
+    }
+    teams(config, &grids, map, &mut report);
+    for (i, camera) in config.cameras.iter().enumerate() {
+        if config.cameras[..i].iter().any(|c| c.id == camera.id) {
+            report(map.error(
+                at!["cameras", i, "id"],
+                format!("camera id `{}` is used twice", camera.id),
+            ));
+        }
+        self::camera(i, camera, map, &mut report);
+    }
+    let roles: BTreeSet<&ZoneRole> = config
+        .cameras
+        .iter()
+        .flat_map(|c| &c.zones)
+        .map(|z| &z.role)
+        .collect();
+    for (i, rule) in config.rules.iter().enumerate() {
+        if config.rules[..i].iter().any(|r| r.id == rule.id) {
+            report(map.error(
+                at!["rules", i, "id"],
+                format!("rule id `{}` is used twice", rule.id),
+            ));
+        }
+        self::rule(i, rule, config, &roles, map, &mut report);
+    }
+    (grids, errors)
+}
+
+fn storage(config: &Config, map: &SourceMap, report: &mut impl FnMut(ConfigError)) {
+    let url = &config.storage.database;
+    let supported = ["sqlite:", "postgres://", "postgresql://"]
+        .iter()
+        .any(|p| url.starts_with(p));
+    if !supported {
+        report(map.error(
+            at!["storage", "database"],
+            format!("database `{url}` is not supported; use `sqlite:PATH` (embedded) or `postgres://…`"),
+        ));
+    }
+}
+
+fn teams(config: &Config, grids: &[Grid], map: &SourceMap, report: &mut impl FnMut(ConfigError)) {
+    let mut member_ids = HashSet::new();
+    for (i, team) in config.teams.iter().enumerate() {
+        // Unknown grids can only be told when the grids file was read.
+        if !grids.is_empty() && !grids.iter().any(|g| g.id == team.grid) {
+            let known: Vec<&str> = grids.iter().map(|g| g.id.as_str()).collect();
+            report(map.error(
+                at!["teams", i, "grid"],
+                format!(
+                    "team for grid `{}`: no such grid in the grids file; grids are: {}",
+                    team.grid,
+                    known.join(", ")
+                ),
+            ));
+        }
+        if config.teams[..i].iter().any(|t| t.grid == team.grid) {
+            report(map.error(
+                at!["teams", i, "grid"],
+                format!("grid `{}` has a second team; a grid has one team", team.grid),
+            ));
+        }
+        for (role, index, member) in members(team) {
+            let path = |key| {
+                let mut path = vec![Step::Key("teams"), Step::Index(i), Step::Key(role)];
+                path.extend(index.map(Step::Index));
+                path.push(Step::Key(key));
+                path
+            };
+            if !member_ids.insert(&member.id) {
+                report(map.error(
+                    &path("id"),
+                    format!("member id `{}` is used twice in the roster", member.id),
+                ));
+            }
+            if member.shifts.is_empty() {
+                report(map.error(&path("shifts"), format!("member `{}` has no shifts", member.id)));
+            }
+            for shift in member.shifts.iter().filter(|s| !config.shifts.contains_key(*s)) {
+                let known: Vec<&str> = config.shifts.keys().map(String::as_str).collect();
+                report(map.error(
+                    &path("shifts"),
+                    format!(
+                        "member `{}` works shift `{shift}`, which is not defined under [shifts]; shifts are: {}",
+                        member.id,
+                        list_or_none(&known)
+                    ),
+                ));
+            }
+        }
+    }
+    for grid in grids
+        .iter()
+        .filter(|g| !config.teams.iter().any(|t| t.grid == g.id))
+    {
+        report(map.error(
+            at!["grids", "geojson"],
+            format!(
+                "grid `{}` has no team; add a [[teams]] entry with grid = \"{}\"",
+                grid.id, grid.id
+            ),
+        ));
+    }
+}
+
+/// Each member with the key it is written under and, for assistants, its index.
+fn members(team: &Team) -> impl Iterator<Item = (&'static str, Option<usize>, &super::Member)> {
+    [("leader", None, &team.leader), ("officer", None, &team.officer)]
+        .into_iter()
+        .chain(
+            team.assistants
+                .iter()
+                .enumerate()
+                .map(|(n, m)| ("assistants", Some(n), m)),
+        )
+}
+
+fn camera(i: usize, camera: &Camera, map: &SourceMap, report: &mut impl FnMut(ConfigError)) {
+    let id = &camera.id;
+    for (key, uri) in [
+        ("uri", Some(&camera.uri)),
+        ("record_uri", camera.record_uri.as_ref()),
+    ] {
+        let Some(uri) = uri else { continue };
+        if let Some((scheme, _)) = uri.split_once("://") {
+            if !URI_SCHEMES.contains(&scheme) {
+                report(map.error(
+                    at!["cameras", i, key],
+                    format!(
+                        "camera `{id}`: `{scheme}://` streams are not supported; use one of {}",
+                        URI_SCHEMES.map(|s| format!("{s}://")).join(", ")
+                    ),
+                ));
+            }
+        }
+    }
+    if let super::DecodePolicy::Fps(fps) = camera.decode {
+        if !(fps > 0.0 && fps <= 60.0) {
+            report(map.error(
+                at!["cameras", i, "decode", "fps"],
+                format!("camera `{id}`: decode fps {fps} is outside 0…60"),
+            ));
+        }
+    }
+    if let Some(calibration) = &camera.calibration {
+        if let Err(e) = calibration.fit() {
+            report(map.error(
+                at!["cameras", i, "calibration"],
+                format!("calibration of camera `{id}` {e}"),
+            ));
+        }
+    }
+    for (z, zone) in camera.zones.iter().enumerate() {
+        if camera.zones[..z].iter().any(|other| other.id == zone.id) {
+            report(map.error(
+                at!["cameras", i, "zones", z, "id"],
+                format!("camera `{id}` has two zones named `{}`", zone.id),
+            ));
+        }
+        if let Err(e) = crate::ImagePolygon::new(&zone.points) {
+            report(map.error(
+                at!["cameras", i, "zones", z, "points"],
+                format!("zone `{}` of camera `{id}` {e}", zone.id),
+            ));
+        }
+    }
+}
+
+fn rule(
+    i: usize,
+    rule: &Rule,
+    config: &Config,
+    roles: &BTreeSet<&ZoneRole>,
+    map: &SourceMap,
+    report: &mut impl FnMut(ConfigError),
+) {
+    let id = &rule.id;
+    let kinds = config.known_kinds();
+    if !kinds.contains(&rule.kind) {
+        let names: Vec<&str> = kinds.iter().map(|k| k.as_str()).collect();
+        report(map.error(
+            at!["rules", i, "kind"],
+            format!(
+                "rule `{id}`: unknown kind `{}`; declare it under [kinds] or use one of: {}",
+                rule.kind,
+                names.join(", ")
+            ),
+        ));
+    }
+    if rule.subjects.is_empty() {
+        report(map.error(
+            at!["rules", i, "subjects"],
+            format!("rule `{id}` has no subjects; name at least one detector class"),
+        ));
+    }
+    let scores = rule
+        .subjects
+        .iter()
+        .map(|s| s.min_score)
+        .enumerate()
+        .map(|(n, score)| ("subjects", n, score));
+    let companion_scores = rule
+        .companions
+        .iter()
+        .enumerate()
+        .map(|(n, c)| ("companions", n, c.min_score));
+    for (key, n, score) in scores.chain(companion_scores) {
+        if !(0.0..=1.0).contains(&score) {
+            report(map.error(
+                at!["rules", i, key, n, "min_score"],
+                format!("rule `{id}`: min_score {score} is outside 0…1"),
+            ));
+        }
+    }
+    for (n, companion) in rule.companions.iter().enumerate() {
+        if !(companion.within > 0.0) {
+            report(map.error(
+                at!["rules", i, "companions", n, "within"],
+                format!("rule `{id}`: companion distance `within` must be above 0"),
+            ));
+        }
+    }
+    if rule.min_count == 0 {
+        report(map.error(
+            at!["rules", i, "min_count"],
+            format!("rule `{id}`: min_count must be at least 1"),
+        ));
+    }
+    let exempt_roles = rule
+        .exempt
+        .iter()
+        .enumerate()
+        .flat_map(|(e, ex)| ex.roles.iter().map(move |r| (e, r)));
+    if rule.zone.roles().is_empty() {
+        report(map.error(
+            at!["rules", i, "zone"],
+            format!("rule `{id}` names no zone roles"),
+        ));
+    }
+    let unknown_role = |role: &ZoneRole| {
+        let known: Vec<&str> = roles.iter().map(|r| r.as_str()).collect();
+        format!(
+            "rule `{id}`: no camera has a zone with role `{role}`; roles in use are: {}",
+            list_or_none(&known)
+        )
+    };
+    for role in rule.zone.roles().iter().filter(|r| !roles.contains(r)) {
+        report(map.error(at!["rules", i, "zone"], unknown_role(role)));
+    }
+    for (e, role) in exempt_roles.filter(|(_, r)| !roles.contains(r)) {
+        report(map.error(at!["rules", i, "exempt", e, "roles"], unknown_role(role)));
+    }
+    if rule.confirm.k == 0 || rule.confirm.k > rule.confirm.n {
+        report(map.error(
+            at!["rules", i, "confirm"],
+            format!(
+                "rule `{id}`: confirm needs 1 ≤ k ≤ n, but k = {} and n = {}",
+                rule.confirm.k, rule.confirm.n
+            ),
+        ));
+    }
+    for (c, camera) in rule.cameras.iter().flatten().enumerate() {
+        if !config.cameras.iter().any(|known| &known.id == camera) {
+            report(map.error(
+                at!["rules", i, "cameras", c],
+                format!("rule `{id}` names camera `{camera}`, which is not configured"),
+            ));
+        }
+    }
+}
+
+fn list_or_none(items: &[&str]) -> String {
+    if items.is_empty() {
+        "(none)".to_owned()
+    } else {
+        items.join(", ")
+    }
+}
