@@ -1,1 +1,6 @@
+//! gridwatch's pipeline: camera streams in, confirmed violations out.
+//!
+//! GStreamer, ONNX Runtime and OpenCV live here and nowhere else; the pipeline hands its results
+//! to the dispatcher only as `gridwatch-core` events over a transport.
 
+pub mod detect;

@@ -1,0 +1,3 @@
+//! Object detection with ONNX models through ONNX Runtime (`ort`).
+
+pub mod runtime;
