@@ -74,7 +74,7 @@ pub struct ViolationEvent {
     pub location: GeoPoint,
     pub location_source: LocationSource,
     /// The rule's confidence in the violation, 0…1.
-    pub confidence: f32,
+    pub confidence: f64,
     pub model: ModelRef,
     pub evidence: Vec<EvidenceRef>,
 }
