@@ -260,7 +260,7 @@ fn rule(
         }
     }
     for (n, companion) in rule.companions.iter().enumerate() {
-        if !(companion.within > 0.0) {
+        if companion.within.is_nan() || companion.within <= 0.0 {
             report(map.error(
                 at!["rules", i, "companions", n, "within"],
                 format!("rule `{id}`: companion distance `within` must be above 0"),
