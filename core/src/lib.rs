@@ -9,11 +9,13 @@
 
 pub mod clock;
 pub mod config;
+mod detection;
 pub mod event;
 pub mod geometry;
 pub mod id;
 
 pub use clock::{Clock, SimulatedClock, WallClock};
+pub use detection::Detection;
 pub use event::{
     CameraHealth, CameraState, EventId, EvidenceKind, EvidenceRef, LocationSource, ModelRef, PipelineEvent,
     Sha256Hex, ViolationCleared, ViolationEvent,

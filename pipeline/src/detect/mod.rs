@@ -1,3 +1,39 @@
 //! Object detection with ONNX models through ONNX Runtime (`ort`).
+//!
+//! A [`Detector`] is built from a model card: it checks the ONNX model against the card, then for
+//! each frame letterboxes it into the model input, runs the model and decodes the output into
+//! [`Detection`]s in source-frame pixels.
 
+mod card;
+mod detector;
+mod letterbox;
 pub mod runtime;
+mod yolo;
+
+use std::path::PathBuf;
+
+pub use card::{InputSpec, ModelCard, OutputLayout, OutputSpec};
+pub use detector::{Detector, Thresholds};
+pub use gridwatch_core::Detection;
+pub use letterbox::{letterbox, Placement};
+
+/// A frame to analyse: tightly packed RGB rows.
+#[derive(Debug, Clone, Copy)]
+pub struct Image<'a> {
+    pub width: u32,
+    pub height: u32,
+    pub rgb: &'a [u8],
+}
+
+/// Why a model could not be loaded or run; each names the file or stage at fault.
+#[derive(Debug, thiserror::Error)]
+pub enum DetectError {
+    #[error("model card `{}`: {reason}", path.display())]
+    Card { path: PathBuf, reason: String },
+    #[error("model `{}`: {reason}", path.display())]
+    Model { path: PathBuf, reason: String },
+    #[error("preprocessing a frame failed: {0}")]
+    Preprocess(String),
+    #[error("inference failed: {0}")]
+    Inference(String),
+}

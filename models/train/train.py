@@ -1,0 +1,185 @@
+#!/usr/bin/env python3
+"""Trains, exports, evaluates and describes gridwatch's demo detector.
+
+  1. python ../../replay-fixtures/generator/generate.py dataset DATA      (synthetic stills, YOLO labels)
+  2. python train.py DATA [--hours H]                                      (this script)
+
+Writes models/gridwatch-demo.onnx and models/gridwatch-demo.model.toml. Trains from scratch (no
+pretrained weights: nothing is downloaded) on CPU, or on a GPU when torch sees one.
+"""
+
+import argparse
+import os
+import shutil
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+MODELS = HERE.parent
+NAME = "gridwatch-demo"
+IMGSZ = 320
+
+
+def offline_ultralytics():
+    """Keeps Ultralytics from reaching for the internet: its own config dir, offline mode, and the
+    font its dataset check would otherwise download."""
+    config = Path(tempfile.gettempdir(), "gridwatch-yolo-config")
+    (config / "Ultralytics").mkdir(parents=True, exist_ok=True)
+    os.environ["YOLO_CONFIG_DIR"] = str(config)
+    os.environ["YOLO_OFFLINE"] = "1"
+    import matplotlib
+
+    font = Path(matplotlib.get_data_path(), "fonts/ttf/DejaVuSans.ttf")
+    for name in ("Arial.ttf", "Arial.Unicode.ttf"):
+        target = config / "Ultralytics" / name
+        if not target.exists():
+            shutil.copy(font, target)
+    from ultralytics import settings
+
+    settings.update({"sync": False})
+
+
+def inference_ms(onnx_path, runs=50):
+    import numpy as np
+    import onnxruntime as ort
+
+    options = ort.SessionOptions()
+    options.intra_op_num_threads = 1
+    session = ort.InferenceSession(str(onnx_path), options, providers=["CPUExecutionProvider"])
+    x = np.random.default_rng(0).random((1, 3, IMGSZ, IMGSZ), dtype=np.float32)
+    name = session.get_inputs()[0].name
+    for _ in range(5):
+        session.run(None, {name: x})
+    times = []
+    for _ in range(runs):
+        t0 = time.perf_counter()
+        session.run(None, {name: x})
+        times.append((time.perf_counter() - t0) * 1000)
+    return statistics.median(times)
+
+
+def card(classes, per_class_map, overall, epochs, minutes, infer_ms, params, device, train_n, val_n):
+    """The model card's text."""
+    lines = [
+        f'name = "{NAME}"',
+        'version = "1"',
+        f'onnx = "{NAME}.onnx"',
+        'licence = "MIT OR Apache-2.0"',
+        "# Class names, in output order; rules refer to them.",
+        "classes = [" + ", ".join(f'"{c}"' for c in classes) + "]",
+        "",
+        "[input]",
+        f"width = {IMGSZ}",
+        f"height = {IMGSZ}",
+        "# NCHW float32, RGB, values 0..1, letterboxed with grey (114) padding.",
+        'layout = "nchw"',
+        'colour = "rgb"',
+        "",
+        "[output]",
+        "# [batch, 4 + classes, anchors]: cx, cy, w, h in input pixels, then one score per class; no NMS inside.",
+        'layout = "yolov8"',
+        "dynamic_batch = true",
+        "",
+        "[training]",
+        'recipe = "models/train/train.py"',
+        'data = "synthetic street stills from replay-fixtures/generator/generate.py dataset"',
+        f"train_images = {train_n}",
+        "train_seeds = \"10000 (views and frames derived from it)\"",
+        f"heldout_images = {val_n}",
+        "heldout_seeds = \"900000\"",
+        f"epochs = {epochs}",
+        f"training_minutes = {minutes:.0f}",
+        f'device = "{device}"',
+        f"parameters = {params}",
+        "",
+        "[accuracy]",
+        "# mAP@0.5 per class on the held-out synthetic set.",
+        f"map50 = {overall:.3f}",
+    ]
+    lines += [f"{c} = {per_class_map[i]:.3f}" for i, c in enumerate(classes)]
+    lines += ["", "[speed]", f"# Median of 50 runs, ONNX Runtime CPU, one intra-op thread, batch 1, {IMGSZ}×{IMGSZ}.", f"inference_ms = {infer_ms:.1f}", ""]
+    return "\n".join(lines)
+
+
+def fix_spatial_size(onnx_path, classes):
+    """Ultralytics' dynamic export makes height and width dynamic too; pin them to the training
+    size so the runtime can check a card against its model. The batch stays dynamic."""
+    import onnx
+
+    model = onnx.load(str(onnx_path))
+    dims = model.graph.input[0].type.tensor_type.shape.dim
+    dims[0].dim_param = "batch"
+    for d, size in zip(dims[2:], (IMGSZ, IMGSZ)):
+        d.ClearField("dim_param")
+        d.dim_value = size
+    out = model.graph.output[0].type.tensor_type.shape.dim
+    out[0].dim_param = "batch"
+    for d, size in zip(out[1:], (4 + len(classes), sum((IMGSZ // s) ** 2 for s in (8, 16, 32)))):
+        d.ClearField("dim_param")
+        d.dim_value = size
+    onnx.checker.check_model(model)
+    onnx.save(model, str(onnx_path))
+
+
+def describe(data, run):
+    """Evaluates the best weights on the held-out set, exports ONNX and writes the model card."""
+    import csv
+
+    import torch
+    from ultralytics import YOLO
+
+    device = "0" if torch.cuda.is_available() else "cpu"
+    best = run / "weights" / "best.pt"
+    model = YOLO(str(best))
+    metrics = model.val(data=str(data), imgsz=IMGSZ, batch=32, device=device, plots=False, split="val")
+    per_class = list(metrics.box.ap50)
+    exported = Path(model.export(format="onnx", imgsz=IMGSZ, opset=17, dynamic=True, simplify=False))
+    onnx_path = MODELS / f"{NAME}.onnx"
+    shutil.copy(exported, onnx_path)
+    classes = [model.names[i] for i in range(len(model.names))]
+    fix_spatial_size(onnx_path, classes)
+    params = sum(p.numel() for p in model.model.parameters())
+    with open(run / "results.csv") as f:
+        rows = list(csv.DictReader(f))
+    epochs = len(rows)
+    minutes = float(rows[-1]["time"]) / 60
+    root = Path(data).parent
+    train_n = len(list(root.glob("images/train/*.jpg")))
+    val_n = len(list(root.glob("images/val/*.jpg")))
+    text = card(classes, per_class, metrics.box.map50, epochs, minutes, inference_ms(onnx_path), params,
+                "GPU" if device != "cpu" else f"CPU, {os.cpu_count()} cores", train_n, val_n)
+    (MODELS / f"{NAME}.model.toml").write_text(text)
+    print(text)
+    print(f"lowest per-class mAP@0.5: {min(per_class):.3f}", file=sys.stderr)
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("data", help="folder written by generate.py dataset (holds data.yaml)")
+    parser.add_argument("--epochs", type=int, default=40)
+    parser.add_argument("--hours", type=float, default=None, help="stop after this long (the schedule adapts)")
+    parser.add_argument("--runs", default=str(Path(tempfile.gettempdir(), "gridwatch-runs")))
+    parser.add_argument("--describe-only", action="store_true", help="skip training; evaluate, export and describe the last run")
+    args = parser.parse_args()
+
+    offline_ultralytics()
+    data = Path(args.data, "data.yaml").resolve()
+    run = Path(args.runs, NAME)
+    if not args.describe_only:
+        import torch
+        from ultralytics import YOLO
+
+        torch.manual_seed(0)
+        YOLO(str(HERE / f"{NAME}.yaml")).train(
+            data=str(data), imgsz=IMGSZ, epochs=args.epochs, time=args.hours, batch=32, workers=0,
+            device="0" if torch.cuda.is_available() else "cpu", pretrained=False, amp=False, plots=False, seed=0,
+            deterministic=True, project=args.runs, name=NAME, exist_ok=True, patience=100, close_mosaic=3, verbose=False,
+        )
+    describe(data, run)
+
+
+if __name__ == "__main__":
+    main()
