@@ -71,7 +71,6 @@ def _cars(rng, street, seconds, n, night):
     for i in range(n):
         t0 = rng.uniform(-3, seconds - 2)
         toward = rng.random() < 0.5
-        x = -street.road_half / 2 if toward else -street.road_half / 2 + 0.2
         x = rng.uniform(-street.road_half + 1.0, street.road_half - 2.2)
         y0, y1 = (60, 3) if toward else (3, 60)
         out.append(T.car_passing(rng, T.Path([(t0, x, y0), (t0 + 57 / rng.uniform(7, 11), x, y1)]), night, name=f"car-{i}"))

@@ -49,6 +49,17 @@ class Street:
         return any(x0 <= x <= x1 and y0 <= y <= y1 for x0, x1, y0, y1 in self.bays)
 
 
+def _shop_row(rng, widths, wall):
+    """Shopfronts of random widths from 4 m to 90 m along the street, each with its sign and wall colours."""
+    row, y = [], 4.0
+    while y < 90:
+        width = rng.uniform(*widths)
+        sign = tuple(int(c) for c in rng.integers(40, 230, 3))
+        row.append(Shopfront(y, y + width, sign, tuple(int(c) for c in rng.integers(*wall, 3))))
+        y += width
+    return tuple(row)
+
+
 def random_street(rng):
     road_half = rng.uniform(3.0, 4.5)
     pavement = rng.uniform(4.5, 6.5)
@@ -61,18 +72,8 @@ def random_street(rng):
         bays.append((bay_x0, bay_x0 + rng.uniform(1.7, 2.1), y, y + length))
         y += length + rng.uniform(6, 12)
     tactile_x0 = min(bay_x0 + 2.6, right - 1.8)
-    shops = []
-    y = 4.0
-    while y < 90:
-        width = rng.uniform(4, 8)
-        shops.append(Shopfront(y, y + width, tuple(int(c) for c in rng.integers(40, 230, 3)), tuple(int(c) for c in rng.integers(110, 200, 3))))
-        y += width
-    left_shops = []
-    y = 4.0
-    while y < 90:
-        width = rng.uniform(5, 10)
-        left_shops.append(Shopfront(y, y + width, tuple(int(c) for c in rng.integers(40, 230, 3)), tuple(int(c) for c in rng.integers(100, 190, 3))))
-        y += width
+    shops = _shop_row(rng, (4, 8), (110, 200))
+    left_shops = _shop_row(rng, (5, 10), (100, 190))
     lamps = tuple((road_half + 0.5, y) for y in np.arange(rng.uniform(8, 14), 90, rng.uniform(14, 20)))
     grey = rng.integers(60, 95)
     paving = rng.integers(120, 185)
@@ -82,12 +83,12 @@ def random_street(rng):
         left_facade=-(road_half + 0.15 + rng.uniform(3.0, 5.0)),
         bays=tuple(bays),
         tactile=(tactile_x0, tactile_x0 + 0.4),
-        shops=tuple(shops),
+        shops=shops,
         lamps=lamps,
         asphalt=(int(grey), int(grey), int(grey + rng.integers(0, 8))),
         paving=(int(paving - rng.integers(0, 20)), int(paving), int(paving + rng.integers(0, 15))),
         seed=int(rng.integers(0, 2**31)),
-        left_shops=tuple(left_shops),
+        left_shops=left_shops,
     )
 
 
