@@ -4,3 +4,4 @@
 //! to the dispatcher only as `gridwatch-core` events over a transport.
 
 pub mod detect;
+pub mod track;
