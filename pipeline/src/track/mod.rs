@@ -12,10 +12,10 @@
 //! it is stationary: rules care about things that stay, and moving riders must never look parked.
 
 mod config;
-mod track;
+mod object;
 
 pub use config::TrackerConfig;
-pub use track::Track;
+pub use object::Track;
 
 use std::time::Duration;
 
