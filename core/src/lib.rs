@@ -11,6 +11,7 @@ pub mod clock;
 pub mod config;
 mod detection;
 pub mod event;
+mod frame;
 pub mod geometry;
 pub mod id;
 
@@ -20,5 +21,6 @@ pub use event::{
     CameraHealth, CameraState, EventId, EvidenceKind, EvidenceRef, LocationSource, ModelRef, PipelineEvent,
     Sha256Hex, ViolationCleared, ViolationEvent,
 };
+pub use frame::Frame;
 pub use geometry::{GeoPoint, GeoPolygon, Homography, ImageBox, ImagePoint, ImagePolygon};
 pub use id::{CameraId, GridId, Id, IdError, MemberId, RuleId, ViolationKind, ZoneId, ZoneRole};

@@ -4,4 +4,5 @@
 //! to the dispatcher only as `gridwatch-core` events over a transport.
 
 pub mod detect;
+pub mod source;
 pub mod track;

@@ -1,0 +1,26 @@
+//! Camera streams in, decoded frames out.
+//!
+//! Each camera's stream runs in a GStreamer pipeline shaped by its decode policy (every frame,
+//! keyframes only, or N per second: decode only what the rules need), and its frames go through
+//! a bounded [`FrameQueue`] to analysis.
+
+mod describe;
+mod queue;
+mod stream;
+
+pub use describe::describe;
+pub use queue::{FrameQueue, Next, Overflow};
+pub use stream::{play, Finished, Timeline};
+
+/// Why a stream could not be played; each names the part at fault.
+#[derive(Debug, thiserror::Error)]
+pub enum SourceError {
+    #[error("`{0}://` streams are not supported")]
+    Scheme(String),
+    #[error("GStreamer: {0}")]
+    Gstreamer(String),
+    #[error("{element}: {message}")]
+    Stream { element: String, message: String },
+    #[error("bad frame: {0}")]
+    Frame(&'static str),
+}
