@@ -4,13 +4,15 @@
 //! keyframes only, or N per second: decode only what the rules need), and its frames go through
 //! a bounded [`FrameQueue`] to analysis.
 
+mod camera;
 mod describe;
 mod queue;
 mod stream;
 
+pub use camera::{spawn, Backoff, LiveCamera};
 pub use describe::describe;
 pub use queue::{FrameQueue, Next, Overflow};
-pub use stream::{play, Finished, Timeline};
+pub use stream::{play, play_watched, Finished, Timeline, Watch};
 
 /// Why a stream could not be played; each names the part at fault.
 #[derive(Debug, thiserror::Error)]

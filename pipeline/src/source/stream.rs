@@ -1,9 +1,12 @@
 //! Running one stream: frames out of the appsink into the camera's queue, errors off the bus.
 
-use std::time::Duration;
+use std::{
+    sync::atomic::{AtomicBool, Ordering},
+    time::{Duration, Instant},
+};
 
 use chrono::{DateTime, Utc};
-use gridwatch_core::{config::DecodePolicy, CameraId, Frame};
+use gridwatch_core::{config::DecodePolicy, CameraId, CameraState, Frame};
 use gstreamer::prelude::*;
 use gstreamer_app::AppSink;
 
@@ -33,6 +36,34 @@ pub fn play(
     timeline: Timeline,
     queue: &FrameQueue,
 ) -> Result<Finished, SourceError> {
+    let never = AtomicBool::new(false);
+    let watch = Watch {
+        stall_after: Duration::MAX,
+        stop: &never,
+        on_state: &mut |_| {},
+    };
+    play_watched(camera, uri, policy, timeline, queue, watch)
+}
+
+/// What a live camera's runner watches while a stream plays.
+pub struct Watch<'a> {
+    /// Silence longer than this is a stall.
+    pub stall_after: Duration,
+    /// Set to end playback early.
+    pub stop: &'a AtomicBool,
+    /// Told `Online` when frames (re)start flowing and `Stalled` when they stop.
+    pub on_state: &'a mut dyn FnMut(CameraState),
+}
+
+/// [`play`], reporting stalls and recoveries, and stopping when asked.
+pub fn play_watched(
+    camera: &CameraId,
+    uri: &str,
+    policy: DecodePolicy,
+    timeline: Timeline,
+    queue: &FrameQueue,
+    watch: Watch,
+) -> Result<Finished, SourceError> {
     gstreamer::init().map_err(|e| SourceError::Gstreamer(e.to_string()))?;
     let realtime = matches!(timeline, Timeline::Live);
     let description = describe(uri, policy, realtime)?;
@@ -44,7 +75,7 @@ pub fn play(
         .by_name(SINK)
         .and_then(|e| e.downcast::<AppSink>().ok())
         .expect("the description names its appsink");
-    let result = pump(camera, &pipeline, &sink, timeline, queue);
+    let result = pump(camera, &pipeline, &sink, timeline, queue, watch);
     // Null first, whatever happened, so no streaming thread outlives the call.
     let _ = pipeline.set_state(gstreamer::State::Null);
     result
@@ -56,46 +87,66 @@ fn pump(
     sink: &AppSink,
     timeline: Timeline,
     queue: &FrameQueue,
+    watch: Watch,
 ) -> Result<Finished, SourceError> {
     pipeline
         .set_state(gstreamer::State::Playing)
         .map_err(|_| bus_error(pipeline))?;
-    let mut frames = 0;
-    while let Ok(sample) = sink.pull_sample() {
-        let frame = to_frame(camera, &sample, timeline)?;
-        if !queue.push(frame) {
+    let (mut frames, mut last_frame, mut flowing) = (0, Instant::now(), false);
+    let poll = gstreamer::ClockTime::from_mseconds(100);
+    while !watch.stop.load(Ordering::Relaxed) {
+        let Some(sample) = sink.try_pull_sample(poll) else {
+            if sink.is_eos() {
+                return Ok(Finished { frames });
+            }
+            if let Some(error) = posted_error(pipeline) {
+                return Err(error);
+            }
+            if flowing && last_frame.elapsed() > watch.stall_after {
+                flowing = false;
+                (watch.on_state)(CameraState::Stalled);
+            }
+            continue;
+        };
+        if !flowing {
+            flowing = true;
+            (watch.on_state)(CameraState::Online);
+        }
+        last_frame = Instant::now();
+        if !queue.push(to_frame(camera, &sample, timeline)?) {
             break; // the consumer has gone
         }
         frames += 1;
     }
-    if sink.is_eos() {
-        return Ok(Finished { frames });
-    }
-    Err(bus_error(pipeline))
+    Ok(Finished { frames })
 }
 
-/// The error the pipeline posted, with the element that posted it.
-fn bus_error(pipeline: &gstreamer::Pipeline) -> SourceError {
+/// The error the pipeline posted, if any, with the element that posted it.
+fn posted_error(pipeline: &gstreamer::Pipeline) -> Option<SourceError> {
     let bus = pipeline.bus().expect("pipelines have a bus");
-    while let Some(msg) = bus.pop_filtered(&[gstreamer::MessageType::Error]) {
-        if let gstreamer::MessageView::Error(err) = msg.view() {
-            let element = msg.src().map(|s| s.path_string().to_string()).unwrap_or_default();
-            // The debug text's last line is usually the specific cause ("No such file …").
-            let detail = err
-                .debug()
-                .and_then(|d| d.lines().last().map(str::to_owned))
-                .filter(|d| !d.is_empty());
-            let message = match detail {
-                Some(detail) => format!("{} ({detail})", err.error()),
-                None => err.error().to_string(),
-            };
-            return SourceError::Stream { element, message };
-        }
-    }
-    SourceError::Stream {
+    let msg = bus.pop_filtered(&[gstreamer::MessageType::Error])?;
+    let gstreamer::MessageView::Error(err) = msg.view() else {
+        return None;
+    };
+    let element = msg.src().map(|s| s.path_string().to_string()).unwrap_or_default();
+    // The debug text's last line is usually the specific cause ("No such file …").
+    let detail = err
+        .debug()
+        .and_then(|d| d.lines().last().map(str::to_owned))
+        .filter(|d| !d.is_empty());
+    let message = match detail {
+        Some(detail) => format!("{} ({detail})", err.error()),
+        None => err.error().to_string(),
+    };
+    Some(SourceError::Stream { element, message })
+}
+
+/// The error that made the pipeline fail to start.
+fn bus_error(pipeline: &gstreamer::Pipeline) -> SourceError {
+    posted_error(pipeline).unwrap_or_else(|| SourceError::Stream {
         element: String::new(),
-        message: "the stream stopped without saying why".into(),
-    }
+        message: "the pipeline would not start and gave no reason".into(),
+    })
 }
 
 fn to_frame(camera: &CameraId, sample: &gstreamer::Sample, timeline: Timeline) -> Result<Frame, SourceError> {
