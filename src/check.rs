@@ -15,7 +15,11 @@ pub fn run(path: &Path) -> Result<(), Vec<String>> {
     print!("{}", summary(&loaded));
     println!(
         "ONNX Runtime: {}",
-        runtime.path.canonicalize().unwrap_or(runtime.path).display()
+        runtime
+            .path
+            .canonicalize()
+            .unwrap_or_else(|_| runtime.path.clone())
+            .display()
     );
     println!("{}: ok", path.display());
     Ok(())

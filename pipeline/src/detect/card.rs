@@ -6,12 +6,16 @@ use serde::Deserialize;
 
 use super::DetectError;
 
-/// How a model lays out its output tensor.
+/// How a model lays out its output tensor. Boxes are in model-input pixels.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum OutputLayout {
-    /// YOLOv8 / YOLO11: `[batch, 4 + classes, anchors]`, boxes as centre and size, no NMS inside.
+    /// YOLOv5 and its kin: `[batch, anchors, 5 + classes]`: centre, size, objectness, class scores.
+    Yolov5,
+    /// YOLOv8 / YOLO11: `[batch, 4 + classes, anchors]`: centre, size, class scores; no NMS inside.
     Yolov8,
+    /// YOLOv10 and end-to-end exports: `[batch, detections, 6]`: corners, score, class; NMS done.
+    Yolov10,
 }
 
 #[derive(Debug, Clone, PartialEq, Deserialize)]

@@ -2,14 +2,16 @@
 
 use std::path::Path;
 
-use ndarray::Array4;
+use ndarray::{Array4, Axis, Ix2};
 use ort::{
+    ep::{self, ExecutionProvider as _},
     session::{builder::GraphOptimizationLevel, Session},
     value::TensorRef,
 };
 
 use super::{
     letterbox::letterbox, runtime::Runtime, yolo, DetectError, Detection, Image, ModelCard, OutputLayout,
+    Placement,
 };
 
 /// Which detections are kept.
@@ -31,35 +33,108 @@ impl Default for Thresholds {
     }
 }
 
+/// Where inference runs. Only what the installed ONNX Runtime was built with can be used; asking
+/// for anything else is an error, never a silent fall-back to the CPU.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Provider {
+    #[default]
+    Cpu,
+    Cuda,
+    TensorRt,
+    OpenVino,
+}
+
+impl Provider {
+    pub const ALL: [Provider; 4] = [
+        Provider::Cpu,
+        Provider::Cuda,
+        Provider::TensorRt,
+        Provider::OpenVino,
+    ];
+
+    pub fn name(&self) -> &'static str {
+        match self {
+            Provider::Cpu => "cpu",
+            Provider::Cuda => "cuda",
+            Provider::TensorRt => "tensorrt",
+            Provider::OpenVino => "openvino",
+        }
+    }
+
+    /// Whether the loaded ONNX Runtime library includes this provider.
+    pub fn is_available(&self) -> bool {
+        let available = match self {
+            Provider::Cpu => ep::CPU::is_available(),
+            Provider::Cuda => ep::CUDA::is_available(),
+            Provider::TensorRt => ep::TensorRT::is_available(),
+            Provider::OpenVino => ep::OpenVINO::is_available(),
+        };
+        available.unwrap_or(false)
+    }
+
+    fn dispatch(&self) -> ep::ExecutionProviderDispatch {
+        let dispatch = match self {
+            Provider::Cpu => ep::CPU::default().build(),
+            Provider::Cuda => ep::CUDA::default().build(),
+            Provider::TensorRt => ep::TensorRT::default().build(),
+            Provider::OpenVino => ep::OpenVINO::default().build(),
+        };
+        dispatch.error_on_failure()
+    }
+}
+
+/// How a detector runs.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct DetectorOptions {
+    /// ONNX Runtime intra-op threads for one inference.
+    pub threads: usize,
+    pub provider: Provider,
+    pub thresholds: Thresholds,
+}
+
+impl Default for DetectorOptions {
+    fn default() -> Self {
+        Self {
+            threads: 1,
+            provider: Provider::Cpu,
+            thresholds: Thresholds::default(),
+        }
+    }
+}
+
 pub struct Detector {
     card: ModelCard,
     session: Session,
-    input: Array4<f32>,
     thresholds: Thresholds,
 }
 
 impl Detector {
-    /// Loads the card's model with `threads` intra-op threads and checks its input and output
-    /// shapes against the card.
-    pub fn load(
-        runtime: &Runtime,
-        card: ModelCard,
-        threads: usize,
-        thresholds: Thresholds,
-    ) -> Result<Self, DetectError> {
+    /// Loads the card's model and checks its input and output shapes against the card.
+    pub fn load(runtime: &Runtime, card: ModelCard, options: DetectorOptions) -> Result<Self, DetectError> {
         let path = card.onnx.clone();
         let model_error = |reason: String| DetectError::Model {
             path: path.clone(),
             reason,
         };
-        let session = build_session(runtime, &path, threads).map_err(|e| model_error(e.to_string()))?;
+        if !options.provider.is_available() {
+            let offered: Vec<&str> = Provider::ALL
+                .iter()
+                .filter(|p| p.is_available())
+                .map(Provider::name)
+                .collect();
+            return Err(model_error(format!(
+                "execution provider `{}` is not in the ONNX Runtime at `{}`; it offers: {}",
+                options.provider.name(),
+                runtime.path.display(),
+                offered.join(", ")
+            )));
+        }
+        let session = build_session(runtime, &path, &options).map_err(|e| model_error(e.to_string()))?;
         check_shapes(&session, &card).map_err(model_error)?;
-        let input = Array4::zeros((1, 3, card.input.height as usize, card.input.width as usize));
         Ok(Self {
             card,
             session,
-            input,
-            thresholds,
+            thresholds: options.thresholds,
         })
     }
 
@@ -69,45 +144,73 @@ impl Detector {
 
     /// Detects objects in one frame; boxes are in the frame's pixels.
     pub fn detect(&mut self, image: &Image) -> Result<Vec<Detection>, DetectError> {
-        let placement = letterbox(
-            image,
-            self.card.input.width,
-            self.card.input.height,
-            &mut self.input,
-            0,
-        )?;
+        Ok(self.detect_batch(&[*image])?.remove(0))
+    }
+
+    /// Detects objects in several frames (from several cameras) with one inference when the model
+    /// takes a dynamic batch, one by one otherwise. Results are in the order of `images`.
+    pub fn detect_batch(&mut self, images: &[Image]) -> Result<Vec<Vec<Detection>>, DetectError> {
+        if images.len() > 1 && !self.card.output.dynamic_batch {
+            return images
+                .iter()
+                .map(|image| {
+                    self.detect_batch(std::slice::from_ref(image))
+                        .map(|mut v| v.remove(0))
+                })
+                .collect();
+        }
+        let (w, h) = (self.card.input.width, self.card.input.height);
+        let mut input = Array4::<f32>::zeros((images.len(), 3, h as usize, w as usize));
+        let placements: Vec<Placement> = images
+            .iter()
+            .enumerate()
+            .map(|(i, image)| letterbox(image, w, h, &mut input, i))
+            .collect::<Result<_, _>>()?;
         let inference = |e: ort::Error| DetectError::Inference(e.to_string());
-        let tensor = TensorRef::from_array_view(&self.input).map_err(inference)?;
+        let tensor = TensorRef::from_array_view(&input).map_err(inference)?;
         let outputs = self.session.run(ort::inputs![tensor]).map_err(inference)?;
         let output = outputs[0].try_extract_array::<f32>().map_err(inference)?;
-        let output = output
-            .index_axis(ndarray::Axis(0), 0)
-            .into_dimensionality::<ndarray::Ix2>()
-            .map_err(|e| DetectError::Inference(e.to_string()))?;
-        let found = match self.card.output.layout {
-            OutputLayout::Yolov8 => yolo::decode_v8(
-                output,
-                placement,
-                (image.width, image.height),
-                self.thresholds.min_score,
-            ),
-        };
-        Ok(yolo::non_max_suppression(
-            found,
-            self.thresholds.max_iou,
-            self.thresholds.max_detections,
-        ))
+        let shape_error = |e: ndarray::ShapeError| DetectError::Inference(e.to_string());
+        let t = self.thresholds;
+        images
+            .iter()
+            .zip(placements)
+            .enumerate()
+            .map(|(i, (image, placement))| {
+                let one = output
+                    .index_axis(Axis(0), i)
+                    .into_dimensionality::<Ix2>()
+                    .map_err(shape_error)?;
+                let frame = (image.width, image.height);
+                Ok(match self.card.output.layout {
+                    OutputLayout::Yolov5 => yolo::non_max_suppression(
+                        yolo::decode_v5(one, placement, frame, t.min_score),
+                        t.max_iou,
+                        t.max_detections,
+                    ),
+                    OutputLayout::Yolov8 => yolo::non_max_suppression(
+                        yolo::decode_v8(one, placement, frame, t.min_score),
+                        t.max_iou,
+                        t.max_detections,
+                    ),
+                    // End-to-end models have already suppressed duplicates.
+                    OutputLayout::Yolov10 => yolo::decode_v10(one, placement, frame, t.min_score),
+                })
+            })
+            .collect()
     }
 }
 
-fn build_session(runtime: &Runtime, path: &Path, threads: usize) -> ort::Result<Session> {
+fn build_session(runtime: &Runtime, path: &Path, options: &DetectorOptions) -> ort::Result<Session> {
     Session::builder(&runtime.environment)?
+        .with_execution_providers([options.provider.dispatch()])?
         .with_optimization_level(GraphOptimizationLevel::Level3)?
-        .with_intra_threads(threads)?
+        .with_intra_threads(options.threads)?
         .commit_from_file(path)
 }
 
-/// The model must take one NCHW image input of the card's size and give `[batch, 4 + classes, N]`.
+/// The model must take one NCHW image input of the card's size and give the card's output layout
+/// for the card's classes; a card that promises a dynamic batch needs a model that has one.
 fn check_shapes(session: &Session, card: &ModelCard) -> Result<(), String> {
     let dims = |outlet: &ort::value::Outlet| {
         outlet
@@ -115,38 +218,57 @@ fn check_shapes(session: &Session, card: &ModelCard) -> Result<(), String> {
             .tensor_shape()
             .map(|s| s.iter().copied().collect::<Vec<i64>>())
     };
+    let fits = |got: i64, want: i64| got == want || got < 0;
     let [input] = session.inputs() else {
         return Err(format!(
             "has {} inputs; a detector takes one image",
             session.inputs().len()
         ));
     };
-    let expected_in = [card.input.height as i64, card.input.width as i64];
-    match dims(input) {
-        Some(d)
-            if d.len() == 4
-                && d[1] == 3
-                && [d[2], d[3]]
-                    .iter()
-                    .zip(expected_in)
-                    .all(|(&got, want)| got == want || got < 0) => {}
-        other => {
-            return Err(format!(
-                "input `{}` has shape {other:?}; the card says [batch, 3, {}, {}]",
-                input.name(),
-                card.input.height,
-                card.input.width
-            ))
-        }
+    let (h, w) = (card.input.height as i64, card.input.width as i64);
+    let input_dims = dims(input).unwrap_or_default();
+    if !(input_dims.len() == 4 && input_dims[1] == 3 && fits(input_dims[2], h) && fits(input_dims[3], w)) {
+        return Err(format!(
+            "input `{}` has shape {input_dims:?}; the card says [batch, 3, {h}, {w}]",
+            input.name()
+        ));
+    }
+    if card.output.dynamic_batch && input_dims[0] >= 0 {
+        return Err(format!(
+            "input `{}` has a fixed batch of {}; the card says the batch is dynamic",
+            input.name(),
+            input_dims[0]
+        ));
     }
     let output = session.outputs().first().ok_or("has no outputs")?;
-    let channels = 4 + card.classes.len() as i64;
-    match dims(output) {
-        Some(d) if d.len() == 3 && (d[1] == channels || d[1] < 0) => Ok(()),
-        other => Err(format!(
-            "output `{}` has shape {other:?}; a YOLOv8 model with the card's {} classes gives [batch, {channels}, anchors]",
-            output.name(),
-            card.classes.len()
-        )),
+    let out = dims(output).unwrap_or_default();
+    let n = card.classes.len() as i64;
+    let (fits_layout, expected) = match card.output.layout {
+        OutputLayout::Yolov5 => (
+            out.len() == 3 && fits(out[2], 5 + n),
+            format!(
+                "a YOLOv5 model with the card's {n} classes gives [batch, anchors, {}]",
+                5 + n
+            ),
+        ),
+        OutputLayout::Yolov8 => (
+            out.len() == 3 && fits(out[1], 4 + n),
+            format!(
+                "a YOLOv8 model with the card's {n} classes gives [batch, {}, anchors]",
+                4 + n
+            ),
+        ),
+        OutputLayout::Yolov10 => (
+            out.len() == 3 && fits(out[2], 6),
+            "an end-to-end model gives [batch, detections, 6]".to_owned(),
+        ),
+    };
+    if fits_layout {
+        Ok(())
+    } else {
+        Err(format!(
+            "output `{}` has shape {out:?}; {expected}",
+            output.name()
+        ))
     }
 }

@@ -13,7 +13,7 @@ mod yolo;
 use std::path::PathBuf;
 
 pub use card::{InputSpec, ModelCard, OutputLayout, OutputSpec};
-pub use detector::{Detector, Thresholds};
+pub use detector::{Detector, DetectorOptions, Provider, Thresholds};
 pub use gridwatch_core::Detection;
 pub use letterbox::{letterbox, Placement};
 

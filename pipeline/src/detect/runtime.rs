@@ -10,10 +10,11 @@
 use std::{
     ffi::OsString,
     path::{Path, PathBuf},
+    sync::OnceLock,
 };
 
 /// Why ONNX Runtime could not be started. Each message says what to do about it.
-#[derive(Debug, thiserror::Error)]
+#[derive(Debug, Clone, thiserror::Error)]
 pub enum RuntimeError {
     #[error(
         "ORT_DYLIB_PATH is `{}`, which does not exist; point it at a libonnxruntime.so, or unset it and run `{}` to install the project's copy",
@@ -66,9 +67,14 @@ fn locate_from(env: Option<OsString>, project: &Path) -> Result<PathBuf, Runtime
     }
 }
 
-/// Loads the runtime and creates the process's ONNX Runtime environment. The library is loaded
-/// once per process; later calls reuse it.
-pub fn init() -> Result<Runtime, RuntimeError> {
+/// Loads the runtime and creates the process's ONNX Runtime environment, once: ONNX Runtime allows
+/// one environment per process, so every later call returns the same one (or the same error).
+pub fn init() -> Result<&'static Runtime, RuntimeError> {
+    static RUNTIME: OnceLock<Result<Runtime, RuntimeError>> = OnceLock::new();
+    RUNTIME.get_or_init(start).as_ref().map_err(Clone::clone)
+}
+
+fn start() -> Result<Runtime, RuntimeError> {
     let path = locate()?;
     let builder = ort::init_from(&path).map_err(|e| RuntimeError::Load {
         path: path.clone(),

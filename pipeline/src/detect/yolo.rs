@@ -5,52 +5,105 @@ use ndarray::ArrayView2;
 
 use super::Placement;
 
+/// A candidate in model-input pixels: corners, class, score.
+struct Candidate {
+    corners: [f64; 4],
+    class: usize,
+    score: f32,
+}
+
+/// Maps candidates at or above `min_score` to source pixels, clipped to the frame.
+fn to_source(
+    candidates: impl Iterator<Item = Candidate>,
+    placement: Placement,
+    frame: (u32, u32),
+    min_score: f32,
+) -> Vec<Detection> {
+    let (w, h) = (frame.0 as f64, frame.1 as f64);
+    candidates
+        .filter(|c| c.score >= min_score)
+        .filter_map(|c| {
+            let (x1, y1) = placement.to_source(c.corners[0], c.corners[1]);
+            let (x2, y2) = placement.to_source(c.corners[2], c.corners[3]);
+            let bbox = ImageBox {
+                x1: x1.clamp(0.0, w),
+                y1: y1.clamp(0.0, h),
+                x2: x2.clamp(0.0, w),
+                y2: y2.clamp(0.0, h),
+            };
+            (bbox.area() > 0.0).then_some(Detection {
+                class: c.class as u16,
+                score: c.score,
+                bbox,
+            })
+        })
+        .collect()
+}
+
+fn centred(cx: f32, cy: f32, w: f32, h: f32) -> [f64; 4] {
+    let (cx, cy, w, h) = (cx as f64, cy as f64, w as f64, h as f64);
+    [cx - w / 2.0, cy - h / 2.0, cx + w / 2.0, cy + h / 2.0]
+}
+
+/// The best class and its score among `scores`.
+fn best(scores: impl Iterator<Item = f32>) -> (usize, f32) {
+    scores.enumerate().fold(
+        (0, f32::MIN),
+        |best, next| if next.1 > best.1 { next } else { best },
+    )
+}
+
+/// Decodes one image's YOLOv5 output, `[anchors, 5 + classes]`: score = objectness × class score.
+pub fn decode_v5(
+    output: ArrayView2<f32>,
+    placement: Placement,
+    frame: (u32, u32),
+    min_score: f32,
+) -> Vec<Detection> {
+    let candidates = output.rows().into_iter().map(|row| {
+        let (class, score) = best(row.iter().skip(5).copied());
+        Candidate {
+            corners: centred(row[0], row[1], row[2], row[3]),
+            class,
+            score: score * row[4],
+        }
+    });
+    to_source(candidates, placement, frame, min_score)
+}
+
+/// Decodes one image's end-to-end output, `[detections, 6]`: corners, score, class.
+pub fn decode_v10(
+    output: ArrayView2<f32>,
+    placement: Placement,
+    frame: (u32, u32),
+    min_score: f32,
+) -> Vec<Detection> {
+    let candidates = output.rows().into_iter().map(|row| Candidate {
+        corners: [row[0] as f64, row[1] as f64, row[2] as f64, row[3] as f64],
+        class: row[5].max(0.0).round() as usize,
+        score: row[4],
+    });
+    to_source(candidates, placement, frame, min_score)
+}
+
 /// Decodes one image's YOLOv8 output, `[4 + classes, anchors]`: for each anchor the box centre and
-/// size in model-input pixels, then one score per class. Keeps each anchor's best class when its
-/// score reaches `min_score`, maps boxes to source pixels and clips them to the frame.
+/// size, then one score per class. Keeps each anchor's best class when its score reaches
+/// `min_score`, maps boxes to source pixels and clips them to the frame.
 pub fn decode_v8(
     output: ArrayView2<f32>,
     placement: Placement,
     frame: (u32, u32),
     min_score: f32,
 ) -> Vec<Detection> {
-    let classes = output.nrows() - 4;
-    let (w, h) = (frame.0 as f64, frame.1 as f64);
-    let mut found = Vec::new();
-    for anchor in 0..output.ncols() {
-        let column = output.column(anchor);
-        let (class, score) = (0..classes)
-            .map(|c| (c, column[4 + c]))
-            .fold(
-                (0, f32::MIN),
-                |best, next| if next.1 > best.1 { next } else { best },
-            );
-        if score < min_score {
-            continue;
+    let candidates = output.columns().into_iter().map(|column| {
+        let (class, score) = best(column.iter().skip(4).copied());
+        Candidate {
+            corners: centred(column[0], column[1], column[2], column[3]),
+            class,
+            score,
         }
-        let (cx, cy, bw, bh) = (
-            column[0] as f64,
-            column[1] as f64,
-            column[2] as f64,
-            column[3] as f64,
-        );
-        let (x1, y1) = placement.to_source(cx - bw / 2.0, cy - bh / 2.0);
-        let (x2, y2) = placement.to_source(cx + bw / 2.0, cy + bh / 2.0);
-        let bbox = ImageBox {
-            x1: x1.clamp(0.0, w),
-            y1: y1.clamp(0.0, h),
-            x2: x2.clamp(0.0, w),
-            y2: y2.clamp(0.0, h),
-        };
-        if bbox.area() > 0.0 {
-            found.push(Detection {
-                class: class as u16,
-                score,
-                bbox,
-            });
-        }
-    }
-    found
+    });
+    to_source(candidates, placement, frame, min_score)
 }
 
 /// Keeps, per class, the highest-scoring boxes that overlap no kept box by more than `max_iou`;

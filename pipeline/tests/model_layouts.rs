@@ -1,0 +1,108 @@
+//! Any common YOLO export works given a card: each output layout decodes to the same boxes in
+//! source pixels, through a real ONNX Runtime session. The fixture models output fixed tables
+//! (see fixtures/make_layout_models.py).
+
+use std::path::Path;
+
+use gridwatch_core::ImageBox;
+use gridwatch_pipeline::detect::{runtime, Detector, DetectorOptions, Image, ModelCard, Provider};
+
+fn card(dir: &Path, model: &str, layout: &str) -> ModelCard {
+    let onnx = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures")
+        .join(model);
+    let text = format!(
+        "name = \"fixture\"\nversion = \"1\"\nonnx = \"{}\"\nclasses = [\"cart\", \"bicycle\"]\n\
+         [input]\nwidth = 64\nheight = 64\nlayout = \"nchw\"\ncolour = \"rgb\"\n\
+         [output]\nlayout = \"{layout}\"\ndynamic_batch = true\n",
+        onnx.display()
+    );
+    let path = dir.join(format!("{layout}.model.toml"));
+    std::fs::write(&path, text).unwrap();
+    ModelCard::load(&path).unwrap()
+}
+
+/// Detections of a 128×128 frame (scale 2 from the 64×64 model input, no padding).
+fn detect(model: &str, layout: &str) -> Vec<(u16, f32, ImageBox)> {
+    let dir = tempfile::tempdir().unwrap();
+    let rt = runtime::init().unwrap();
+    let mut detector =
+        Detector::load(rt, card(dir.path(), model, layout), DetectorOptions::default()).unwrap();
+    let rgb = vec![90u8; 128 * 128 * 3];
+    let found = detector
+        .detect(&Image {
+            width: 128,
+            height: 128,
+            rgb: &rgb,
+        })
+        .unwrap();
+    found
+        .into_iter()
+        .map(|d| (d.class, (d.score * 100.0).round() / 100.0, d.bbox))
+        .collect()
+}
+
+fn bx(x1: f64, y1: f64, x2: f64, y2: f64) -> ImageBox {
+    ImageBox { x1, y1, x2, y2 }
+}
+
+#[test]
+fn yolov5_scores_are_objectness_times_class_and_duplicates_are_suppressed() {
+    assert_eq!(
+        detect("layout-yolov5.onnx", "yolov5"),
+        [
+            (1, 0.72, bx(48.0, 56.0, 80.0, 72.0)),
+            (0, 0.54, bx(12.0, 92.0, 28.0, 108.0))
+        ]
+    );
+}
+
+#[test]
+fn end_to_end_output_is_taken_as_it_is() {
+    assert_eq!(
+        detect("layout-yolov10.onnx", "yolov10"),
+        [
+            (1, 0.91, bx(48.0, 56.0, 80.0, 72.0)),
+            (0, 0.55, bx(12.0, 92.0, 28.0, 108.0))
+        ]
+    );
+}
+
+#[test]
+fn a_card_with_the_wrong_layout_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let rt = runtime::init().unwrap();
+    let err = Detector::load(
+        rt,
+        card(dir.path(), "layout-yolov5.onnx", "yolov8"),
+        DetectorOptions::default(),
+    )
+    .err()
+    .unwrap()
+    .to_string();
+    assert!(err.ends_with("output `y` has shape [1, 4, 7]; a YOLOv8 model with the card's 2 classes gives [batch, 6, anchors]"), "{err}");
+}
+
+#[test]
+fn an_execution_provider_the_runtime_lacks_is_an_error_not_a_silent_cpu_run() {
+    let dir = tempfile::tempdir().unwrap();
+    let rt = runtime::init().unwrap();
+    assert!(Provider::Cpu.is_available());
+    // The PyPI CPU wheel has no CUDA; a machine whose runtime has it would run instead.
+    if Provider::Cuda.is_available() {
+        return;
+    }
+    let options = DetectorOptions {
+        provider: Provider::Cuda,
+        ..DetectorOptions::default()
+    };
+    let err = Detector::load(rt, card(dir.path(), "layout-yolov10.onnx", "yolov10"), options)
+        .err()
+        .unwrap()
+        .to_string();
+    assert!(
+        err.contains("execution provider `cuda` is not in the ONNX Runtime at `"),
+        "{err}"
+    );
+    assert!(err.ends_with("it offers: cpu"), "{err}");
+}
