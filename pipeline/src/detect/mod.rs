@@ -4,6 +4,7 @@
 //! each frame letterboxes it into the model input, runs the model and decodes the output into
 //! [`Detection`]s in source-frame pixels.
 
+mod batch;
 mod card;
 mod detector;
 mod letterbox;
@@ -12,6 +13,7 @@ mod yolo;
 
 use std::path::PathBuf;
 
+pub use batch::{BatchPolicy, Batcher};
 pub use card::{InputSpec, ModelCard, OutputLayout, OutputSpec};
 pub use detector::{Detector, DetectorOptions, Provider, Thresholds};
 pub use gridwatch_core::Detection;

@@ -11,7 +11,7 @@ mod stream;
 
 pub use camera::{spawn, Backoff, LiveCamera};
 pub use describe::describe;
-pub use queue::{FrameQueue, Next, Overflow};
+pub use queue::{Doorbell, FrameQueue, Next, Overflow};
 pub use stream::{play, play_watched, Finished, Timeline, Watch};
 
 /// Why a stream could not be played; each names the part at fault.

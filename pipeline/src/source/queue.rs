@@ -7,8 +7,8 @@
 
 use std::{
     collections::VecDeque,
-    sync::{Condvar, Mutex},
-    time::Duration,
+    sync::{Arc, Condvar, Mutex},
+    time::{Duration, Instant},
 };
 
 use gridwatch_core::Frame;
@@ -26,6 +26,36 @@ pub struct FrameQueue {
     overflow: Overflow,
     state: Mutex<State>,
     changed: Condvar,
+    doorbell: Option<Arc<Doorbell>>,
+}
+
+/// Shared by many queues so one consumer can sleep until any of them has news.
+#[derive(Debug, Default)]
+pub struct Doorbell {
+    rings: Mutex<u64>,
+    rung: Condvar,
+}
+
+impl Doorbell {
+    /// How many times it has rung so far; pass it to [`Doorbell::wait`].
+    pub fn rings(&self) -> u64 {
+        *self.rings.lock().expect("doorbell lock poisoned")
+    }
+
+    fn ring(&self) {
+        *self.rings.lock().expect("doorbell lock poisoned") += 1;
+        self.rung.notify_all();
+    }
+
+    /// Sleeps until it rings again after `seen` rings, or until `deadline`.
+    pub fn wait(&self, seen: u64, deadline: Instant) {
+        let rings = self.rings.lock().expect("doorbell lock poisoned");
+        let timeout = deadline.saturating_duration_since(Instant::now());
+        let _ = self
+            .rung
+            .wait_timeout_while(rings, timeout, |r| *r == seen)
+            .expect("doorbell lock poisoned");
+    }
 }
 
 #[derive(Debug, Default)]
@@ -53,7 +83,14 @@ impl FrameQueue {
             overflow,
             state: Mutex::new(State::default()),
             changed: Condvar::new(),
+            doorbell: None,
         }
+    }
+
+    /// Rings `doorbell` whenever a frame arrives or the queue closes.
+    pub fn with_doorbell(mut self, doorbell: Arc<Doorbell>) -> Self {
+        self.doorbell = Some(doorbell);
+        self
     }
 
     /// Hands a frame over. Returns false when the queue was closed and the frame discarded.
@@ -76,6 +113,10 @@ impl FrameQueue {
         }
         state.frames.push_back(frame);
         self.changed.notify_all();
+        drop(state);
+        if let Some(bell) = &self.doorbell {
+            bell.ring();
+        }
         true
     }
 
@@ -100,6 +141,9 @@ impl FrameQueue {
     pub fn close(&self) {
         self.state.lock().expect("queue lock poisoned").closed = true;
         self.changed.notify_all();
+        if let Some(bell) = &self.doorbell {
+            bell.ring();
+        }
     }
 
     /// How many frames were dropped because the consumer was behind.

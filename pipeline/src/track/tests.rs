@@ -117,3 +117,48 @@ fn two_objects_side_by_side_keep_their_own_tracks() {
     let xs: Vec<f64> = tracks.iter().map(|t| t.bbox().x1).collect();
     assert_eq!(xs, [300.0, 330.0]);
 }
+
+#[test]
+fn a_parked_object_keeps_one_id_for_half_an_hour_of_occlusions_at_half_a_frame_a_second() {
+    let mut tracker = Tracker::new(TrackerConfig::default());
+    let mut occluded_frames = 0;
+    for i in 0..900 {
+        let t = secs(i as f64 * 2.0);
+        // Passers-by hide it for up to 8 s (four frames) every minute or so, and half hide it
+        // (weak detections) for a while after.
+        let phase = i % 29;
+        let detections = match phase {
+            0..=3 => {
+                occluded_frames += 1;
+                vec![]
+            }
+            4..=6 => vec![det(3, 0.3, 300.0, 200.0)],
+            _ => vec![det(3, 0.85, 300.0 + (i % 3) as f64, 200.0 - (i % 2) as f64)],
+        };
+        tracker.update(t, &detections);
+    }
+    let tracks = tracker.tracks();
+    assert!(occluded_frames > 100);
+    assert_eq!(tracks.len(), 1);
+    assert_eq!(tracks[0].id(), 1, "never lost for 30 minutes");
+    assert_eq!(
+        tracks[0].first_seen(),
+        secs(14.0),
+        "weak detections start no track: the first clear view does"
+    );
+    assert!(tracks[0].is_stationary(secs(20.0), 0.25));
+}
+
+#[test]
+fn a_passing_rider_at_half_a_frame_a_second_is_never_stationary() {
+    let mut tracker = Tracker::new(TrackerConfig::default());
+    for i in 0..40 {
+        // 6 m/s at about 40 px/m: 480 px between frames.
+        let x = (i * 480 % 1800) as f64;
+        let tracks = tracker.update(secs(i as f64 * 2.0), &[det(1, 0.9, x, 300.0)]);
+        assert!(
+            tracks.iter().all(|t| !t.is_stationary(secs(20.0), 0.25)),
+            "frame {i}: {tracks:?}"
+        );
+    }
+}
