@@ -1,0 +1,128 @@
+//! Broken cameras of every sort at once: each reports what is wrong with it, in its own words, and
+//! the working camera beside them keeps delivering frames.
+
+use std::{
+    path::{Path, PathBuf},
+    sync::{atomic::AtomicBool, Arc},
+    time::{Duration, Instant},
+};
+
+use gridwatch_core::{config::DecodePolicy, CameraId, CameraState};
+use gridwatch_pipeline::source::{spawn, Backoff, FrameQueue, LiveCamera, Next, Overflow};
+use gstreamer::prelude::*;
+
+fn footage() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../replay-fixtures/vending-day/footage.mp4")
+}
+
+/// A clip cut off mid-file, as a recording interrupted by a power cut is.
+fn truncated(dir: &Path) -> PathBuf {
+    let bytes = std::fs::read(footage()).unwrap();
+    let path = dir.join("truncated.mp4");
+    std::fs::write(&path, &bytes[..bytes.len() / 3]).unwrap();
+    path
+}
+
+/// A Matroska file whose video codec no installed decoder handles: a Theora clip whose codec id
+/// is renamed to one nobody knows.
+fn unknown_codec(dir: &Path) -> PathBuf {
+    gstreamer::init().unwrap();
+    let path = dir.join("unknown.mkv");
+    let description = format!(
+        "videotestsrc num-buffers=20 ! video/x-raw,width=64,height=48 ! theoraenc ! matroskamux ! filesink location={}",
+        path.display()
+    );
+    let pipeline = gstreamer::parse::launch(&description).unwrap();
+    pipeline.set_state(gstreamer::State::Playing).unwrap();
+    let bus = pipeline.bus().unwrap();
+    bus.timed_pop_filtered(
+        gstreamer::ClockTime::from_seconds(20),
+        &[gstreamer::MessageType::Eos],
+    )
+    .unwrap();
+    pipeline.set_state(gstreamer::State::Null).unwrap();
+    let mut bytes = std::fs::read(&path).unwrap();
+    let at = bytes
+        .windows(8)
+        .position(|w| w == b"V_THEORA")
+        .expect("the codec id is in the file");
+    bytes[at..at + 8].copy_from_slice(b"V_GRIDWX");
+    std::fs::write(&path, bytes).unwrap();
+    path
+}
+
+#[test]
+fn three_broken_cameras_each_say_what_is_wrong_while_a_fourth_keeps_running() {
+    let dir = tempfile::tempdir().unwrap();
+    let cameras = [
+        ("good", footage().display().to_string()),
+        ("cut-off", truncated(dir.path()).display().to_string()),
+        ("wrong-uri", "rtsp://127.0.0.1:9/nothing-listens-here".to_owned()),
+        ("unknown-codec", unknown_codec(dir.path()).display().to_string()),
+    ];
+    let stop = Arc::new(AtomicBool::new(false));
+    let (health_tx, health) = crossbeam_channel::unbounded();
+    let mut queues = Vec::new();
+    let mut runners = Vec::new();
+    for (id, uri) in &cameras {
+        let camera = LiveCamera {
+            id: CameraId::new(*id).unwrap(),
+            uri: uri.clone(),
+            decode: DecodePolicy::Keyframes,
+            backoff: Backoff {
+                initial: Duration::from_millis(200),
+                max: Duration::from_secs(1),
+                jitter: 0.2,
+            },
+            stall_after: Duration::from_secs(10),
+        };
+        let queue = Arc::new(FrameQueue::new(2, Overflow::DropOldest));
+        runners.push(spawn(camera, queue.clone(), health_tx.clone(), stop.clone()));
+        queues.push(queue);
+    }
+
+    let mut offline = std::collections::BTreeMap::new();
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while offline.len() < 3 {
+        let event = health
+            .recv_deadline(deadline)
+            .unwrap_or_else(|_| panic!("only {offline:?} reported"));
+        if event.state == CameraState::Offline {
+            assert_ne!(event.camera.as_str(), "good", "{event:?}");
+            offline.insert(event.camera.to_string(), event.detail.unwrap());
+        }
+    }
+    let detail = |id: &str| offline[id].to_lowercase();
+    assert!(
+        detail("cut-off").contains("qtdemux") && detail("cut-off").contains("no playable streams"),
+        "{offline:?}"
+    );
+    assert!(
+        detail("wrong-uri").contains("rtspsrc") && detail("wrong-uri").contains("failed to connect"),
+        "{offline:?}"
+    );
+    assert!(
+        detail("unknown-codec").contains("missing decoder") && detail("unknown-codec").contains("v_gridwx"),
+        "{offline:?}"
+    );
+
+    // The good camera delivers keyframes all the while.
+    let mut frames = 0;
+    let until = Instant::now() + Duration::from_secs(10);
+    while frames < 5 && Instant::now() < until {
+        if let Next::Frame(f) = queues[0].next(Duration::from_millis(500)) {
+            assert_eq!(f.camera.as_str(), "good");
+            frames += 1;
+        }
+    }
+    assert_eq!(frames, 5);
+    assert!(
+        queues[1..]
+            .iter()
+            .all(|q| q.next(Duration::ZERO) == Next::Timeout),
+        "broken cameras deliver nothing"
+    );
+
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    runners.into_iter().for_each(|r| r.join().unwrap());
+}
