@@ -2,7 +2,7 @@
 """Generates gridwatch's synthetic street data.
 
   generate.py dataset OUT --train N --val M [--seed S]   YOLO-format stills for training/evaluation
-  generate.py scenarios [NAME ...]                       the committed replay scenarios (footage + truth)
+  generate.py scenarios [NAME ...] [--metadata-only]     the committed replay scenarios (footage + truth)
   generate.py labels OUT NAME [NAME ...]                 re-render the labelled frames of scenarios into OUT/NAME/
 
 Needs the packages in requirements.txt; scenarios also need GStreamer with x264enc (gst-launch-1.0).
@@ -32,6 +32,7 @@ def main():
     d.add_argument("--part", default="0/1", help="K/N: write only the K-th of N interleaved shares (for parallel runs)")
     s = sub.add_parser("scenarios")
     s.add_argument("names", nargs="*")
+    s.add_argument("--metadata-only", action="store_true", help="rewrite scenario.toml and truth.toml, keep the footage")
     lab = sub.add_parser("labels")
     lab.add_argument("out")
     lab.add_argument("names", nargs="+")
@@ -48,7 +49,7 @@ def main():
     elif args.command == "scenarios":
         from streetgen import scenarios
 
-        scenarios.write(fixtures, args.names)
+        scenarios.write(fixtures, args.names, args.metadata_only)
     else:
         from streetgen import scenarios
 

@@ -208,7 +208,9 @@ SCENARIOS = {
                                    ("parking-out-of-bay", "dwell", "45s"))),
     "long-mixed": Spec(10, "market-st", "2026-06-06T07:50:00+08:00", 660, False, long_mixed,
                        "Eleven minutes of an ordinary morning: a vendor, a parked e-bike, shop goods, a passing tricycle, a table stall that stays.",
-                       width=640, height=360, label_frames=(0.1, 0.5, 0.9)),
+                       width=640, height=360, label_frames=(0.1, 0.5, 0.9),
+                       overrides=(("vending-on-pavement", "dwell", "3m"), ("goods-beyond-shop-line", "dwell", "3m"),
+                                  ("parking-out-of-bay", "dwell", "3m"))),
     "decode-1080p": Spec(11, "market-st", "2026-06-07T10:00:00+08:00", 30, False, decode_1080p,
                          "Thirty seconds at 1920×1080, 25 fps, GOP 50, for decode benchmarks; nothing to report.",
                          width=1920, height=1080, fps=25, gop=50, label_frames=(0.5,)),
@@ -403,10 +405,16 @@ def _yolo(cls, box, spec):
     return f"{A.CLASSES.index(cls)} {(u0 + u1) / 2 / w:.6f} {(v0 + v1) / 2 / h:.6f} {(u1 - u0) / w:.6f} {(v1 - v0) / h:.6f}"
 
 
-def write(root, names):
+def write(root, names, metadata_only=False):
+    """Renders each scenario and writes its files; with `metadata_only`, rewrites only
+    scenario.toml and truth.toml (for changes to the truth, not to the pictures)."""
     for name in names or SCENARIOS:
         spec, st, cam, actors = build(name)
         folder = Path(root, name)
+        if metadata_only:
+            (folder / "scenario.toml").write_text(scenario_toml(name, spec, st, cam))
+            (folder / "truth.toml").write_text(truth(spec, st, actors))
+            continue
         (folder / "labels").mkdir(parents=True, exist_ok=True)
         view = View(st, cam, spec.night)
         total = int(spec.seconds * spec.fps)

@@ -101,7 +101,7 @@ def rider(rng, path, vehicle="bicycle", name="rider"):
             Sprite(x, y - 0.02, lambda p, t: A.person(p, person_look, seated=True), facing=f, lift=0.3),
         ]
 
-    return Actor(name, "negative", reason=f"rides past on a {vehicle}", parts_fn=parts)
+    return Actor(name, "negative", reason=f"rides past on {'an e-bike' if vehicle == 'ebike' else 'a bicycle'}", parts_fn=parts)
 
 
 def parked(rng, vehicle, x, y, arrive, leave, squash=1.0, facing=1, kind="", name="parked"):

@@ -1,0 +1,145 @@
+//! End to end: N cameras replaying the 1080p fixture through decode, batching and detection, per
+//! decode policy. Reports camera-seconds of footage processed per CPU-second, analysed and decoded
+//! frames per second, and peak memory per camera.
+//!
+//! Run with `cargo bench --bench throughput` (optionally `-- CAMERAS...`, default 1 4).
+
+use std::{
+    path::Path,
+    sync::Arc,
+    thread,
+    time::{Duration, Instant},
+};
+
+use gridwatch_core::{config::DecodePolicy, CameraId};
+use gridwatch_pipeline::{
+    detect::{runtime, BatchPolicy, Batcher, Detector, DetectorOptions, Image, ModelCard},
+    source::{play, Doorbell, FrameQueue, Overflow, Timeline},
+};
+
+const CLIP_SECONDS: f64 = 30.0;
+const CLIP_FRAMES: u64 = 750;
+
+/// CPU seconds this process has used, user and system (Linux).
+fn cpu_seconds() -> f64 {
+    let stat = std::fs::read_to_string("/proc/self/stat").unwrap();
+    let fields: Vec<&str> = stat.rsplit(')').next().unwrap().split_whitespace().collect();
+    let ticks: f64 = fields[11].parse::<f64>().unwrap() + fields[12].parse::<f64>().unwrap();
+    ticks / 100.0
+}
+
+/// A memory figure from /proc/self/status in MB: `VmHWM` (peak since the last reset) or `VmRSS`.
+fn memory_mb(field: &str) -> f64 {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap();
+    let line = status.lines().find(|l| l.starts_with(field)).unwrap();
+    line.split_whitespace().nth(1).unwrap().parse::<f64>().unwrap() / 1024.0
+}
+
+fn reset_peak() {
+    let _ = std::fs::write("/proc/self/clear_refs", "5");
+}
+
+fn run(cameras: usize, policy: DecodePolicy, detector: &mut Detector) -> (f64, f64, u64, u64, f64) {
+    let clip = Path::new(env!("CARGO_MANIFEST_DIR")).join("replay-fixtures/decode-1080p/footage.mp4");
+    let bell = Arc::new(Doorbell::default());
+    let queues: Vec<_> = (0..cameras)
+        .map(|_| Arc::new(FrameQueue::new(2, Overflow::Wait).with_doorbell(bell.clone())))
+        .collect();
+    reset_peak();
+    let base = memory_mb("VmRSS:");
+    let (cpu0, wall0) = (cpu_seconds(), Instant::now());
+    let players: Vec<_> = queues
+        .iter()
+        .enumerate()
+        .map(|(i, queue)| {
+            let (queue, clip) = (queue.clone(), clip.clone());
+            thread::spawn(move || {
+                let camera = CameraId::new(format!("cam-{i}")).unwrap();
+                let start = "2026-06-07T02:00:00Z".parse().unwrap();
+                let finished = play(
+                    &camera,
+                    clip.to_str().unwrap(),
+                    policy,
+                    Timeline::Replay { start },
+                    &queue,
+                )
+                .unwrap();
+                queue.close();
+                finished.frames
+            })
+        })
+        .collect();
+    let mut batcher = Batcher::new(
+        queues,
+        bell,
+        BatchPolicy {
+            max_batch: cameras.min(8),
+            max_wait: Duration::from_millis(20),
+        },
+    );
+    let mut analysed = 0;
+    while let Some(batch) = batcher.next_batch() {
+        let images: Vec<Image> = batch
+            .iter()
+            .map(|f| Image {
+                width: f.width,
+                height: f.height,
+                rgb: &f.rgb,
+            })
+            .collect();
+        detector.detect_batch(&images).unwrap();
+        analysed += batch.len() as u64;
+    }
+    let delivered: u64 = players.into_iter().map(|p| p.join().unwrap()).sum();
+    assert_eq!(delivered, analysed);
+    let (cpu, wall) = (cpu_seconds() - cpu0, wall0.elapsed().as_secs_f64());
+    let decoded = match policy {
+        DecodePolicy::Keyframes => analysed, // delta frames never reach the decoder
+        DecodePolicy::All | DecodePolicy::Fps(_) => CLIP_FRAMES * cameras as u64,
+    };
+    let per_camera_mb = (memory_mb("VmHWM:") - base).max(0.0) / cameras as f64;
+    (cpu, wall, analysed, decoded, per_camera_mb)
+}
+
+fn main() {
+    let counts: Vec<usize> = std::env::args().skip(1).filter_map(|a| a.parse().ok()).collect();
+    let counts = if counts.is_empty() { vec![1, 4] } else { counts };
+    let card =
+        ModelCard::load(&Path::new(env!("CARGO_MANIFEST_DIR")).join("models/gridwatch-demo.model.toml"))
+            .unwrap();
+    let mut detector = Detector::load(runtime::init().unwrap(), card, DetectorOptions::default()).unwrap();
+    // Warm up, so the first run does not carry ONNX Runtime's one-off allocations.
+    let black = vec![0u8; 1920 * 1080 * 3];
+    for batch in 1..=8 {
+        let images = vec![
+            Image {
+                width: 1920,
+                height: 1080,
+                rgb: &black
+            };
+            batch
+        ];
+        detector.detect_batch(&images).unwrap();
+    }
+    println!("1080p H.264, {CLIP_SECONDS} s per camera, demo model on one inference thread");
+    println!(
+        "{:<10} {:>7} {:>9} {:>9} {:>16} {:>12} {:>11} {:>13}",
+        "policy", "cameras", "wall s", "CPU s", "cam-s / CPU-s", "analysed/s", "decoded/s", "peak MB/cam"
+    );
+    for policy in [DecodePolicy::Keyframes, DecodePolicy::Fps(2.0), DecodePolicy::All] {
+        for &cameras in &counts {
+            let (cpu, wall, analysed, decoded, mb) = run(cameras, policy, &mut detector);
+            let name = match policy {
+                DecodePolicy::Keyframes => "keyframes".to_owned(),
+                DecodePolicy::Fps(f) => format!("{f} fps"),
+                DecodePolicy::All => "all".to_owned(),
+            };
+            println!(
+                "{name:<10} {cameras:>7} {wall:>9.2} {cpu:>9.2} {:>16.1} {:>12.1} {:>11.1} {mb:>13.1}",
+                CLIP_SECONDS * cameras as f64 / cpu,
+                analysed as f64 / wall,
+                decoded as f64 / wall
+            );
+        }
+    }
+}
