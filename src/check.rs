@@ -3,16 +3,38 @@
 
 use std::{fmt::Write as _, path::Path};
 
-use gridwatch_core::config::{Camera, Config, DecodePolicy, LoadedConfig};
+use gridwatch_core::config::{Camera, Config, ConfigErrors, DecodePolicy, LoadedConfig};
 use gridwatch_dispatcher::grid::GridMap;
-use gridwatch_pipeline::detect::runtime;
+use gridwatch_pipeline::detect::{runtime, Detector, DetectorOptions, ModelCard};
 
 /// Prints the summary on success; returns every problem found otherwise.
 pub fn run(path: &Path) -> Result<(), Vec<String>> {
-    let loaded =
-        Config::load(path).map_err(|errors| errors.0.iter().map(ToString::to_string).collect::<Vec<_>>())?;
-    let runtime = runtime::init().map_err(|e| vec![e.to_string()])?;
-    print!("{}", summary(&loaded));
+    let lines = |errors: ConfigErrors| errors.0.iter().map(ToString::to_string).collect::<Vec<_>>();
+    let one = |e: &dyn std::fmt::Display| vec![e.to_string()];
+    let loaded = Config::load(path).map_err(lines)?;
+    let runtime = runtime::init().map_err(|e| one(&e))?;
+    let model = match &loaded.config.model {
+        Some(source) => {
+            let card = ModelCard::load(&source.card).map_err(|e| one(&e))?;
+            loaded.check_classes(&card.classes, &source.card).map_err(lines)?;
+            let detector =
+                Detector::load(runtime, card, DetectorOptions::from_config(source)).map_err(|e| one(&e))?;
+            let card = detector.card();
+            format!(
+                "model: {} {} ({} classes, {}x{} input, {:?} output, {} on {} thread(s))\n",
+                card.name,
+                card.version,
+                card.classes.len(),
+                card.input.width,
+                card.input.height,
+                card.output.layout,
+                source.provider.name(),
+                source.threads
+            )
+        }
+        None => "model: none configured\n".to_owned(),
+    };
+    print!("{}{model}", summary(&loaded));
     println!(
         "ONNX Runtime: {}",
         runtime

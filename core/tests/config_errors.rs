@@ -353,3 +353,17 @@ fn unreadable_config_file_names_itself() {
         "/nonexistent/city.toml:1:1: cannot read the configuration file: No such file or directory (os error 2)"
     );
 }
+
+#[test]
+fn unknown_execution_provider_lists_the_choices() {
+    let config = format!("{BASE}\n[model]\ncard = \"m.model.toml\"\nprovider = \"gpu\"\n");
+    let errors = errors(&config);
+    assert_eq!(errors.len(), 1);
+    assert_eq!(
+        errors[0],
+        format!(
+            "{}: unknown variant `gpu`, expected one of `cpu`, `cuda`, `tensorrt`, `openvino`",
+            position(&config, "\"gpu\"")
+        )
+    );
+}

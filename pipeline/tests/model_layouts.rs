@@ -4,8 +4,9 @@
 
 use std::path::Path;
 
+use gridwatch_core::config::Provider;
 use gridwatch_core::ImageBox;
-use gridwatch_pipeline::detect::{runtime, Detector, DetectorOptions, Image, ModelCard, Provider};
+use gridwatch_pipeline::detect::{provider_available, runtime, Detector, DetectorOptions, Image, ModelCard};
 
 fn card(dir: &Path, model: &str, layout: &str) -> ModelCard {
     let onnx = Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -87,9 +88,9 @@ fn a_card_with_the_wrong_layout_is_refused() {
 fn an_execution_provider_the_runtime_lacks_is_an_error_not_a_silent_cpu_run() {
     let dir = tempfile::tempdir().unwrap();
     let rt = runtime::init().unwrap();
-    assert!(Provider::Cpu.is_available());
+    assert!(provider_available(Provider::Cpu));
     // The PyPI CPU wheel has no CUDA; a machine whose runtime has it would run instead.
-    if Provider::Cuda.is_available() {
+    if provider_available(Provider::Cuda) {
         return;
     }
     let options = DetectorOptions {

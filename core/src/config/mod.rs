@@ -97,6 +97,67 @@ fn socket_addr<'de, D: Deserializer<'de>>(d: D) -> Result<SocketAddr, D::Error> 
 pub struct ModelSource {
     /// The model card (`*.model.toml`) that names the ONNX file and maps its classes.
     pub card: PathBuf,
+    /// Where inference runs; anything but the CPU needs an ONNX Runtime built with it.
+    #[serde(default)]
+    pub provider: Provider,
+    /// ONNX Runtime threads for one inference.
+    #[serde(default = "one")]
+    pub threads: usize,
+    /// Inference workers, each with its own session.
+    #[serde(default = "one")]
+    pub workers: usize,
+    /// Frames from several cameras analysed in one inference, at most.
+    #[serde(default = "default_max_batch")]
+    pub max_batch: usize,
+    /// How long a frame may wait for others to fill its batch.
+    #[serde(default = "default_max_wait_ms")]
+    pub max_wait_ms: u64,
+    /// Detections below this score are ignored.
+    #[serde(default = "default_min_score")]
+    pub min_score: f32,
+}
+
+fn one() -> usize {
+    1
+}
+fn default_max_batch() -> usize {
+    8
+}
+fn default_max_wait_ms() -> u64 {
+    20
+}
+fn default_min_score() -> f32 {
+    0.25
+}
+
+/// An ONNX Runtime execution provider.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Provider {
+    #[default]
+    Cpu,
+    Cuda,
+    Tensorrt,
+    Openvino,
+}
+
+impl Provider {
+    pub const ALL: [Provider; 4] = [
+        Provider::Cpu,
+        Provider::Cuda,
+        Provider::Tensorrt,
+        Provider::Openvino,
+    ];
+
+    /// The name written in configuration.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Provider::Cpu => "cpu",
+            Provider::Cuda => "cuda",
+            Provider::Tensorrt => "tensorrt",
+            Provider::Openvino => "openvino",
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Deserialize)]
@@ -110,8 +171,24 @@ pub struct KindInfo {
 #[derive(Debug, Clone)]
 pub struct LoadedConfig {
     pub path: PathBuf,
+    /// The file's text, kept so that later checks can point into it.
+    text: String,
     pub config: Config,
     pub grids: Vec<Grid>,
+}
+
+impl LoadedConfig {
+    /// Checks that every class the rules name is one the detector knows (`classes`, from its
+    /// model card), pointing at each rule that names another.
+    pub fn check_classes(&self, classes: &[String], card: &Path) -> Result<(), ConfigErrors> {
+        let map = diagnostic::SourceMap::new(&self.path, &self.text);
+        let errors = validate::classes(&self.config, classes, card, &map);
+        if errors.is_empty() {
+            Ok(())
+        } else {
+            Err(ConfigErrors(errors))
+        }
+    }
 }
 
 impl Config {
@@ -140,6 +217,7 @@ impl Config {
         if errors.is_empty() {
             return Ok(LoadedConfig {
                 path: path.to_path_buf(),
+                text: text.to_owned(),
                 config,
                 grids,
             });

@@ -323,3 +323,38 @@ fn list_or_none(items: &[&str]) -> String {
         items.join(", ")
     }
 }
+
+/// Rules' subject and companion classes that the model card does not list.
+pub(super) fn classes(
+    config: &Config,
+    known: &[String],
+    card: &std::path::Path,
+    map: &SourceMap,
+) -> Vec<ConfigError> {
+    let mut errors = Vec::new();
+    for (i, rule) in config.rules.iter().enumerate() {
+        let named = rule
+            .subjects
+            .iter()
+            .map(|s| ("subjects", &s.class))
+            .chain(rule.companions.iter().map(|c| ("companions", &c.class)));
+        let mut index = [0usize; 2];
+        for (key, class) in named {
+            let slot = usize::from(key == "companions");
+            let n = index[slot];
+            index[slot] += 1;
+            if !known.iter().any(|k| k == class) {
+                errors.push(map.error(
+                    at!["rules", i, key, n, "class"],
+                    format!(
+                        "rule `{}` names class `{class}`, which model card `{}` does not have; its classes are: {}",
+                        rule.id,
+                        card.display(),
+                        known.join(", ")
+                    ),
+                ));
+            }
+        }
+    }
+    errors
+}

@@ -2,6 +2,7 @@
 
 use std::path::Path;
 
+use gridwatch_core::config::{ModelSource, Provider};
 use ndarray::{Array4, Axis, Ix2};
 use ort::{
     ep::{self, ExecutionProvider as _},
@@ -33,54 +34,27 @@ impl Default for Thresholds {
     }
 }
 
-/// Where inference runs. Only what the installed ONNX Runtime was built with can be used; asking
-/// for anything else is an error, never a silent fall-back to the CPU.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum Provider {
-    #[default]
-    Cpu,
-    Cuda,
-    TensorRt,
-    OpenVino,
+/// Whether the loaded ONNX Runtime library includes `provider`.
+pub fn provider_available(provider: Provider) -> bool {
+    let available = match provider {
+        Provider::Cpu => ep::CPU::is_available(),
+        Provider::Cuda => ep::CUDA::is_available(),
+        Provider::Tensorrt => ep::TensorRT::is_available(),
+        Provider::Openvino => ep::OpenVINO::is_available(),
+    };
+    available.unwrap_or(false)
 }
 
-impl Provider {
-    pub const ALL: [Provider; 4] = [
-        Provider::Cpu,
-        Provider::Cuda,
-        Provider::TensorRt,
-        Provider::OpenVino,
-    ];
-
-    pub fn name(&self) -> &'static str {
-        match self {
-            Provider::Cpu => "cpu",
-            Provider::Cuda => "cuda",
-            Provider::TensorRt => "tensorrt",
-            Provider::OpenVino => "openvino",
-        }
-    }
-
-    /// Whether the loaded ONNX Runtime library includes this provider.
-    pub fn is_available(&self) -> bool {
-        let available = match self {
-            Provider::Cpu => ep::CPU::is_available(),
-            Provider::Cuda => ep::CUDA::is_available(),
-            Provider::TensorRt => ep::TensorRT::is_available(),
-            Provider::OpenVino => ep::OpenVINO::is_available(),
-        };
-        available.unwrap_or(false)
-    }
-
-    fn dispatch(&self) -> ep::ExecutionProviderDispatch {
-        let dispatch = match self {
-            Provider::Cpu => ep::CPU::default().build(),
-            Provider::Cuda => ep::CUDA::default().build(),
-            Provider::TensorRt => ep::TensorRT::default().build(),
-            Provider::OpenVino => ep::OpenVINO::default().build(),
-        };
-        dispatch.error_on_failure()
-    }
+/// The provider's registration; failing to register is an error, never a silent fall-back to
+/// the CPU.
+fn dispatch(provider: Provider) -> ep::ExecutionProviderDispatch {
+    let dispatch = match provider {
+        Provider::Cpu => ep::CPU::default().build(),
+        Provider::Cuda => ep::CUDA::default().build(),
+        Provider::Tensorrt => ep::TensorRT::default().build(),
+        Provider::Openvino => ep::OpenVINO::default().build(),
+    };
+    dispatch.error_on_failure()
 }
 
 /// How a detector runs.
@@ -90,6 +64,20 @@ pub struct DetectorOptions {
     pub threads: usize,
     pub provider: Provider,
     pub thresholds: Thresholds,
+}
+
+impl DetectorOptions {
+    /// The options a configuration's `[model]` section asks for.
+    pub fn from_config(model: &ModelSource) -> Self {
+        Self {
+            threads: model.threads,
+            provider: model.provider,
+            thresholds: Thresholds {
+                min_score: model.min_score,
+                ..Thresholds::default()
+            },
+        }
+    }
 }
 
 impl Default for DetectorOptions {
@@ -116,10 +104,10 @@ impl Detector {
             path: path.clone(),
             reason,
         };
-        if !options.provider.is_available() {
+        if !provider_available(options.provider) {
             let offered: Vec<&str> = Provider::ALL
                 .iter()
-                .filter(|p| p.is_available())
+                .filter(|p| provider_available(**p))
                 .map(Provider::name)
                 .collect();
             return Err(model_error(format!(
@@ -203,7 +191,7 @@ impl Detector {
 
 fn build_session(runtime: &Runtime, path: &Path, options: &DetectorOptions) -> ort::Result<Session> {
     Session::builder(&runtime.environment)?
-        .with_execution_providers([options.provider.dispatch()])?
+        .with_execution_providers([dispatch(options.provider)])?
         .with_optimization_level(GraphOptimizationLevel::Level3)?
         .with_intra_threads(options.threads)?
         .commit_from_file(path)

@@ -15,7 +15,7 @@ use std::path::PathBuf;
 
 pub use batch::{BatchPolicy, Batcher};
 pub use card::{InputSpec, ModelCard, OutputLayout, OutputSpec};
-pub use detector::{Detector, DetectorOptions, Provider, Thresholds};
+pub use detector::{provider_available, Detector, DetectorOptions, Thresholds};
 pub use gridwatch_core::Detection;
 pub use letterbox::{letterbox, Placement};
 
