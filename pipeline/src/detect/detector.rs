@@ -158,6 +158,13 @@ impl Detector {
         let tensor = TensorRef::from_array_view(&input).map_err(inference)?;
         let outputs = self.session.run(ort::inputs![tensor]).map_err(inference)?;
         let output = outputs[0].try_extract_array::<f32>().map_err(inference)?;
+        if output.ndim() != 3 || output.shape()[0] != images.len() {
+            return Err(DetectError::Inference(format!(
+                "the model answered {} frames with an output of shape {:?}",
+                images.len(),
+                output.shape()
+            )));
+        }
         let shape_error = |e: ndarray::ShapeError| DetectError::Inference(e.to_string());
         let t = self.thresholds;
         images

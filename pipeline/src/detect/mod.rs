@@ -9,6 +9,7 @@ mod card;
 mod detector;
 mod letterbox;
 pub mod runtime;
+mod workers;
 mod yolo;
 
 use std::path::PathBuf;
@@ -18,6 +19,7 @@ pub use card::{InputSpec, ModelCard, OutputLayout, OutputSpec};
 pub use detector::{provider_available, Detector, DetectorOptions, Thresholds};
 pub use gridwatch_core::Detection;
 pub use letterbox::{letterbox, Placement};
+pub use workers::{spawn as spawn_workers, Analysed, Failed};
 
 /// A frame to analyse: tightly packed RGB rows.
 #[derive(Debug, Clone, Copy)]

@@ -1,0 +1,104 @@
+//! Three cameras, batched, on two inference workers: every delivered frame is analysed exactly
+//! once and its detections come back with its camera and timestamp.
+
+use std::{collections::BTreeMap, path::Path, sync::Arc, thread, time::Duration};
+
+use gridwatch_core::{config::DecodePolicy, CameraId};
+use gridwatch_pipeline::{
+    detect::{runtime, spawn_workers, BatchPolicy, Batcher, Detector, DetectorOptions, ModelCard},
+    source::{play, Doorbell, FrameQueue, Overflow, Timeline},
+};
+
+fn fixture_detector(dir: &Path) -> Detector {
+    let onnx = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/layout-yolov10.onnx");
+    let card = dir.join("fixture.model.toml");
+    std::fs::write(
+        &card,
+        format!(
+            "name = \"fixture\"\nversion = \"1\"\nonnx = \"{}\"\nclasses = [\"cart\", \"bicycle\"]\n\
+             [input]\nwidth = 64\nheight = 64\nlayout = \"nchw\"\ncolour = \"rgb\"\n\
+             [output]\nlayout = \"yolov10\"\ndynamic_batch = true\n",
+            onnx.display()
+        ),
+    )
+    .unwrap();
+    Detector::load(
+        runtime::init().unwrap(),
+        ModelCard::load(&card).unwrap(),
+        DetectorOptions::default(),
+    )
+    .unwrap()
+}
+
+#[test]
+fn every_frame_of_every_camera_is_analysed_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let scenarios = ["vending-day", "parking-night", "barbecue-night"];
+    let bell = Arc::new(Doorbell::default());
+    let queues: Vec<_> = scenarios
+        .iter()
+        .map(|_| Arc::new(FrameQueue::new(2, Overflow::Wait).with_doorbell(bell.clone())))
+        .collect();
+    let players: Vec<_> = scenarios
+        .iter()
+        .zip(&queues)
+        .map(|(name, queue)| {
+            let queue = queue.clone();
+            let clip = Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("../replay-fixtures")
+                .join(name)
+                .join("footage.mp4");
+            let camera = CameraId::new(*name).unwrap();
+            thread::spawn(move || {
+                let start = "2026-06-01T00:00:00Z".parse().unwrap();
+                let finished = play(
+                    &camera,
+                    clip.to_str().unwrap(),
+                    DecodePolicy::Keyframes,
+                    Timeline::Replay { start },
+                    &queue,
+                )
+                .unwrap();
+                queue.close();
+                (camera.to_string(), finished.frames)
+            })
+        })
+        .collect();
+    let batcher = Batcher::new(
+        queues,
+        bell,
+        BatchPolicy {
+            max_batch: 2,
+            max_wait: Duration::from_millis(5),
+        },
+    );
+    let (out, results) = crossbeam_channel::unbounded();
+    let workers = spawn_workers(
+        batcher,
+        vec![fixture_detector(dir.path()), fixture_detector(dir.path())],
+        out,
+    );
+
+    let mut seen: BTreeMap<String, Vec<Duration>> = BTreeMap::new();
+    for result in results.iter() {
+        let analysed = result.unwrap_or_else(|f| panic!("{:?}: {}", f.frames, f.error));
+        assert_eq!(
+            analysed.detections.len(),
+            2,
+            "the fixture model finds two objects in every frame"
+        );
+        seen.entry(analysed.frame.camera.to_string())
+            .or_default()
+            .push(analysed.frame.pts);
+    }
+    workers.into_iter().for_each(|w| w.join().unwrap());
+    for player in players {
+        let (camera, delivered) = player.join().unwrap();
+        let mut times = seen.remove(&camera).unwrap_or_default();
+        assert_eq!(times.len() as u64, delivered, "{camera}");
+        times.sort();
+        times.dedup();
+        assert_eq!(times.len() as u64, delivered, "{camera}: no frame twice");
+        assert!(delivered >= 75, "{camera}: a keyframe every 2 s");
+    }
+}
