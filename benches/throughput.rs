@@ -17,7 +17,7 @@ use std::{
 use gridwatch_core::{config::DecodePolicy, CameraId};
 use gridwatch_pipeline::{
     detect::{runtime, BatchPolicy, Batcher, Detector, DetectorOptions, Image, ModelCard},
-    source::{play, Doorbell, FrameQueue, Overflow, Timeline},
+    source::{play, Doorbell, FrameQueue, Overflow, StreamSpec, Timeline},
 };
 
 const CLIP_SECONDS: f64 = 30.0;
@@ -71,8 +71,7 @@ fn run(
                 let start = "2026-06-07T02:00:00Z".parse().unwrap();
                 let finished = play(
                     &camera,
-                    clip.to_str().unwrap(),
-                    policy,
+                    &StreamSpec::new(clip.to_str().unwrap(), policy),
                     Timeline::Replay { start },
                     &queue,
                 )

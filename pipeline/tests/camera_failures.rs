@@ -8,7 +8,7 @@ use std::{
 };
 
 use gridwatch_core::{config::DecodePolicy, CameraId, CameraState};
-use gridwatch_pipeline::source::{spawn, Backoff, FrameQueue, LiveCamera, Next, Overflow};
+use gridwatch_pipeline::source::{spawn, Backoff, FrameQueue, LiveCamera, Next, Overflow, StreamSpec};
 use gstreamer::prelude::*;
 
 fn footage() -> PathBuf {
@@ -67,8 +67,7 @@ fn three_broken_cameras_each_say_what_is_wrong_while_a_fourth_keeps_running() {
     for (id, uri) in &cameras {
         let camera = LiveCamera {
             id: CameraId::new(*id).unwrap(),
-            uri: uri.clone(),
-            decode: DecodePolicy::Keyframes,
+            stream: StreamSpec::new(uri.clone(), DecodePolicy::Keyframes),
             backoff: Backoff {
                 initial: Duration::from_millis(200),
                 max: Duration::from_secs(1),

@@ -4,7 +4,7 @@
 use std::{path::PathBuf, sync::Arc, thread, time::Duration};
 
 use gridwatch_core::{config::DecodePolicy, CameraId, Frame};
-use gridwatch_pipeline::source::{play, FrameQueue, Next, Overflow, Timeline};
+use gridwatch_pipeline::source::{play, FrameQueue, Next, Overflow, StreamSpec, Timeline};
 use gstreamer::prelude::*;
 
 fn clip() -> PathBuf {
@@ -27,8 +27,7 @@ fn decode(policy: DecodePolicy) -> Vec<Frame> {
             let camera = CameraId::new("market-st").unwrap();
             let result = play(
                 &camera,
-                clip().to_str().unwrap(),
-                policy,
+                &StreamSpec::new(clip().to_str().unwrap(), policy),
                 Timeline::Replay { start: start() },
                 &queue,
             );
@@ -126,8 +125,7 @@ fn a_missing_file_is_an_error_naming_the_element() {
     let camera = CameraId::new("gone").unwrap();
     let err = play(
         &camera,
-        "/nonexistent/clip.mp4",
-        DecodePolicy::All,
+        &StreamSpec::new("/nonexistent/clip.mp4", DecodePolicy::All),
         Timeline::Live,
         &queue,
     )

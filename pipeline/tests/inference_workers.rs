@@ -6,7 +6,7 @@ use std::{collections::BTreeMap, path::Path, sync::Arc, thread, time::Duration};
 use gridwatch_core::{config::DecodePolicy, CameraId};
 use gridwatch_pipeline::{
     detect::{runtime, spawn_workers, BatchPolicy, Batcher, Detector, DetectorOptions, ModelCard},
-    source::{play, Doorbell, FrameQueue, Overflow, Timeline},
+    source::{play, Doorbell, FrameQueue, Overflow, StreamSpec, Timeline},
 };
 
 fn fixture_detector(dir: &Path) -> Detector {
@@ -53,8 +53,7 @@ fn every_frame_of_every_camera_is_analysed_once() {
                 let start = "2026-06-01T00:00:00Z".parse().unwrap();
                 let finished = play(
                     &camera,
-                    clip.to_str().unwrap(),
-                    DecodePolicy::Keyframes,
+                    &StreamSpec::new(clip.to_str().unwrap(), DecodePolicy::Keyframes),
                     Timeline::Replay { start },
                     &queue,
                 )

@@ -10,7 +10,7 @@ use std::{
 
 use crossbeam_channel::Receiver;
 use gridwatch_core::{config::DecodePolicy, CameraHealth, CameraId, CameraState};
-use gridwatch_pipeline::source::{spawn, Backoff, FrameQueue, LiveCamera, Next, Overflow};
+use gridwatch_pipeline::source::{spawn, Backoff, FrameQueue, LiveCamera, Next, Overflow, StreamSpec};
 use gstreamer::glib;
 use gstreamer_rtsp_server::prelude::*;
 
@@ -98,8 +98,7 @@ fn camera_goes_offline_when_the_server_stops_and_recovers_when_it_returns() {
     let port = server.port();
     let camera = LiveCamera {
         id: CameraId::new("east-gate").unwrap(),
-        uri: format!("rtsp://127.0.0.1:{port}/cam1"),
-        decode: DecodePolicy::All,
+        stream: StreamSpec::new(format!("rtsp://127.0.0.1:{port}/cam1"), DecodePolicy::All),
         backoff: Backoff {
             initial: Duration::from_millis(200),
             max: Duration::from_secs(1),
@@ -139,8 +138,7 @@ fn a_broken_camera_does_not_disturb_a_working_one() {
     let server = Server::start(0);
     let camera = |id: &str, uri: String| LiveCamera {
         id: CameraId::new(id).unwrap(),
-        uri,
-        decode: DecodePolicy::Keyframes,
+        stream: StreamSpec::new(uri, DecodePolicy::Keyframes),
         backoff: Backoff {
             initial: Duration::from_millis(100),
             max: Duration::from_millis(400),

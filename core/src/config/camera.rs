@@ -1,7 +1,10 @@
 //! `[[cameras]]`: where each camera's streams come from, where it stands, and its zones.
 
+use std::time::Duration;
+
 use serde::Deserialize;
 
+use super::time::Span;
 use crate::{CameraId, GeoPoint, Homography, ImagePoint, ImagePolygon, ZoneId, ZoneRole};
 
 /// One camera.
@@ -22,6 +25,17 @@ pub struct Camera {
     pub location: GeoPoint,
     #[serde(default)]
     pub decode: DecodePolicy,
+    /// How RTSP streams are carried.
+    #[serde(default)]
+    pub transport: Transport,
+    /// For recordings played as live cameras: start again at the end instead of ending.
+    #[serde(default)]
+    pub looped: bool,
+    #[serde(default)]
+    pub reconnect: Reconnect,
+    /// Connected but silent for this long is reported as stalled.
+    #[serde(default = "default_stall_after")]
+    pub stall_after: Span,
     /// Surveyed pixel ↔ ground pairs, for placing each violation on the map.
     #[serde(default)]
     pub calibration: Option<Calibration>,
@@ -37,6 +51,41 @@ impl Camera {
             c.fit()
                 .expect("calibrations are checked when the config is loaded"),
         )
+    }
+}
+
+fn default_stall_after() -> Span {
+    Span(Duration::from_secs(30))
+}
+
+/// RTSP transport.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Transport {
+    /// Interleaved in the RTSP connection: passes NAT and firewalls, no loss.
+    #[default]
+    Tcp,
+    /// RTP over UDP: lower latency on clean networks.
+    Udp,
+}
+
+/// Pauses between reconnection attempts: doubling from `initial` up to `max`, with ±`jitter`.
+#[derive(Debug, Clone, Copy, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Reconnect {
+    pub initial: Span,
+    pub max: Span,
+    /// Fraction by which each pause is randomly stretched or shrunk, 0…1.
+    pub jitter: f64,
+}
+
+impl Default for Reconnect {
+    fn default() -> Self {
+        Self {
+            initial: Span(Duration::from_secs(1)),
+            max: Span(Duration::from_secs(60)),
+            jitter: 0.2,
+        }
     }
 }
 

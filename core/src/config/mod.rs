@@ -24,7 +24,7 @@ use std::{
 
 use serde::{de::Error as _, Deserialize, Deserializer};
 
-pub use camera::{Calibration, Camera, DecodePolicy, Zone};
+pub use camera::{Calibration, Camera, DecodePolicy, Reconnect, Transport, Zone};
 pub use diagnostic::{ConfigError, ConfigErrors};
 pub use grid::{Grid, GridSource};
 pub use roster::{Member, Shift, Team};

@@ -189,6 +189,16 @@ fn camera(i: usize, camera: &Camera, map: &SourceMap, report: &mut impl FnMut(Co
             ));
         }
     }
+    let reconnect = camera.reconnect;
+    if reconnect.initial.0.is_zero()
+        || reconnect.initial > reconnect.max
+        || !(0.0..=1.0).contains(&reconnect.jitter)
+    {
+        report(map.error(
+            at!["cameras", i, "reconnect"],
+            format!("camera `{id}`: reconnect needs 0 < initial ≤ max and jitter within 0…1"),
+        ));
+    }
     if let Some(calibration) = &camera.calibration {
         if let Err(e) = calibration.fit() {
             report(map.error(

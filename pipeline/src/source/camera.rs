@@ -13,9 +13,9 @@ use std::{
 
 use chrono::Utc;
 use crossbeam_channel::Sender;
-use gridwatch_core::{config::DecodePolicy, CameraHealth, CameraId, CameraState};
+use gridwatch_core::{config::Camera, CameraHealth, CameraId, CameraState};
 
-use super::{stream::Watch, FrameQueue, Timeline};
+use super::{stream::Watch, FrameQueue, StreamSpec, Timeline};
 
 /// Pauses between reconnection attempts: doubling from `initial` up to `max`, each stretched by a
 /// random factor in 1 ± `jitter` so that cameras behind one failed switch do not retry in step.
@@ -49,11 +49,27 @@ impl Backoff {
 #[derive(Debug, Clone)]
 pub struct LiveCamera {
     pub id: CameraId,
-    pub uri: String,
-    pub decode: DecodePolicy,
+    pub stream: StreamSpec,
     pub backoff: Backoff,
     /// Connected but silent for this long is reported as stalled.
     pub stall_after: Duration,
+}
+
+impl LiveCamera {
+    /// The camera as its configuration describes it.
+    pub fn from_config(camera: &Camera) -> Self {
+        let r = camera.reconnect;
+        Self {
+            id: camera.id.clone(),
+            stream: StreamSpec::detect_stream(camera),
+            backoff: Backoff {
+                initial: r.initial.0,
+                max: r.max.0,
+                jitter: r.jitter,
+            },
+            stall_after: camera.stall_after.0,
+        }
+    }
 }
 
 /// Runs `camera` on its own thread until `stop` is set, feeding `queue` and reporting every
@@ -85,14 +101,7 @@ fn run(camera: LiveCamera, queue: &FrameQueue, health: &Sender<CameraHealth>, st
             stop,
             on_state: &mut |state| reporter.report(state, None),
         };
-        let outcome = super::stream::play_watched(
-            &camera.id,
-            &camera.uri,
-            camera.decode,
-            Timeline::Live,
-            queue,
-            watch,
-        );
+        let outcome = super::stream::play_watched(&camera.id, &camera.stream, Timeline::Live, queue, watch);
         if stop.load(Ordering::Relaxed) {
             break;
         }

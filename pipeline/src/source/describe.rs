@@ -1,33 +1,40 @@
 //! GStreamer pipeline descriptions for a camera's stream and decode policy.
 
-use gridwatch_core::config::DecodePolicy;
+use gridwatch_core::config::{DecodePolicy, Transport};
 
-use super::SourceError;
+use super::{SourceError, StreamSpec};
 
 /// Where frames leave GStreamer.
 pub const SINK: &str = "frames";
 
-/// The `gst-launch`-style description that reads `uri`, lets through only what `policy` needs
-/// and delivers RGB frames to the appsink named [`SINK`]. With `realtime`, the sink plays at the
-/// stream's pace (live and paced playback); otherwise as fast as the machine decodes (replay).
-pub fn describe(uri: &str, policy: DecodePolicy, realtime: bool) -> Result<String, SourceError> {
+/// The `gst-launch`-style description that reads the stream, lets through only what its decode
+/// policy needs and delivers RGB frames to the appsink named [`SINK`]. With `realtime`, the sink
+/// plays at the stream's pace (live and paced playback); otherwise as fast as the machine decodes.
+pub fn describe(stream: &StreamSpec, realtime: bool) -> Result<String, SourceError> {
+    let uri = stream.uri.as_str();
+    let protocols = match stream.transport {
+        Transport::Tcp => "tcp",
+        Transport::Udp => "udp",
+    };
     let source = match uri.split_once("://") {
-        Some(("rtsp" | "rtsps", _)) => format!(
-            "rtspsrc location={} protocols=tcp latency=200 ! parsebin",
-            quote(uri)
-        ),
+        Some(("rtsp" | "rtsps", _)) => {
+            format!(
+                "rtspsrc location={} protocols={protocols} latency=200 ! parsebin",
+                quote(uri)
+            )
+        }
         Some(("http" | "https" | "file", _)) => format!("urisourcebin uri={} ! parsebin", quote(uri)),
         Some((scheme, _)) => return Err(SourceError::Scheme(scheme.to_owned())),
         None => format!("filesrc location={} ! parsebin", quote(uri)),
     };
     // Keyframes only: delta frames are dropped before they reach the decoder, which is what makes
     // this policy cheap (avdec's skip-frame property does nothing in GStreamer 1.22).
-    let gate = match policy {
+    let gate = match stream.decode {
         DecodePolicy::Keyframes => " ! identity drop-buffer-flags=delta-unit",
         DecodePolicy::All | DecodePolicy::Fps(_) => "",
     };
     // N fps: decoded frames are dropped before the costly colour conversion.
-    let rate = match policy {
+    let rate = match stream.decode {
         DecodePolicy::Fps(fps) => format!(
             " ! videorate drop-only=true ! video/x-raw,framerate={}/1000",
             (fps * 1000.0).round() as u64
@@ -47,16 +54,33 @@ fn quote(s: &str) -> String {
 mod tests {
     use super::*;
 
+    fn spec(uri: &str, decode: DecodePolicy, transport: Transport) -> StreamSpec {
+        StreamSpec {
+            uri: uri.into(),
+            decode,
+            transport,
+            looped: false,
+        }
+    }
+
     #[test]
     fn each_policy_shapes_the_pipeline() {
-        let keyframes = describe("/clips/a b.mp4", DecodePolicy::Keyframes, false).unwrap();
+        let keyframes = describe(
+            &spec("/clips/a b.mp4", DecodePolicy::Keyframes, Transport::Tcp),
+            false,
+        )
+        .unwrap();
         assert_eq!(
             keyframes,
             "filesrc location=\"/clips/a b.mp4\" ! parsebin ! identity drop-buffer-flags=delta-unit ! decodebin ! videoconvert ! video/x-raw,format=RGB ! appsink name=frames sync=false max-buffers=2"
         );
-        let fps = describe("rtsp://10.0.0.5/sub", DecodePolicy::Fps(0.5), true).unwrap();
+        let fps = describe(
+            &spec("rtsp://10.0.0.5/sub", DecodePolicy::Fps(0.5), Transport::Udp),
+            true,
+        )
+        .unwrap();
         assert!(
-            fps.starts_with("rtspsrc location=\"rtsp://10.0.0.5/sub\" protocols=tcp"),
+            fps.starts_with("rtspsrc location=\"rtsp://10.0.0.5/sub\" protocols=udp"),
             "{fps}"
         );
         assert!(
@@ -65,11 +89,16 @@ mod tests {
             ),
             "{fps}"
         );
-        assert!(describe("https://cdn/x.m3u8", DecodePolicy::All, true)
-            .unwrap()
-            .starts_with("urisourcebin uri=\"https://cdn/x.m3u8\""));
+        let hls = describe(
+            &spec("https://cdn/x.m3u8", DecodePolicy::All, Transport::Tcp),
+            true,
+        )
+        .unwrap();
         assert!(
-            matches!(describe("rtmp://x", DecodePolicy::All, true), Err(SourceError::Scheme(s)) if s == "rtmp")
+            hls.starts_with("urisourcebin uri=\"https://cdn/x.m3u8\""),
+            "{hls}"
         );
+        let rtmp = describe(&spec("rtmp://x", DecodePolicy::All, Transport::Tcp), true);
+        assert!(matches!(rtmp, Err(SourceError::Scheme(s)) if s == "rtmp"));
     }
 }

@@ -4,6 +4,8 @@
 //! keyframes only, or N per second: decode only what the rules need), and its frames go through
 //! a bounded [`FrameQueue`] to analysis.
 
+use gridwatch_core::config::{Camera, DecodePolicy, Transport};
+
 mod camera;
 mod describe;
 mod queue;
@@ -13,6 +15,38 @@ pub use camera::{spawn, Backoff, LiveCamera};
 pub use describe::describe;
 pub use queue::{Doorbell, FrameQueue, Next, Overflow};
 pub use stream::{play, play_watched, Finished, Timeline, Watch};
+
+/// What to play and how: the stream, which frames to decode, and (for RTSP) the transport.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StreamSpec {
+    pub uri: String,
+    pub decode: DecodePolicy,
+    pub transport: Transport,
+    /// Start again at the end of a file instead of ending.
+    pub looped: bool,
+}
+
+impl StreamSpec {
+    /// A stream over TCP (for RTSP), played once.
+    pub fn new(uri: impl Into<String>, decode: DecodePolicy) -> Self {
+        Self {
+            uri: uri.into(),
+            decode,
+            transport: Transport::Tcp,
+            looped: false,
+        }
+    }
+
+    /// The camera's analysed stream, as configured.
+    pub fn detect_stream(camera: &Camera) -> Self {
+        Self {
+            uri: camera.uri.clone(),
+            decode: camera.decode,
+            transport: camera.transport,
+            looped: camera.looped,
+        }
+    }
+}
 
 /// Why a stream could not be played; each names the part at fault.
 #[derive(Debug, thiserror::Error)]

@@ -6,11 +6,11 @@ use std::{
 };
 
 use chrono::{DateTime, Utc};
-use gridwatch_core::{config::DecodePolicy, CameraId, CameraState, Frame};
+use gridwatch_core::{CameraId, CameraState, Frame};
 use gstreamer::prelude::*;
 use gstreamer_app::AppSink;
 
-use super::{describe::describe, describe::SINK, FrameQueue, SourceError};
+use super::{describe::describe, describe::SINK, FrameQueue, SourceError, StreamSpec};
 
 /// Where frames' wall-clock times come from.
 #[derive(Debug, Clone, Copy)]
@@ -27,12 +27,11 @@ pub struct Finished {
     pub frames: u64,
 }
 
-/// Plays `uri` until it ends, handing each frame that `policy` lets through to `queue`.
-/// Returns at end of stream, or with the error that stopped it.
+/// Plays a stream until it ends (files), handing each frame its decode policy lets through to
+/// `queue`. Returns at end of stream, or with the error that stopped it.
 pub fn play(
     camera: &CameraId,
-    uri: &str,
-    policy: DecodePolicy,
+    stream: &StreamSpec,
     timeline: Timeline,
     queue: &FrameQueue,
 ) -> Result<Finished, SourceError> {
@@ -42,7 +41,7 @@ pub fn play(
         stop: &never,
         on_state: &mut |_| {},
     };
-    play_watched(camera, uri, policy, timeline, queue, watch)
+    play_watched(camera, stream, timeline, queue, watch)
 }
 
 /// What a live camera's runner watches while a stream plays.
@@ -58,15 +57,14 @@ pub struct Watch<'a> {
 /// [`play`], reporting stalls and recoveries, and stopping when asked.
 pub fn play_watched(
     camera: &CameraId,
-    uri: &str,
-    policy: DecodePolicy,
+    stream: &StreamSpec,
     timeline: Timeline,
     queue: &FrameQueue,
     watch: Watch,
 ) -> Result<Finished, SourceError> {
     gstreamer::init().map_err(|e| SourceError::Gstreamer(e.to_string()))?;
     let realtime = matches!(timeline, Timeline::Live);
-    let description = describe(uri, policy, realtime)?;
+    let description = describe(stream, realtime)?;
     let pipeline = gstreamer::parse::launch(&description)
         .map_err(|e| SourceError::Gstreamer(format!("{e} (pipeline: {description})")))?
         .downcast::<gstreamer::Pipeline>()
@@ -75,7 +73,7 @@ pub fn play_watched(
         .by_name(SINK)
         .and_then(|e| e.downcast::<AppSink>().ok())
         .expect("the description names its appsink");
-    let result = pump(camera, &pipeline, &sink, timeline, queue, watch);
+    let result = pump(camera, &pipeline, &sink, timeline, queue, stream.looped, watch);
     // Null first, whatever happened, so no streaming thread outlives the call.
     let _ = pipeline.set_state(gstreamer::State::Null);
     result
@@ -87,6 +85,7 @@ fn pump(
     sink: &AppSink,
     timeline: Timeline,
     queue: &FrameQueue,
+    looped: bool,
     watch: Watch,
 ) -> Result<Finished, SourceError> {
     pipeline
@@ -97,7 +96,17 @@ fn pump(
     while !watch.stop.load(Ordering::Relaxed) {
         let Some(sample) = sink.try_pull_sample(poll) else {
             if sink.is_eos() {
-                return Ok(Finished { frames });
+                if !looped {
+                    return Ok(Finished { frames });
+                }
+                let start = gstreamer::SeekFlags::FLUSH | gstreamer::SeekFlags::KEY_UNIT;
+                pipeline
+                    .seek_simple(start, gstreamer::ClockTime::ZERO)
+                    .map_err(|_| SourceError::Stream {
+                        element: pipeline.path_string().to_string(),
+                        message: "could not seek back to the start to loop".into(),
+                    })?;
+                continue;
             }
             if let Some(error) = posted_error(pipeline) {
                 return Err(error);
