@@ -186,3 +186,108 @@ fn a_broken_camera_does_not_disturb_a_working_one() {
     bad.join().unwrap();
     server.stop();
 }
+
+#[test]
+fn udp_transport_delivers_frames() {
+    let server = Server::start(0);
+    let mut stream = StreamSpec::new(
+        format!("rtsp://127.0.0.1:{}/cam1", server.port()),
+        DecodePolicy::All,
+    );
+    stream.transport = gridwatch_core::config::Transport::Udp;
+    let camera = LiveCamera {
+        id: CameraId::new("udp-cam").unwrap(),
+        stream,
+        backoff: Backoff {
+            initial: Duration::from_millis(200),
+            max: Duration::from_secs(1),
+            jitter: 0.2,
+        },
+        stall_after: Duration::from_secs(5),
+    };
+    let queue = Arc::new(FrameQueue::new(4, Overflow::DropOldest));
+    let (health_tx, health) = crossbeam_channel::unbounded();
+    let stop = Arc::new(AtomicBool::new(false));
+    let runner = spawn(camera, queue.clone(), health_tx, stop.clone());
+    wait_for(&health, CameraState::Online, Duration::from_secs(20));
+    frames_within(&queue, 10, Duration::from_secs(10));
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    runner.join().unwrap();
+    server.stop();
+}
+
+/// A TCP relay to `port` that can stop passing data while keeping both connections open, as a
+/// hung encoder or a congested link does. Returns the relay's port and its freeze switch.
+fn freezable_relay(port: u16) -> (u16, Arc<AtomicBool>) {
+    use std::{
+        io::{Read, Write},
+        net::{TcpListener, TcpStream},
+    };
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let relay_port = listener.local_addr().unwrap().port();
+    let frozen = Arc::new(AtomicBool::new(false));
+    let switch = frozen.clone();
+    thread::spawn(move || {
+        for client in listener.incoming().flatten() {
+            let server = TcpStream::connect(("127.0.0.1", port)).unwrap();
+            for (mut from, mut to) in [
+                (client.try_clone().unwrap(), server.try_clone().unwrap()),
+                (server, client),
+            ] {
+                let frozen = frozen.clone();
+                thread::spawn(move || {
+                    let mut buf = [0u8; 16 * 1024];
+                    loop {
+                        while frozen.load(std::sync::atomic::Ordering::Relaxed) {
+                            thread::sleep(Duration::from_millis(20));
+                        }
+                        match from.read(&mut buf) {
+                            Ok(0) | Err(_) => break,
+                            Ok(n) => {
+                                if to.write_all(&buf[..n]).is_err() {
+                                    break;
+                                }
+                            }
+                        }
+                    }
+                });
+            }
+        }
+    });
+    (relay_port, switch)
+}
+
+#[test]
+fn a_connected_camera_that_goes_quiet_is_stalled_then_online_again() {
+    let server = Server::start(0);
+    let (relay, frozen) = freezable_relay(server.port());
+    let camera = LiveCamera {
+        id: CameraId::new("quiet").unwrap(),
+        stream: StreamSpec::new(format!("rtsp://127.0.0.1:{relay}/cam1"), DecodePolicy::All),
+        backoff: Backoff {
+            initial: Duration::from_millis(200),
+            max: Duration::from_secs(1),
+            jitter: 0.2,
+        },
+        stall_after: Duration::from_secs(1),
+    };
+    let queue = Arc::new(FrameQueue::new(4, Overflow::DropOldest));
+    let (health_tx, health) = crossbeam_channel::unbounded();
+    let stop = Arc::new(AtomicBool::new(false));
+    let runner = spawn(camera, queue.clone(), health_tx, stop.clone());
+    wait_for(&health, CameraState::Online, Duration::from_secs(20));
+    frames_within(&queue, 5, Duration::from_secs(10));
+
+    frozen.store(true, std::sync::atomic::Ordering::Relaxed);
+    assert_eq!(
+        wait_for(&health, CameraState::Stalled, Duration::from_secs(10)),
+        [CameraState::Stalled]
+    );
+    frozen.store(false, std::sync::atomic::Ordering::Relaxed);
+    let back = wait_for(&health, CameraState::Online, Duration::from_secs(20));
+    assert_eq!(back.last(), Some(&CameraState::Online));
+
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    runner.join().unwrap();
+    server.stop();
+}
