@@ -4,5 +4,6 @@
 //! to the dispatcher only as `gridwatch-core` events over a transport.
 
 pub mod detect;
+pub mod rules;
 pub mod source;
 pub mod track;

@@ -103,6 +103,22 @@ impl Track {
         }
     }
 
+    /// Since when (stream time) the track has stood where it stands now: the earliest kept
+    /// sighting from which every later one is within `max_drift` box heights of the latest.
+    pub fn settled_since(&self, max_drift: f64) -> Duration {
+        let Some(&(latest, here, height)) = self.history.back() else {
+            return self.last_seen;
+        };
+        let mut since = latest;
+        for &(t, p, _) in self.history.iter().rev() {
+            if (p.x - here.x).hypot(p.y - here.y) > max_drift * height {
+                break;
+            }
+            since = t;
+        }
+        since
+    }
+
     /// True when the track has been seen over at least half of `window` and its ground point has
     /// stayed within `max_drift` box heights of every earlier sighting in that window.
     pub fn is_stationary(&self, window: Duration, max_drift: f64) -> bool {

@@ -1,0 +1,184 @@
+//! A configured rule bound to one camera: classes resolved to the model's indices, zone roles to
+//! that camera's outlines, times to the city's time zone.
+
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use chrono_tz::Tz;
+use gridwatch_core::{
+    config::{time::TimeWindow, Anchor, Camera, Rule, ZoneMatch},
+    Detection, ImageBox, ImagePoint, ImagePolygon, RuleId, ViolationKind, ZoneId,
+};
+
+use super::RuleError;
+use crate::track::Track;
+
+pub(super) struct CompiledRule {
+    pub id: RuleId,
+    pub kind: ViolationKind,
+    subjects: Vec<(u16, f32)>,
+    companions: Vec<(u16, f32, f64)>,
+    pub min_count: usize,
+    inside: bool,
+    zones: Vec<(ZoneId, ImagePolygon)>,
+    anchor: Anchor,
+    pub stationary: bool,
+    pub dwell: Duration,
+    windows: Vec<TimeWindow>,
+    exemptions: Vec<(Vec<ImagePolygon>, Vec<TimeWindow>)>,
+    pub k: usize,
+    pub n: usize,
+    pub clear_after: Duration,
+    pub cooldown: Duration,
+}
+
+/// A track that satisfies a rule in this frame, and the zone it satisfies it in.
+pub(super) struct Qualified<'t> {
+    pub track: &'t Track,
+    pub zone: Option<ZoneId>,
+}
+
+impl CompiledRule {
+    /// `None` when the rule does not apply to this camera (it names other cameras, or the camera
+    /// has no zone of the roles an "inside" rule needs).
+    pub fn bind(rule: &Rule, camera: &Camera, classes: &[String]) -> Result<Option<Self>, RuleError> {
+        if rule.cameras.as_ref().is_some_and(|c| !c.contains(&camera.id)) {
+            return Ok(None);
+        }
+        let class = |name: &str| {
+            classes
+                .iter()
+                .position(|c| c == name)
+                .map(|i| i as u16)
+                .ok_or_else(|| RuleError::UnknownClass {
+                    rule: rule.id.clone(),
+                    class: name.to_owned(),
+                })
+        };
+        let subjects = rule
+            .subjects
+            .iter()
+            .map(|s| Ok((class(&s.class)?, s.min_score)))
+            .collect::<Result<_, RuleError>>()?;
+        let companions = rule
+            .companions
+            .iter()
+            .map(|c| Ok((class(&c.class)?, c.min_score, c.within)))
+            .collect::<Result<_, RuleError>>()?;
+        let (inside, roles) = match &rule.zone {
+            ZoneMatch::Inside(roles) => (true, roles),
+            ZoneMatch::Outside(roles) => (false, roles),
+        };
+        let zones: Vec<_> = camera
+            .zones
+            .iter()
+            .filter(|z| roles.contains(&z.role))
+            .map(|z| (z.id.clone(), z.outline()))
+            .collect();
+        if inside && zones.is_empty() {
+            return Ok(None);
+        }
+        let exemptions = rule
+            .exempt
+            .iter()
+            .map(|e| {
+                let outlines = camera
+                    .zones
+                    .iter()
+                    .filter(|z| e.roles.contains(&z.role))
+                    .map(|z| z.outline())
+                    .collect();
+                (outlines, e.windows.clone())
+            })
+            .collect();
+        Ok(Some(Self {
+            id: rule.id.clone(),
+            kind: rule.kind.clone(),
+            subjects,
+            companions,
+            min_count: rule.min_count as usize,
+            inside,
+            zones,
+            anchor: rule.anchor,
+            stationary: rule.stationary,
+            dwell: rule.dwell.0,
+            windows: rule.windows.clone(),
+            exemptions,
+            k: rule.confirm.k as usize,
+            n: rule.confirm.n as usize,
+            clear_after: rule.clear_after.0,
+            cooldown: rule.cooldown.0,
+        }))
+    }
+
+    /// Whether the rule is in force at `now`, local time.
+    pub fn in_force(&self, now: DateTime<Utc>, tz: Tz) -> bool {
+        let local = now.with_timezone(&tz).time();
+        self.windows.is_empty() || self.windows.iter().any(|w| w.contains(local))
+    }
+
+    /// Tracks that satisfy every condition but dwell and confirmation in this frame; with
+    /// `still` set to `None`, every condition but standing still too.
+    pub fn qualify<'t>(
+        &self,
+        now: DateTime<Utc>,
+        tz: Tz,
+        tracks: &'t [Track],
+        detections: &[Detection],
+        still: Option<&dyn Fn(&Track) -> bool>,
+    ) -> Vec<Qualified<'t>> {
+        let local = now.with_timezone(&tz).time();
+        tracks
+            .iter()
+            .filter(|t| {
+                self.subjects
+                    .iter()
+                    .any(|&(c, min)| t.class() == c && t.score() >= min)
+            })
+            .filter(|t| !self.stationary || still.is_none_or(|still| still(t)))
+            .filter_map(|t| {
+                let point = self.anchor_of(&t.bbox());
+                let exempt = self.exemptions.iter().any(|(zones, windows)| {
+                    zones.iter().any(|z| z.contains(point))
+                        && (windows.is_empty() || windows.iter().any(|w| w.contains(local)))
+                });
+                if exempt || !self.has_companions(&t.bbox(), detections) {
+                    return None;
+                }
+                let zone = self
+                    .zones
+                    .iter()
+                    .find(|(_, z)| z.contains(point))
+                    .map(|(id, _)| id.clone());
+                match (self.inside, zone) {
+                    (true, Some(zone)) => Some(Qualified {
+                        track: t,
+                        zone: Some(zone),
+                    }),
+                    (false, None) => Some(Qualified { track: t, zone: None }),
+                    _ => None,
+                }
+            })
+            .collect()
+    }
+
+    fn anchor_of(&self, b: &ImageBox) -> ImagePoint {
+        match self.anchor {
+            Anchor::BottomCenter => b.bottom_center(),
+            Anchor::Center => b.center(),
+        }
+    }
+
+    /// Every companion class has a detection near the subject (within its multiple of the
+    /// subject's box height, centre to centre). Detections, not tracks: smoke has no shape to track.
+    fn has_companions(&self, subject: &ImageBox, detections: &[Detection]) -> bool {
+        let c = subject.center();
+        let height = subject.y2 - subject.y1;
+        self.companions.iter().all(|&(class, min, within)| {
+            detections.iter().any(|d| {
+                let p = d.bbox.center();
+                d.class == class && d.score >= min && (p.x - c.x).hypot(p.y - c.y) <= within * height
+            })
+        })
+    }
+}

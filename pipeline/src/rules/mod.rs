@@ -1,0 +1,283 @@
+//! Rules: when tracked objects amount to a violation, and when it is over.
+//!
+//! One generic engine runs every configured rule on a camera's tracks, frame by frame. A subject
+//! that satisfies a rule (class and score, zone, stationary, companions, time window, no
+//! exemption) becomes a candidate; it is confirmed once it has been seen in at least k of the last
+//! n analysed frames and its dwell time has passed since its onset. A confirmed violation is not
+//! reported again while it lasts, even if its track is lost and found again under a new id at the
+//! same spot; it clears when its subject has been gone for the rule's clearing time, and its spot
+//! then stays quiet for the cool-down.
+
+mod compiled;
+
+use std::{collections::VecDeque, time::Duration};
+
+use chrono::{DateTime, Utc};
+use chrono_tz::Tz;
+use gridwatch_core::{
+    config::{Camera, Rule},
+    CameraId, Detection, ImageBox, RuleId, ViolationKind, ZoneId,
+};
+
+use crate::track::{Track, TrackerConfig};
+use compiled::CompiledRule;
+
+/// A rule that cannot run on this camera's detector.
+#[derive(Debug, Clone, thiserror::Error)]
+pub enum RuleError {
+    #[error("rule `{rule}` names class `{class}`, which the model does not have")]
+    UnknownClass { rule: RuleId, class: String },
+}
+
+/// What the engine concludes in a frame.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Finding {
+    Confirmed(Confirmed),
+    Cleared(Cleared),
+}
+
+/// A violation whose dwell and confirmation are satisfied.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Confirmed {
+    pub camera: CameraId,
+    pub rule: RuleId,
+    pub kind: ViolationKind,
+    pub zone: Option<ZoneId>,
+    pub track: u64,
+    pub onset: DateTime<Utc>,
+    pub confirmed_at: DateTime<Utc>,
+    pub bbox: ImageBox,
+    /// The fraction of the last n frames the subject was seen in, times its detection score.
+    pub confidence: f64,
+}
+
+/// A confirmed violation whose subject has gone.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Cleared {
+    pub camera: CameraId,
+    pub rule: RuleId,
+    pub kind: ViolationKind,
+    /// The track and onset of the violation, as in its [`Confirmed`].
+    pub track: u64,
+    pub onset: DateTime<Utc>,
+    pub last_seen: DateTime<Utc>,
+    pub cleared_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Phase {
+    Candidate,
+    Active,
+    Cooling { until: DateTime<Utc> },
+}
+
+#[derive(Debug)]
+struct Case {
+    rule: usize,
+    track: u64,
+    spot: ImageBox,
+    zone: Option<ZoneId>,
+    onset: DateTime<Utc>,
+    recent: VecDeque<bool>,
+    last_seen: DateTime<Utc>,
+    score: f32,
+    phase: Phase,
+}
+
+/// A box this close to a case's spot is the same subject, whatever its track id.
+const SAME_SPOT_IOU: f64 = 0.3;
+
+/// The rules of one camera and the cases they are following.
+pub struct RuleEngine {
+    camera: CameraId,
+    tz: Tz,
+    rules: Vec<CompiledRule>,
+    cases: Vec<Case>,
+    stationary_window: Duration,
+    stationary_drift: f64,
+}
+
+impl RuleEngine {
+    /// Binds `rules` to `camera` and the detector's `classes`; rules that do not concern the
+    /// camera are left out. `tracking` supplies the stationary test's window and drift.
+    pub fn build(
+        camera: &Camera,
+        rules: &[Rule],
+        classes: &[String],
+        tz: Tz,
+        tracking: &TrackerConfig,
+    ) -> Result<Self, RuleError> {
+        let mut bound = Vec::new();
+        for rule in rules {
+            bound.extend(CompiledRule::bind(rule, camera, classes)?);
+        }
+        Ok(Self {
+            camera: camera.id.clone(),
+            tz,
+            rules: bound,
+            cases: Vec::new(),
+            stationary_window: tracking.history,
+            stationary_drift: tracking.stationary_drift,
+        })
+    }
+
+    /// The rules that apply to this camera.
+    pub fn rules(&self) -> impl Iterator<Item = &RuleId> {
+        self.rules.iter().map(|r| &r.id)
+    }
+
+    /// Judges one analysed frame at `now`: its tracks (after the tracker's update) and the raw
+    /// detections (for companions). `stream_now` is the frame's stream time, the tracks' clock.
+    pub fn step(
+        &mut self,
+        now: DateTime<Utc>,
+        stream_now: Duration,
+        tracks: &[Track],
+        detections: &[Detection],
+    ) -> Vec<Finding> {
+        let mut findings = Vec::new();
+        for (ri, rule) in self.rules.iter().enumerate() {
+            let (window, drift) = (self.stationary_window, self.stationary_drift);
+            let still = |t: &Track| t.is_stationary(window, drift);
+            let in_force = rule.in_force(now, self.tz);
+            // New cases need a subject at rest; a confirmed case continues with whatever stands
+            // on its spot, so a track found again after an occlusion needs no time to settle.
+            let mut qualified = if in_force {
+                rule.qualify(now, self.tz, tracks, detections, Some(&still))
+            } else {
+                Vec::new()
+            };
+            let continuing = if in_force {
+                rule.qualify(now, self.tz, tracks, detections, None)
+            } else {
+                Vec::new()
+            };
+            if rule.min_count > 1 {
+                // A group rule: one case for the crowd, followed through its most confident member.
+                if qualified.len() < rule.min_count {
+                    qualified.clear();
+                } else {
+                    qualified.sort_by(|a, b| b.track.score().total_cmp(&a.track.score()));
+                    qualified.truncate(1);
+                }
+            }
+            let mut hit = vec![false; self.cases.len()];
+            for q in &continuing {
+                let t = q.track;
+                let active = self.cases.iter().position(|c| {
+                    c.rule == ri
+                        && c.phase == Phase::Active
+                        && (c.track == t.id() || c.spot.iou(&t.bbox()) > SAME_SPOT_IOU)
+                });
+                if let Some(i) = active {
+                    hit[i] = true;
+                    let case = &mut self.cases[i];
+                    (case.track, case.spot, case.last_seen, case.score) = (t.id(), t.bbox(), now, t.score());
+                }
+            }
+            for q in &qualified {
+                let t = q.track;
+                let existing = self
+                    .cases
+                    .iter()
+                    .position(|c| c.rule == ri && c.track == t.id())
+                    .or_else(|| {
+                        self.cases
+                            .iter()
+                            .position(|c| c.rule == ri && c.spot.iou(&t.bbox()) > SAME_SPOT_IOU)
+                    });
+                match existing {
+                    Some(i) => {
+                        let case = &mut self.cases[i];
+                        if case.phase != Phase::Candidate {
+                            continue; // active cases were followed above; cooling spots stay quiet
+                        }
+                        hit[i] = true;
+                        (case.track, case.spot, case.last_seen, case.score) =
+                            (t.id(), t.bbox(), now, t.score());
+                        if case.zone.is_none() {
+                            case.zone = q.zone.clone();
+                        }
+                    }
+                    None => {
+                        let settled = stream_now.saturating_sub(t.settled_since(drift));
+                        let onset = now - chrono::Duration::from_std(settled).unwrap_or_default();
+                        self.cases.push(Case {
+                            rule: ri,
+                            track: t.id(),
+                            spot: t.bbox(),
+                            zone: q.zone.clone(),
+                            onset,
+                            recent: VecDeque::new(),
+                            last_seen: now,
+                            score: t.score(),
+                            phase: Phase::Candidate,
+                        });
+                        hit.push(true);
+                    }
+                }
+            }
+            for (i, case) in self.cases.iter_mut().enumerate().filter(|(_, c)| c.rule == ri) {
+                case.recent.push_back(hit[i]);
+                while case.recent.len() > rule.n {
+                    case.recent.pop_front();
+                }
+            }
+            for case in self.cases.iter_mut().filter(|c| c.rule == ri) {
+                let gone =
+                    now - case.last_seen >= chrono::Duration::from_std(rule.clear_after).unwrap_or_default();
+                match case.phase {
+                    Phase::Candidate => {
+                        let hits = case.recent.iter().filter(|h| **h).count();
+                        let dwelt =
+                            now - case.onset >= chrono::Duration::from_std(rule.dwell).unwrap_or_default();
+                        if hits >= rule.k && dwelt && case.last_seen == now {
+                            case.phase = Phase::Active;
+                            findings.push(Finding::Confirmed(Confirmed {
+                                camera: self.camera.clone(),
+                                rule: rule.id.clone(),
+                                kind: rule.kind.clone(),
+                                zone: case.zone.clone(),
+                                track: case.track,
+                                onset: case.onset,
+                                confirmed_at: now,
+                                bbox: case.spot,
+                                confidence: case.score as f64 * hits as f64 / rule.n as f64,
+                            }));
+                        }
+                    }
+                    Phase::Active if gone => {
+                        let cleared_at =
+                            case.last_seen + chrono::Duration::from_std(rule.clear_after).unwrap_or_default();
+                        case.phase = Phase::Cooling {
+                            until: cleared_at + chrono::Duration::from_std(rule.cooldown).unwrap_or_default(),
+                        };
+                        findings.push(Finding::Cleared(Cleared {
+                            camera: self.camera.clone(),
+                            rule: rule.id.clone(),
+                            kind: rule.kind.clone(),
+                            track: case.track,
+                            onset: case.onset,
+                            last_seen: case.last_seen,
+                            cleared_at,
+                        }));
+                    }
+                    _ => {}
+                }
+            }
+            let clear_after = chrono::Duration::from_std(rule.clear_after).unwrap_or_default();
+            self.cases.retain(|c| {
+                c.rule != ri
+                    || match c.phase {
+                        Phase::Candidate => now - c.last_seen < clear_after,
+                        Phase::Active => true,
+                        Phase::Cooling { until } => now < until,
+                    }
+            });
+        }
+        findings
+    }
+}
+
+#[cfg(test)]
+mod tests;
