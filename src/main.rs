@@ -1,6 +1,7 @@
 //! The `gridwatch` command: thin wiring from the command line to the library crates.
 
 mod check;
+mod replay;
 
 use std::{path::PathBuf, process::ExitCode};
 
@@ -24,12 +25,36 @@ enum Command {
         /// The configuration file, e.g. examples/demo.toml
         config: PathBuf,
     },
+    /// Replay recorded scenarios through the pipeline and score the events against their truth.
+    Replay {
+        /// The configuration whose model and rules are replayed.
+        #[arg(long, default_value = "examples/demo.toml")]
+        config: PathBuf,
+        /// Also write the scores as JSON here.
+        #[arg(long)]
+        report: Option<PathBuf>,
+        /// Scenario folders, e.g. replay-fixtures/vending-day
+        #[arg(required = true)]
+        scenarios: Vec<PathBuf>,
+    },
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Check { config } => check::run(&config),
+        Command::Replay {
+            config,
+            report,
+            scenarios,
+        } => match replay::run(&config, &scenarios, report.as_deref()) {
+            Ok(true) => Ok(()),
+            Ok(false) => Err(vec![format!(
+                "replay: a kind missed precision or recall {}",
+                replay::THRESHOLD
+            )]),
+            Err(problems) => Err(problems),
+        },
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -7,74 +7,8 @@ use std::{
     process::Command,
 };
 
-use gridwatch_core::{
-    config::{Camera, Config},
-    ImagePolygon,
-};
-use serde::Deserialize;
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct Scenario {
-    scenario: Meta,
-    camera: Camera,
-    #[serde(default)]
-    rules: BTreeMap<String, toml::Table>,
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-#[allow(dead_code)] // read for validation: every field must be present and well-typed
-struct Meta {
-    name: String,
-    seed: u64,
-    start: toml::value::Datetime,
-    seconds: f64,
-    fps: u32,
-    width: u32,
-    height: u32,
-    night: bool,
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct Truth {
-    #[serde(default)]
-    expected: Vec<Expected>,
-    #[serde(default)]
-    must_not_fire: Vec<Negative>,
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct Expected {
-    actor: String,
-    kind: String,
-    rule: String,
-    #[serde(default)]
-    zone: Option<String>,
-    present: [f64; 2],
-    onset: [f64; 2],
-    confirmed: [f64; 2],
-    #[serde(default)]
-    cleared: Option<[f64; 2]>,
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-#[allow(dead_code)]
-struct Negative {
-    actor: String,
-    reason: String,
-    #[serde(default)]
-    kind: Option<String>,
-    #[serde(default)]
-    rule: Option<String>,
-    #[serde(default)]
-    zone: Option<String>,
-    #[serde(default)]
-    present: Option<[f64; 2]>,
-}
+use gridwatch_core::{config::Config, ImagePolygon};
+use gridwatch_pipeline::replay::Scenario;
 
 fn root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).to_path_buf()
@@ -102,22 +36,22 @@ fn scenarios_are_complete_and_consistent_with_the_demo_config() {
     let (mut total_bytes, mut long, mut full_hd, mut kinds_by_light) = (0, false, false, Vec::new());
     for dir in scenarios() {
         let name = dir.file_name().unwrap().to_str().unwrap().to_owned();
-        let s: Scenario = read(&dir.join("scenario.toml"));
-        let truth: Truth = read(&dir.join("truth.toml"));
-        assert_eq!(s.scenario.name, name);
-        let footage = std::fs::metadata(dir.join(&s.camera.uri)).unwrap().len();
+        let s = Scenario::load(&dir).unwrap_or_else(|e| panic!("{e}"));
+        let truth = &s.truth;
+        assert_eq!(s.meta.name, name);
+        let footage = std::fs::metadata(&s.camera.uri).unwrap().len();
         total_bytes += footage;
         assert!(
             footage <= 8_000_000,
             "{name}: {footage} bytes is more than a few MB"
         );
-        long |= s.scenario.seconds >= 600.0;
-        full_hd |= (s.scenario.width, s.scenario.height) == (1920, 1080);
+        long |= s.meta.seconds >= 600.0;
+        full_hd |= (s.meta.width, s.meta.height) == (1920, 1080);
         for zone in &s.camera.zones {
             ImagePolygon::new(&zone.points).unwrap_or_else(|e| panic!("{name}: zone {} {e}", zone.id));
         }
         s.camera.calibration.as_ref().unwrap().fit().unwrap();
-        for rule in s.rules.keys() {
+        for rule in s.overrides.keys() {
             assert!(rule_ids.contains(rule), "{name} overrides unknown rule {rule}");
         }
         for e in &truth.expected {
@@ -134,7 +68,7 @@ fn scenarios_are_complete_and_consistent_with_the_demo_config() {
                     "{name}: no zone {zone}"
                 );
             }
-            let end = s.scenario.seconds;
+            let end = s.meta.seconds;
             assert!(
                 e.present[0] <= e.onset[0] && e.onset[1] <= e.confirmed[0] && e.confirmed[1] <= end,
                 "{name}: {}",
@@ -145,7 +79,7 @@ fn scenarios_are_complete_and_consistent_with_the_demo_config() {
                 "{name}: {}",
                 e.actor
             );
-            kinds_by_light.push((e.kind.clone(), s.scenario.night));
+            kinds_by_light.push((e.kind.clone(), s.meta.night));
         }
         assert!(!truth.must_not_fire.is_empty(), "{name} names what must not fire");
     }

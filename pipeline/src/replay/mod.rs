@@ -1,0 +1,28 @@
+//! Replay: recorded scenarios through the same pipeline code as live cameras, on the footage's
+//! own clock, scored against what the footage is known to contain.
+
+mod run;
+mod scenario;
+mod score;
+
+use std::path::PathBuf;
+
+pub use run::{replay, Replayed};
+pub use scenario::{Expected, Meta, Negative, Overrides, Scenario, Truth};
+pub use score::{score, Judged, KindScore, ScenarioScore};
+
+use crate::{detect::DetectError, rules::RuleError, source::SourceError};
+
+#[derive(Debug, thiserror::Error)]
+pub enum ReplayError {
+    #[error("scenario `{}`: {reason}", path.display())]
+    Scenario { path: PathBuf, reason: String },
+    #[error(transparent)]
+    Rule(#[from] RuleError),
+    #[error(transparent)]
+    Source(#[from] SourceError),
+    #[error(transparent)]
+    Detect(#[from] DetectError),
+    #[error("scenario `{0}`: the footage stopped delivering frames")]
+    Stalled(String),
+}

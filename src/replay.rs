@@ -1,0 +1,139 @@
+//! `gridwatch replay SCENARIO…`: plays recorded scenarios through the pipeline on the footage's
+//! own clock, scores the events against each scenario's truth, prints a table, optionally writes
+//! a JSON report, and fails when a kind misses its precision or recall threshold.
+
+use std::{io::IsTerminal, path::Path};
+
+use gridwatch_core::config::Config;
+use gridwatch_pipeline::{
+    detect::{runtime, Detector, DetectorOptions, ModelCard},
+    replay::{replay, score, Scenario, ScenarioScore},
+    track::TrackerConfig,
+};
+use serde::Serialize;
+
+/// The least precision and recall each kind must reach in each scenario.
+pub const THRESHOLD: f64 = 0.9;
+
+#[derive(Serialize)]
+struct Report<'a> {
+    threshold: f64,
+    scenarios: &'a [ScenarioReport],
+}
+
+#[derive(Serialize)]
+struct ScenarioReport {
+    #[serde(flatten)]
+    score: ScenarioScore,
+    frames: u64,
+    seconds: f64,
+    /// Footage seconds replayed per second of wall time.
+    speed: f64,
+}
+
+/// Returns whether every scenario met its thresholds, or the problems that stopped it.
+pub fn run(
+    config: &Path,
+    scenarios: &[std::path::PathBuf],
+    report: Option<&Path>,
+) -> Result<bool, Vec<String>> {
+    let one = |e: &dyn std::fmt::Display| vec![e.to_string()];
+    let loaded = Config::load(config)
+        .map_err(|errors| errors.0.iter().map(ToString::to_string).collect::<Vec<_>>())?;
+    let model = loaded
+        .config
+        .model
+        .as_ref()
+        .ok_or_else(|| vec![format!("{}: replay needs a [model] section", config.display())])?;
+    let card = ModelCard::load(&model.card).map_err(|e| one(&e))?;
+    let mut detector = Detector::load(
+        runtime::init().map_err(|e| one(&e))?,
+        card,
+        DetectorOptions::from_config(model),
+    )
+    .map_err(|e| one(&e))?;
+    let tz = loaded.config.city.timezone.0;
+    let mut reports = Vec::new();
+    let mut problems = Vec::new();
+    for dir in scenarios {
+        let outcome = Scenario::load(dir).and_then(|s| {
+            let replayed = replay(
+                &s,
+                &loaded.config.rules,
+                &mut detector,
+                tz,
+                &TrackerConfig::default(),
+            )?;
+            Ok((s, replayed))
+        });
+        let (scenario, replayed) = match outcome {
+            Ok(done) => done,
+            Err(e) => {
+                problems.push(e.to_string());
+                continue; // one broken scenario does not stop the others
+            }
+        };
+        let seconds = replayed.elapsed.as_secs_f64();
+        if std::io::stderr().is_terminal() {
+            eprintln!(
+                "{}: {} frames in {seconds:.1} s",
+                scenario.meta.name, replayed.frames
+            );
+        }
+        reports.push(ScenarioReport {
+            score: score(&scenario, &replayed.findings),
+            frames: replayed.frames,
+            seconds,
+            speed: scenario.meta.seconds / seconds.max(1e-9),
+        });
+    }
+    print_table(&reports);
+    if let Some(path) = report {
+        let json = serde_json::to_string_pretty(&Report {
+            threshold: THRESHOLD,
+            scenarios: &reports,
+        })
+        .expect("reports serialize");
+        std::fs::write(path, json)
+            .map_err(|e| vec![format!("{}: cannot write the report: {e}", path.display())])?;
+    }
+    if !problems.is_empty() {
+        return Err(problems);
+    }
+    Ok(reports.iter().all(|r| {
+        r.score
+            .kinds
+            .values()
+            .all(|k| k.precision() >= THRESHOLD && k.recall() >= THRESHOLD)
+    }))
+}
+
+fn print_table(reports: &[ScenarioReport]) {
+    println!(
+        "{:<16} {:<20} {:>3} {:>3} {:>3} {:>9} {:>6} {:>10} {:>9} {:>8}",
+        "scenario", "kind", "TP", "FP", "FN", "precision", "recall", "median s", "worst s", "speed"
+    );
+    for r in reports {
+        let speed = format!("{:.0}x", r.speed);
+        if r.score.kinds.is_empty() {
+            println!(
+                "{:<16} {:<20} {:>3} {:>3} {:>3} {:>9} {:>6} {:>10} {:>9} {speed:>8}",
+                r.score.scenario, "(none)", 0, 0, 0, "-", "-", "-", "-"
+            );
+        }
+        for (kind, k) in &r.score.kinds {
+            let delay = |d: Option<f64>| d.map_or("-".to_owned(), |d| format!("{d:.0}"));
+            println!(
+                "{:<16} {kind:<20} {:>3} {:>3} {:>3} {:>9.2} {:>6.2} {:>10} {:>9} {speed:>8}",
+                r.score.scenario,
+                k.true_positives,
+                k.false_positives,
+                k.false_negatives,
+                k.precision(),
+                k.recall(),
+                delay(k.median_delay()),
+                delay(k.worst_delay())
+            );
+        }
+    }
+}
