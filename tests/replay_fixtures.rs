@@ -2,7 +2,6 @@
 //! enough to keep in the repository, and exactly reproducible by their generator.
 
 use std::{
-    collections::BTreeMap,
     path::{Path, PathBuf},
     process::Command,
 };
@@ -22,11 +21,6 @@ fn scenarios() -> Vec<PathBuf> {
         .collect();
     dirs.sort();
     dirs
-}
-
-fn read<T: serde::de::DeserializeOwned>(path: &Path) -> T {
-    toml::from_str(&std::fs::read_to_string(path).unwrap())
-        .unwrap_or_else(|e| panic!("{}: {e}", path.display()))
 }
 
 #[test]
