@@ -33,6 +33,9 @@ enum Command {
         /// Also write the scores as JSON here.
         #[arg(long)]
         report: Option<PathBuf>,
+        /// Also append every event, as JSON Lines in the shape of docs/events.md, here.
+        #[arg(long)]
+        events: Option<PathBuf>,
         /// Scenario folders, e.g. replay-fixtures/vending-day
         #[arg(required = true)]
         scenarios: Vec<PathBuf>,
@@ -46,8 +49,9 @@ fn main() -> ExitCode {
         Command::Replay {
             config,
             report,
+            events,
             scenarios,
-        } => match replay::run(&config, &scenarios, report.as_deref()) {
+        } => match replay::run(&config, &scenarios, report.as_deref(), events.as_deref()) {
             Ok(true) => Ok(()),
             Ok(false) => Err(vec![format!(
                 "replay: a kind missed precision or recall {}",

@@ -4,10 +4,11 @@
 
 use std::{io::IsTerminal, path::Path};
 
-use gridwatch_core::config::Config;
+use gridwatch_core::{config::Config, ModelRef};
 use gridwatch_pipeline::{
     detect::{runtime, Detector, DetectorOptions, ModelCard},
     replay::{replay, score, Scenario, ScenarioScore},
+    sink::JsonLines,
     track::TrackerConfig,
 };
 use serde::Serialize;
@@ -36,6 +37,7 @@ pub fn run(
     config: &Path,
     scenarios: &[std::path::PathBuf],
     report: Option<&Path>,
+    events: Option<&Path>,
 ) -> Result<bool, Vec<String>> {
     let one = |e: &dyn std::fmt::Display| vec![e.to_string()];
     let loaded = Config::load(config)
@@ -53,6 +55,17 @@ pub fn run(
     )
     .map_err(|e| one(&e))?;
     let tz = loaded.config.city.timezone.0;
+    let model_ref = ModelRef {
+        name: detector.card().name.clone(),
+        version: detector.card().version.clone(),
+    };
+    let mut sink = match events {
+        Some(path) => Some(
+            JsonLines::open(path)
+                .map_err(|e| vec![format!("{}: cannot write events: {e}", path.display())])?,
+        ),
+        None => None,
+    };
     let mut reports = Vec::new();
     let mut problems = Vec::new();
     for dir in scenarios {
@@ -73,6 +86,12 @@ pub fn run(
                 continue; // one broken scenario does not stop the others
             }
         };
+        if let Some(sink) = &mut sink {
+            for finding in &replayed.findings {
+                sink.write(&finding.to_event(&scenario.camera, &model_ref))
+                    .map_err(|e| vec![format!("{}: cannot write events: {e}", sink.path().display())])?;
+            }
+        }
         let seconds = replayed.elapsed.as_secs_f64();
         if std::io::stderr().is_terminal() {
             eprintln!(

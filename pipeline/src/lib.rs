@@ -6,5 +6,6 @@
 pub mod detect;
 pub mod replay;
 pub mod rules;
+pub mod sink;
 pub mod source;
 pub mod track;

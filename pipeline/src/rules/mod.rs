@@ -16,7 +16,8 @@ use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
 use gridwatch_core::{
     config::{Camera, Rule},
-    CameraId, Detection, ImageBox, RuleId, ViolationKind, ZoneId,
+    CameraId, Detection, EventId, ImageBox, LocationSource, ModelRef, PipelineEvent, RuleId,
+    ViolationCleared, ViolationEvent, ViolationKind, ZoneId,
 };
 
 use crate::track::{Track, TrackerConfig};
@@ -62,6 +63,57 @@ pub struct Cleared {
     pub onset: DateTime<Utc>,
     pub last_seen: DateTime<Utc>,
     pub cleared_at: DateTime<Utc>,
+}
+
+impl Confirmed {
+    /// The event to send: its id from camera, kind, track and onset, placed on the map through
+    /// the camera's calibration when it has one, at the camera otherwise.
+    pub fn to_event(&self, camera: &Camera, model: ModelRef) -> ViolationEvent {
+        let projected = camera
+            .homography()
+            .and_then(|h| h.to_geo(self.bbox.bottom_center()));
+        let (location, location_source) = match projected {
+            Some(place) => (place, LocationSource::Projected),
+            None => (camera.location, LocationSource::Camera),
+        };
+        ViolationEvent {
+            id: EventId::derive(&self.camera, &self.kind, self.track, self.onset),
+            kind: self.kind.clone(),
+            camera: self.camera.clone(),
+            zone: self.zone.clone(),
+            rule: self.rule.clone(),
+            track: self.track,
+            onset: self.onset,
+            confirmed_at: self.confirmed_at,
+            image_box: self.bbox,
+            location,
+            location_source,
+            confidence: self.confidence,
+            model,
+            evidence: Vec::new(),
+        }
+    }
+}
+
+impl Cleared {
+    pub fn to_event(&self) -> ViolationCleared {
+        ViolationCleared {
+            id: EventId::derive(&self.camera, &self.kind, self.track, self.onset),
+            kind: self.kind.clone(),
+            camera: self.camera.clone(),
+            last_seen: self.last_seen,
+            cleared_at: self.cleared_at,
+        }
+    }
+}
+
+impl Finding {
+    pub fn to_event(&self, camera: &Camera, model: &ModelRef) -> PipelineEvent {
+        match self {
+            Finding::Confirmed(c) => PipelineEvent::Violation(c.to_event(camera, model.clone())),
+            Finding::Cleared(c) => PipelineEvent::ViolationCleared(c.to_event()),
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq)]
