@@ -229,29 +229,36 @@ impl RuleEngine {
             }
             for q in &qualified {
                 let t = q.track;
-                let existing = self
+                let bbox = t.bbox();
+                let same = self
                     .cases
                     .iter()
-                    .position(|c| c.rule == ri && c.track == t.id())
-                    .or_else(|| {
-                        self.cases
-                            .iter()
-                            .position(|c| c.rule == ri && c.spot.iou(&t.bbox()) > SAME_SPOT_IOU)
-                    });
-                match existing {
-                    Some(i) => {
+                    .position(|c| c.rule == ri && (c.track == t.id() || c.spot.iou(&bbox) > SAME_SPOT_IOU));
+                // Another subject overlapping a case is part of the same set-up (the umbrella
+                // over a stall's table, the next bicycle in a row): one case, one event.
+                let near = self
+                    .cases
+                    .iter()
+                    .position(|c| c.rule == ri && c.spot.iou(&bbox) > 0.0);
+                match (same, near) {
+                    (Some(i), _) => {
                         let case = &mut self.cases[i];
                         if case.phase != Phase::Candidate {
                             continue; // active cases were followed above; cooling spots stay quiet
                         }
                         hit[i] = true;
-                        (case.track, case.spot, case.last_seen, case.score) =
-                            (t.id(), t.bbox(), now, t.score());
+                        (case.track, case.spot, case.last_seen, case.score) = (t.id(), bbox, now, t.score());
                         if case.zone.is_none() {
                             case.zone = q.zone.clone();
                         }
                     }
-                    None => {
+                    (None, Some(i)) => {
+                        if self.cases[i].phase == Phase::Candidate {
+                            hit[i] = true;
+                            self.cases[i].last_seen = now;
+                        }
+                    }
+                    (None, None) => {
                         let settled = stream_now.saturating_sub(t.settled_since(drift));
                         let onset = now - chrono::Duration::from_std(settled).unwrap_or_default();
                         self.cases.push(Case {

@@ -299,3 +299,19 @@ fn a_rule_naming_a_class_the_model_lacks_cannot_be_built() {
     .unwrap();
     assert!(matches!(err, RuleError::UnknownClass { class, .. } if class == "cart"));
 }
+
+#[test]
+fn subjects_of_one_set_up_make_one_case() {
+    // A stall whose table and umbrella (here a cart and a grill) are both subjects: one event.
+    let rules = r#"
+[[rules]]
+id = "stall"
+kind = "street_vending"
+subjects = [{ class = "vending_cart" }, { class = "grill" }]
+zone = { inside = ["sidewalk"] }
+dwell = "30s"
+"#;
+    let stall = |_| vec![det(CART, 1000.0, 500.0), det(3, 1040.0, 440.0)];
+    let findings = summary(&run(&mut engine(rules), "10:00:00", 80, stall));
+    assert_eq!(findings.len(), 1, "{findings:?}");
+}

@@ -153,7 +153,7 @@ def crowded_day(rng, st, s, night):
     tx = sum(st.tactile) / 2
     return [
         T.stall(rng, "table", st.kerb + 2.0, 13, 20, 115, umbrella=True, name="table-vendor"),
-        *[T.parked(rng, "bicycle", tx, 20 + 0.7 * k, 30 + 3 * k, s + 20, squash=0.6, kind="out_of_line_parking", name=f"bicycle-row-{k}") for k in range(3)],
+        *[T.parked(rng, "bicycle", tx, 20 + 0.7 * k, 30 + 3 * k, s + 20, squash=0.6, kind="out_of_line_parking", name=f"bicycle-row-{k}", group="bicycle-row") for k in range(3)],
         *_walkers(rng, st, s, 26, name="crowd"), *_riders(rng, st, s, 4), *_cars(rng, st, s, 3, night),
     ]
 
@@ -303,8 +303,16 @@ def _duration(text):
 def truth(spec, st, actors):
     over = {(r, k): v for r, k, v in spec.overrides}
     lines = [f"# Expected events of scenario footage; times are seconds from the first frame.", ""]
+    # Actors of one group are one violation: it begins with the first and ends with the last.
+    groups = {}
     for a in actors:
-        if a.role != "violation":
+        if a.role == "violation" and a.group:
+            first = groups.setdefault(a.group, a)
+            if first is not a:
+                first.stay = (min(first.stay[0], a.stay[0]), max(first.stay[1], a.stay[1]))
+                first.name = a.group
+    for a in actors:
+        if a.role != "violation" or (a.group and groups[a.group] is not a):
             continue
         rule = "goods-beyond-shop-line" if a.name == "shop-goods" else RULES[a.kind]
         dwell = _duration(over.get((rule, "dwell"), "2m" if a.kind == "roadside_barbecue" else "5m"))

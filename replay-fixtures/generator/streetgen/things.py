@@ -57,6 +57,7 @@ class Actor:
     stay: tuple = ()  # (arrive, leave): when it stands still at its spot
     spot: tuple = ()  # (x, y) street position while it stays
     reason: str = ""  # for negatives: why it must not trigger
+    group: str = ""  # actors forming one violation together (a row of bicycles) share a group
     parts_fn: object = field(default=None, repr=False)
 
     def parts(self, t):
@@ -104,7 +105,7 @@ def rider(rng, path, vehicle="bicycle", name="rider"):
     return Actor(name, "negative", reason=f"rides past on {'an e-bike' if vehicle == 'ebike' else 'a bicycle'}", parts_fn=parts)
 
 
-def parked(rng, vehicle, x, y, arrive, leave, squash=1.0, facing=1, kind="", name="parked"):
+def parked(rng, vehicle, x, y, arrive, leave, squash=1.0, facing=1, kind="", name="parked", group=""):
     """A bicycle, e-bike or tricycle ridden in, parked from `arrive` to `leave`, then ridden away."""
     look = {"bicycle": A.look_bike, "ebike": A.look_ebike, "tricycle": A.look_tricycle}[vehicle](rng)
     draw = {"bicycle": A.bicycle, "ebike": A.ebike, "tricycle": A.tricycle}[vehicle]
@@ -131,7 +132,7 @@ def parked(rng, vehicle, x, y, arrive, leave, squash=1.0, facing=1, kind="", nam
         return out
 
     role = "violation" if kind else "negative"
-    return Actor(name, role, kind, (arrive, leave), (x, y), "parked inside its bay" if not kind else "", parts)
+    return Actor(name, role, kind, (arrive, leave), (x, y), "parked inside its bay" if not kind else "", group, parts)
 
 
 def stall(rng, style, x, y, arrive, leave, umbrella=False, kind="street_vending", name="stall", passing=False):
