@@ -4,6 +4,7 @@
 //! to the dispatcher only as `gridwatch-core` events over a transport.
 
 pub mod detect;
+pub mod evidence;
 pub mod replay;
 pub mod rules;
 pub mod sink;

@@ -1,0 +1,24 @@
+//! Evidence a reviewer can trust: the frames that show a violation, as delivered and annotated,
+//! each stored with its SHA-256, and a manifest per violation that a later audit can verify.
+//!
+//! Storage is a directory laid out `date/camera/event/` (the date in UTC of the onset).
+
+mod manifest;
+mod snapshot;
+mod store;
+
+pub use manifest::{verify, Manifest, Tampered};
+pub use snapshot::{annotate, encode_jpeg, Annotation};
+pub use store::EvidenceStore;
+
+/// Why evidence could not be made or kept.
+#[derive(Debug, thiserror::Error)]
+pub enum EvidenceError {
+    #[error("evidence store `{}`: {reason}", path.display())]
+    Io {
+        path: std::path::PathBuf,
+        reason: String,
+    },
+    #[error("encoding a snapshot failed: {0}")]
+    Encode(String),
+}
