@@ -36,6 +36,9 @@ enum Command {
         /// Also append every event, as JSON Lines in the shape of docs/events.md, here.
         #[arg(long)]
         events: Option<PathBuf>,
+        /// Store each violation's evidence (frames, annotated frames, manifest) under this folder.
+        #[arg(long)]
+        evidence: Option<PathBuf>,
         /// Scenario folders, e.g. replay-fixtures/vending-day
         #[arg(required = true)]
         scenarios: Vec<PathBuf>,
@@ -50,8 +53,15 @@ fn main() -> ExitCode {
             config,
             report,
             events,
+            evidence,
             scenarios,
-        } => match replay::run(&config, &scenarios, report.as_deref(), events.as_deref()) {
+        } => match replay::run(
+            &config,
+            &scenarios,
+            report.as_deref(),
+            events.as_deref(),
+            evidence.as_deref(),
+        ) {
             Ok(true) => Ok(()),
             Ok(false) => Err(vec![format!(
                 "replay: a kind missed precision or recall {}",

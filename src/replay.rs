@@ -4,10 +4,12 @@
 
 use std::{io::IsTerminal, path::Path};
 
-use gridwatch_core::{config::Config, ModelRef};
+use gridwatch_core::{config::Config, Frame, ModelRef, PipelineEvent};
 use gridwatch_pipeline::{
     detect::{runtime, Detector, DetectorOptions, ModelCard},
-    replay::{replay, score, Scenario, ScenarioScore},
+    evidence::{EvidenceStore, Recorder},
+    replay::{replay, score, ReplayError, Scenario, ScenarioScore},
+    rules::Finding,
     sink::JsonLines,
     track::TrackerConfig,
 };
@@ -38,6 +40,7 @@ pub fn run(
     scenarios: &[std::path::PathBuf],
     report: Option<&Path>,
     events: Option<&Path>,
+    evidence: Option<&Path>,
 ) -> Result<bool, Vec<String>> {
     let one = |e: &dyn std::fmt::Display| vec![e.to_string()];
     let loaded = Config::load(config)
@@ -70,12 +73,32 @@ pub fn run(
     let mut problems = Vec::new();
     for dir in scenarios {
         let outcome = Scenario::load(dir).and_then(|s| {
+            let mut recorder = evidence.map(|root| Recorder::new(EvidenceStore::new(root), &s.camera, tz));
+            let mut deliver = |finding: &Finding, frame: &Frame| -> Result<(), ReplayError> {
+                let refs = match &mut recorder {
+                    Some(recorder) => recorder.observe(finding, frame)?,
+                    None => None,
+                };
+                let Some(mut event) = finding.to_event(&s.camera, &model_ref) else {
+                    return Ok(());
+                };
+                if let (PipelineEvent::Violation(v), Some(refs)) = (&mut event, refs) {
+                    v.evidence = refs;
+                }
+                if let Some(sink) = &mut sink {
+                    let path = sink.path().display().to_string();
+                    sink.write(&event)
+                        .map_err(|e| ReplayError::Output(format!("{path}: cannot write events: {e}")))?;
+                }
+                Ok(())
+            };
             let replayed = replay(
                 &s,
                 &loaded.config.rules,
                 &mut detector,
                 tz,
                 &TrackerConfig::default(),
+                &mut deliver,
             )?;
             Ok((s, replayed))
         });
@@ -86,12 +109,6 @@ pub fn run(
                 continue; // one broken scenario does not stop the others
             }
         };
-        if let Some(sink) = &mut sink {
-            for finding in &replayed.findings {
-                sink.write(&finding.to_event(&scenario.camera, &model_ref))
-                    .map_err(|e| vec![format!("{}: cannot write events: {e}", sink.path().display())])?;
-            }
-        }
         let seconds = replayed.elapsed.as_secs_f64();
         if std::io::stderr().is_terminal() {
             eprintln!(

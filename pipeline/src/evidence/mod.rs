@@ -4,10 +4,12 @@
 //! Storage is a directory laid out `date/camera/event/` (the date in UTC of the onset).
 
 mod manifest;
+mod recorder;
 mod snapshot;
 mod store;
 
 pub use manifest::{verify, Manifest, Tampered};
+pub use recorder::Recorder;
 pub use snapshot::{annotate, encode_jpeg, Annotation};
 pub use store::EvidenceStore;
 

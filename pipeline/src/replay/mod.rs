@@ -11,7 +11,7 @@ pub use run::{replay, Replayed};
 pub use scenario::{Expected, Meta, Negative, Overrides, Scenario, Truth};
 pub use score::{score, Judged, KindScore, ScenarioScore};
 
-use crate::{detect::DetectError, rules::RuleError, source::SourceError};
+use crate::{detect::DetectError, evidence::EvidenceError, rules::RuleError, source::SourceError};
 
 #[derive(Debug, thiserror::Error)]
 pub enum ReplayError {
@@ -25,4 +25,8 @@ pub enum ReplayError {
     Detect(#[from] DetectError),
     #[error("scenario `{0}`: the footage stopped delivering frames")]
     Stalled(String),
+    #[error(transparent)]
+    Evidence(#[from] EvidenceError),
+    #[error("{0}")]
+    Output(String),
 }

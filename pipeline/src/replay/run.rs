@@ -7,7 +7,7 @@ use std::{
 };
 
 use chrono_tz::Tz;
-use gridwatch_core::config::Rule;
+use gridwatch_core::{config::Rule, Frame};
 
 use super::{ReplayError, Scenario};
 use crate::{
@@ -29,13 +29,14 @@ pub struct Replayed {
 
 /// Plays `scenario` on the footage's own clock, as fast as the machine decodes; every frame the
 /// camera's decode policy lets through is analysed, none dropped, so two runs give the same
-/// findings.
+/// findings. `on_finding` sees each finding with the frame it was made on (for evidence, sinks).
 pub fn replay(
     scenario: &Scenario,
     rules: &[Rule],
     detector: &mut Detector,
     tz: Tz,
     tracking: &TrackerConfig,
+    on_finding: &mut dyn FnMut(&Finding, &Frame) -> Result<(), ReplayError>,
 ) -> Result<Replayed, ReplayError> {
     let started = Instant::now();
     let rules = scenario.rules(rules)?;
@@ -71,7 +72,11 @@ pub fn replay(
             Err(e) => break Err(e.into()),
         };
         let tracks = tracker.update(frame.pts, &detections);
-        findings.extend(engine.step(frame.wall, frame.pts, tracks, &detections));
+        let found = engine.step(frame.wall, frame.pts, tracks, &detections);
+        if let Err(e) = found.iter().try_for_each(|f| on_finding(f, &frame)) {
+            break Err(e);
+        }
+        findings.extend(found);
         frames += 1;
     };
     queue.close();

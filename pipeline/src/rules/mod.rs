@@ -33,13 +33,33 @@ pub enum RuleError {
 /// What the engine concludes in a frame.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Finding {
+    /// A subject began to satisfy a rule: the moment its first evidence is taken.
+    Opened(Opened),
+    /// A case that was never confirmed has been given up.
+    Abandoned {
+        case: u64,
+    },
     Confirmed(Confirmed),
     Cleared(Cleared),
+}
+
+/// A new case: a subject satisfying a rule, not yet for long enough.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Opened {
+    /// The case's number on this camera, carried by every later finding about it.
+    pub case: u64,
+    pub camera: CameraId,
+    pub rule: RuleId,
+    pub kind: ViolationKind,
+    pub zone: Option<ZoneId>,
+    pub bbox: ImageBox,
+    pub onset: DateTime<Utc>,
 }
 
 /// A violation whose dwell and confirmation are satisfied.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Confirmed {
+    pub case: u64,
     pub camera: CameraId,
     pub rule: RuleId,
     pub kind: ViolationKind,
@@ -55,6 +75,7 @@ pub struct Confirmed {
 /// A confirmed violation whose subject has gone.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Cleared {
+    pub case: u64,
     pub camera: CameraId,
     pub rule: RuleId,
     pub kind: ViolationKind,
@@ -108,10 +129,12 @@ impl Cleared {
 }
 
 impl Finding {
-    pub fn to_event(&self, camera: &Camera, model: &ModelRef) -> PipelineEvent {
+    /// The event to send, for the findings that leave the pipeline.
+    pub fn to_event(&self, camera: &Camera, model: &ModelRef) -> Option<PipelineEvent> {
         match self {
-            Finding::Confirmed(c) => PipelineEvent::Violation(c.to_event(camera, model.clone())),
-            Finding::Cleared(c) => PipelineEvent::ViolationCleared(c.to_event()),
+            Finding::Confirmed(c) => Some(PipelineEvent::Violation(c.to_event(camera, model.clone()))),
+            Finding::Cleared(c) => Some(PipelineEvent::ViolationCleared(c.to_event())),
+            Finding::Opened(_) | Finding::Abandoned { .. } => None,
         }
     }
 }
@@ -125,6 +148,7 @@ enum Phase {
 
 #[derive(Debug)]
 struct Case {
+    id: u64,
     rule: usize,
     track: u64,
     spot: ImageBox,
@@ -145,6 +169,7 @@ pub struct RuleEngine {
     tz: Tz,
     rules: Vec<CompiledRule>,
     cases: Vec<Case>,
+    next_case: u64,
     stationary_window: Duration,
     stationary_drift: f64,
 }
@@ -168,6 +193,7 @@ impl RuleEngine {
             tz,
             rules: bound,
             cases: Vec::new(),
+            next_case: 1,
             stationary_window: tracking.history,
             stationary_drift: tracking.stationary_drift,
         })
@@ -261,7 +287,19 @@ impl RuleEngine {
                     (None, None) => {
                         let settled = stream_now.saturating_sub(t.settled_since(drift));
                         let onset = now - chrono::Duration::from_std(settled).unwrap_or_default();
+                        let id = self.next_case;
+                        self.next_case += 1;
+                        findings.push(Finding::Opened(Opened {
+                            case: id,
+                            camera: self.camera.clone(),
+                            rule: rule.id.clone(),
+                            kind: rule.kind.clone(),
+                            zone: q.zone.clone(),
+                            bbox: t.bbox(),
+                            onset,
+                        }));
                         self.cases.push(Case {
+                            id,
                             rule: ri,
                             track: t.id(),
                             spot: t.bbox(),
@@ -293,6 +331,7 @@ impl RuleEngine {
                         if hits >= rule.k && dwelt && case.last_seen == now {
                             case.phase = Phase::Active;
                             findings.push(Finding::Confirmed(Confirmed {
+                                case: case.id,
                                 camera: self.camera.clone(),
                                 rule: rule.id.clone(),
                                 kind: rule.kind.clone(),
@@ -312,6 +351,7 @@ impl RuleEngine {
                             until: cleared_at + chrono::Duration::from_std(rule.cooldown).unwrap_or_default(),
                         };
                         findings.push(Finding::Cleared(Cleared {
+                            case: case.id,
                             camera: self.camera.clone(),
                             rule: rule.id.clone(),
                             kind: rule.kind.clone(),
@@ -326,12 +366,16 @@ impl RuleEngine {
             }
             let clear_after = chrono::Duration::from_std(rule.clear_after).unwrap_or_default();
             self.cases.retain(|c| {
-                c.rule != ri
+                let keep = c.rule != ri
                     || match c.phase {
                         Phase::Candidate => now - c.last_seen < clear_after,
                         Phase::Active => true,
                         Phase::Cooling { until } => now < until,
-                    }
+                    };
+                if !keep && c.phase == Phase::Candidate {
+                    findings.push(Finding::Abandoned { case: c.id });
+                }
+                keep
             });
         }
         findings

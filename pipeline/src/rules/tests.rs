@@ -89,10 +89,11 @@ fn run(
         let stream = Duration::from_secs(t);
         let tracks = tracker.update(stream, &detections).to_vec();
         let now = start + chrono::Duration::seconds(t as i64);
+        // Only what leaves the pipeline; the opening and abandoning of cases is for evidence.
+        let reported = engine.step(now, stream, &tracks, &detections).into_iter();
         out.extend(
-            engine
-                .step(now, stream, &tracks, &detections)
-                .into_iter()
+            reported
+                .filter(|f| matches!(f, Finding::Confirmed(_) | Finding::Cleared(_)))
                 .map(|f| (t, f)),
         );
     }
@@ -118,6 +119,9 @@ fn summary(findings: &[(u64, Finding)]) -> Vec<String> {
                 )
             }
             Finding::Cleared(c) => format!("{t}: cleared {} at {}", c.rule, local(c.cleared_at)),
+            Finding::Opened(_) | Finding::Abandoned { .. } => {
+                unreachable!("run() keeps only reported findings")
+            }
         })
         .collect()
 }
@@ -314,4 +318,43 @@ dwell = "30s"
     let stall = |_| vec![det(CART, 1000.0, 500.0), det(3, 1040.0, 440.0)];
     let findings = summary(&run(&mut engine(rules), "10:00:00", 80, stall));
     assert_eq!(findings.len(), 1, "{findings:?}");
+}
+
+#[test]
+fn every_case_is_opened_before_it_is_confirmed_and_abandoned_if_it_never_is() {
+    let mut engine = engine(VENDING);
+    let start: DateTime<Utc> = "2026-06-01T10:00:00+08:00".parse().unwrap();
+    let mut tracker = Tracker::new(TrackerConfig::default());
+    let mut log = Vec::new();
+    // A vendor who stays 20 s (not long enough), then one who stays.
+    for t in 0..120u64 {
+        let detections = if (20..60).contains(&t) {
+            vec![]
+        } else {
+            vec![det(CART, 1100.0, 500.0), det(PERSON, 1190.0, 500.0)]
+        };
+        let tracks = tracker.update(Duration::from_secs(t), &detections).to_vec();
+        for f in engine.step(
+            start + chrono::Duration::seconds(t as i64),
+            Duration::from_secs(t),
+            &tracks,
+            &detections,
+        ) {
+            log.push(match f {
+                Finding::Opened(o) => format!("{t}: opened {}", o.case),
+                Finding::Abandoned { case } => format!("{t}: abandoned {case}"),
+                Finding::Confirmed(c) => format!("{t}: confirmed {}", c.case),
+                Finding::Cleared(c) => format!("{t}: cleared {}", c.case),
+            });
+        }
+    }
+    assert_eq!(
+        log,
+        [
+            "10: opened 1",
+            "39: abandoned 1",
+            "70: opened 2",
+            "90: confirmed 2"
+        ]
+    );
 }
