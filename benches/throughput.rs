@@ -92,14 +92,7 @@ fn run(
     let mut analysed = 0;
     while let Some(batch) = batcher.next_batch() {
         if let Some(detector) = detector.as_deref_mut() {
-            let images: Vec<Image> = batch
-                .iter()
-                .map(|f| Image {
-                    width: f.width,
-                    height: f.height,
-                    rgb: &f.rgb,
-                })
-                .collect();
+            let images: Vec<Image> = batch.iter().map(Image::from).collect();
             detector.detect_batch(&images).unwrap();
         }
         analysed += batch.len() as u64;

@@ -1,6 +1,8 @@
 //! Broken cameras of every sort at once: each reports what is wrong with it, in its own words, and
 //! the working camera beside them keeps delivering frames.
 
+mod footage;
+
 use std::{
     path::{Path, PathBuf},
     sync::{atomic::AtomicBool, Arc},
@@ -9,7 +11,6 @@ use std::{
 
 use gridwatch_core::{config::DecodePolicy, CameraId, CameraState};
 use gridwatch_pipeline::source::{spawn, Backoff, FrameQueue, LiveCamera, Next, Overflow, StreamSpec};
-use gstreamer::prelude::*;
 
 fn footage() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../replay-fixtures/vending-day/footage.mp4")
@@ -26,21 +27,11 @@ fn truncated(dir: &Path) -> PathBuf {
 /// A Matroska file whose video codec no installed decoder handles: a Theora clip whose codec id
 /// is renamed to one nobody knows.
 fn unknown_codec(dir: &Path) -> PathBuf {
-    gstreamer::init().unwrap();
     let path = dir.join("unknown.mkv");
-    let description = format!(
+    footage::run_to_end(&format!(
         "videotestsrc num-buffers=20 ! video/x-raw,width=64,height=48 ! theoraenc ! matroskamux ! filesink location={}",
         path.display()
-    );
-    let pipeline = gstreamer::parse::launch(&description).unwrap();
-    pipeline.set_state(gstreamer::State::Playing).unwrap();
-    let bus = pipeline.bus().unwrap();
-    bus.timed_pop_filtered(
-        gstreamer::ClockTime::from_seconds(20),
-        &[gstreamer::MessageType::Eos],
-    )
-    .unwrap();
-    pipeline.set_state(gstreamer::State::Null).unwrap();
+    ));
     let mut bytes = std::fs::read(&path).unwrap();
     let at = bytes
         .windows(8)

@@ -1,11 +1,12 @@
 //! Real GStreamer pipelines on committed footage: each decode policy delivers the frames it
 //! promises, with the stream's own timestamps, and keyframes-only decodes exactly the keyframes.
 
+mod footage;
+
 use std::{path::PathBuf, sync::Arc, thread, time::Duration};
 
 use gridwatch_core::{config::DecodePolicy, CameraId, Frame};
 use gridwatch_pipeline::source::{play, FrameQueue, Next, Overflow, StreamSpec, Timeline};
-use gstreamer::prelude::*;
 
 fn clip() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../replay-fixtures/vending-day/footage.mp4")
@@ -50,29 +51,18 @@ fn decode(policy: DecodePolicy) -> Vec<Frame> {
 
 /// Timestamps of the clip's keyframes, read from the compressed stream without decoding.
 fn keyframe_times() -> Vec<Duration> {
-    gstreamer::init().unwrap();
+    let mut times = Vec::new();
     let description = format!(
         "filesrc location={} ! qtdemux ! h264parse ! appsink name=sink sync=false",
         clip().display()
     );
-    let pipeline = gstreamer::parse::launch(&description)
-        .unwrap()
-        .downcast::<gstreamer::Pipeline>()
-        .unwrap();
-    let sink = pipeline
-        .by_name("sink")
-        .unwrap()
-        .downcast::<gstreamer_app::AppSink>()
-        .unwrap();
-    pipeline.set_state(gstreamer::State::Playing).unwrap();
-    let mut times = Vec::new();
-    while let Ok(sample) = sink.pull_sample() {
+    footage::pull(&description, |sample| {
         let buffer = sample.buffer().unwrap();
         if !buffer.flags().contains(gstreamer::BufferFlags::DELTA_UNIT) {
             times.push(Duration::from_nanos(buffer.pts().unwrap().nseconds()));
         }
-    }
-    pipeline.set_state(gstreamer::State::Null).unwrap();
+        true
+    });
     times
 }
 

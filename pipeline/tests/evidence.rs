@@ -8,32 +8,25 @@ use gridwatch_core::{CameraId, EventId, EvidenceKind, Frame, ImageBox, Violation
 use gridwatch_pipeline::evidence::{
     annotate, encode_jpeg, verify, Annotation, EvidenceStore, Manifest, Tampered,
 };
-use gstreamer::prelude::*;
 
 /// Width and height of a JPEG, decoded by GStreamer.
 fn jpeg_size(path: &std::path::Path) -> (i32, i32) {
-    gstreamer::init().unwrap();
-    let description = format!(
-        "filesrc location={} ! jpegdec ! appsink name=sink",
-        path.display()
+    let mut size = (0, 0);
+    footage::pull(
+        &format!(
+            "filesrc location={} ! jpegdec ! appsink name=sink",
+            path.display()
+        ),
+        |sample| {
+            let caps = sample.caps().unwrap().structure(0).unwrap();
+            size = (
+                caps.get::<i32>("width").unwrap(),
+                caps.get::<i32>("height").unwrap(),
+            );
+            false
+        },
     );
-    let pipeline = gstreamer::parse::launch(&description)
-        .unwrap()
-        .downcast::<gstreamer::Pipeline>()
-        .unwrap();
-    let sink = pipeline
-        .by_name("sink")
-        .unwrap()
-        .downcast::<gstreamer_app::AppSink>()
-        .unwrap();
-    pipeline.set_state(gstreamer::State::Playing).unwrap();
-    let sample = sink.pull_sample().unwrap();
-    let caps = sample.caps().unwrap().structure(0).unwrap().to_owned();
-    pipeline.set_state(gstreamer::State::Null).unwrap();
-    (
-        caps.get::<i32>("width").unwrap(),
-        caps.get::<i32>("height").unwrap(),
-    )
+    size
 }
 
 #[test]

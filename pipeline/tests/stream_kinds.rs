@@ -2,6 +2,8 @@
 //! over HTTP (with range requests, as a recorder's web server answers), and recordings looped to
 //! stand in for a live camera.
 
+mod footage;
+
 use std::{
     io::{BufRead, BufReader, Read, Write},
     net::TcpListener,
@@ -13,7 +15,6 @@ use std::{
 
 use gridwatch_core::{config::DecodePolicy, CameraId, Frame};
 use gridwatch_pipeline::source::{play, FrameQueue, Next, Overflow, StreamSpec, Timeline};
-use gstreamer::prelude::*;
 
 fn replay() -> Timeline {
     Timeline::Replay {
@@ -46,25 +47,10 @@ fn frames(stream: StreamSpec, limit: Option<usize>) -> Vec<Frame> {
 
 /// Encodes `count` test-pattern frames at 10 fps with `encoder` into `path`.
 fn encode(path: &Path, encoder: &str, count: u32) {
-    gstreamer::init().unwrap();
-    let description = format!(
+    footage::run_to_end(&format!(
         "videotestsrc num-buffers={count} ! video/x-raw,width=320,height=240,framerate=10/1 ! {encoder} ! mp4mux ! filesink location={}",
         path.display()
-    );
-    let pipeline = gstreamer::parse::launch(&description).unwrap();
-    pipeline.set_state(gstreamer::State::Playing).unwrap();
-    let bus = pipeline.bus().unwrap();
-    let msg = bus
-        .timed_pop_filtered(
-            gstreamer::ClockTime::from_seconds(60),
-            &[gstreamer::MessageType::Eos, gstreamer::MessageType::Error],
-        )
-        .unwrap();
-    assert!(
-        matches!(msg.view(), gstreamer::MessageView::Eos(_)),
-        "encoding failed: {msg:?}"
-    );
-    pipeline.set_state(gstreamer::State::Null).unwrap();
+    ));
 }
 
 #[test]

@@ -29,6 +29,16 @@ pub struct Image<'a> {
     pub rgb: &'a [u8],
 }
 
+impl<'a> From<&'a gridwatch_core::Frame> for Image<'a> {
+    fn from(frame: &'a gridwatch_core::Frame) -> Self {
+        Self {
+            width: frame.width,
+            height: frame.height,
+            rgb: &frame.rgb,
+        }
+    }
+}
+
 /// Why a model could not be loaded or run; each names the file or stage at fault.
 #[derive(Debug, thiserror::Error)]
 pub enum DetectError {

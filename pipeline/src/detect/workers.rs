@@ -48,14 +48,7 @@ pub fn spawn(
         let worker = move || {
             let mut detector = detector;
             for batch in jobs {
-                let images: Vec<Image> = batch
-                    .iter()
-                    .map(|f| Image {
-                        width: f.width,
-                        height: f.height,
-                        rgb: &f.rgb,
-                    })
-                    .collect();
+                let images: Vec<Image> = batch.iter().map(Image::from).collect();
                 let result = detector.detect_batch(&images);
                 drop(images);
                 let sent = match result {

@@ -63,11 +63,7 @@ pub fn replay(
             Next::Closed => break Ok(()),
             Next::Timeout => break Err(ReplayError::Stalled(scenario.meta.name.clone())),
         };
-        let detections = match detector.detect(&Image {
-            width: frame.width,
-            height: frame.height,
-            rgb: &frame.rgb,
-        }) {
+        let detections = match detector.detect(&Image::from(&frame)) {
             Ok(d) => d,
             Err(e) => break Err(e.into()),
         };

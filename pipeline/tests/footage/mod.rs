@@ -1,4 +1,8 @@
-//! Reading committed replay footage in tests: decoded frames.
+//! GStreamer in tests: decoded frames of committed replay footage, and small pipelines run to
+//! their end or pulled sample by sample.
+
+// Each test binary uses its own part of these helpers.
+#![allow(dead_code)]
 
 use std::path::{Path, PathBuf};
 
@@ -72,4 +76,43 @@ pub fn decode_frames(path: &Path, indices: &[usize]) -> Vec<(u32, u32, Vec<u8>)>
         .collect();
     pipeline.set_state(gstreamer::State::Null).unwrap();
     frames
+}
+
+/// Runs a pipeline description to its end of stream, as when writing a test file.
+pub fn run_to_end(description: &str) {
+    gstreamer::init().unwrap();
+    let pipeline = gstreamer::parse::launch(description).unwrap();
+    pipeline.set_state(gstreamer::State::Playing).unwrap();
+    let bus = pipeline.bus().unwrap();
+    let done = [gstreamer::MessageType::Eos, gstreamer::MessageType::Error];
+    let msg = bus
+        .timed_pop_filtered(gstreamer::ClockTime::from_seconds(60), &done)
+        .unwrap();
+    pipeline.set_state(gstreamer::State::Null).unwrap();
+    assert!(
+        matches!(msg.view(), gstreamer::MessageView::Eos(_)),
+        "{description}: {msg:?}"
+    );
+}
+
+/// Runs a description ending in an appsink named `sink`, handing each sample to `each` until it
+/// returns false or the stream ends.
+pub fn pull(description: &str, mut each: impl FnMut(&gstreamer::Sample) -> bool) {
+    gstreamer::init().unwrap();
+    let pipeline = gstreamer::parse::launch(description)
+        .unwrap()
+        .downcast::<gstreamer::Pipeline>()
+        .unwrap();
+    let sink = pipeline
+        .by_name("sink")
+        .unwrap()
+        .downcast::<gstreamer_app::AppSink>()
+        .unwrap();
+    pipeline.set_state(gstreamer::State::Playing).unwrap();
+    while let Ok(sample) = sink.pull_sample() {
+        if !each(&sample) {
+            break;
+        }
+    }
+    pipeline.set_state(gstreamer::State::Null).unwrap();
 }
