@@ -15,20 +15,10 @@ pub fn fixtures() -> PathBuf {
 /// Decodes the given frames (counting from 0) of an H.264 MP4 into tightly packed RGB, seeking to
 /// each rather than decoding the whole clip.
 pub fn decode_frames(path: &Path, indices: &[usize]) -> Vec<(u32, u32, Vec<u8>)> {
-    gstreamer::init().unwrap();
-    let description = format!(
+    let (pipeline, sink) = launch(&format!(
         "filesrc location={} ! qtdemux ! h264parse ! avdec_h264 ! videoconvert ! video/x-raw,format=RGB ! appsink name=sink sync=false",
         path.display()
-    );
-    let pipeline = gstreamer::parse::launch(&description)
-        .unwrap()
-        .downcast::<gstreamer::Pipeline>()
-        .unwrap();
-    let sink = pipeline
-        .by_name("sink")
-        .unwrap()
-        .downcast::<gstreamer_app::AppSink>()
-        .unwrap();
+    ));
     pipeline.set_state(gstreamer::State::Paused).unwrap();
     pipeline.state(gstreamer::ClockTime::from_seconds(10)).0.unwrap();
     let caps = sink
@@ -98,6 +88,18 @@ pub fn run_to_end(description: &str) {
 /// Runs a description ending in an appsink named `sink`, handing each sample to `each` until it
 /// returns false or the stream ends.
 pub fn pull(description: &str, mut each: impl FnMut(&gstreamer::Sample) -> bool) {
+    let (pipeline, sink) = launch(description);
+    pipeline.set_state(gstreamer::State::Playing).unwrap();
+    while let Ok(sample) = sink.pull_sample() {
+        if !each(&sample) {
+            break;
+        }
+    }
+    pipeline.set_state(gstreamer::State::Null).unwrap();
+}
+
+/// Builds a pipeline whose appsink is named `sink`.
+fn launch(description: &str) -> (gstreamer::Pipeline, gstreamer_app::AppSink) {
     gstreamer::init().unwrap();
     let pipeline = gstreamer::parse::launch(description)
         .unwrap()
@@ -108,11 +110,5 @@ pub fn pull(description: &str, mut each: impl FnMut(&gstreamer::Sample) -> bool)
         .unwrap()
         .downcast::<gstreamer_app::AppSink>()
         .unwrap();
-    pipeline.set_state(gstreamer::State::Playing).unwrap();
-    while let Ok(sample) = sink.pull_sample() {
-        if !each(&sample) {
-            break;
-        }
-    }
-    pipeline.set_state(gstreamer::State::Null).unwrap();
+    (pipeline, sink)
 }
