@@ -2,6 +2,7 @@
 
 mod check;
 mod replay;
+mod run;
 
 use std::{path::PathBuf, process::ExitCode};
 
@@ -24,6 +25,17 @@ enum Command {
     Check {
         /// The configuration file, e.g. examples/demo.toml
         config: PathBuf,
+    },
+    /// Run the configured cameras live: detection, tracking, rules, evidence, events.
+    Run {
+        #[arg(long, default_value = "examples/demo.toml")]
+        config: PathBuf,
+        /// Where camera health and violation events are appended, as JSON Lines.
+        #[arg(long, default_value = "var/events.jsonl")]
+        events: PathBuf,
+        /// Stop after this many seconds (runs until interrupted otherwise).
+        #[arg(long)]
+        seconds: Option<u64>,
     },
     /// Replay recorded scenarios through the pipeline and score the events against their truth.
     Replay {
@@ -49,6 +61,11 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Check { config } => check::run(&config),
+        Command::Run {
+            config,
+            events,
+            seconds,
+        } => run::run(&config, &events, seconds),
         Command::Replay {
             config,
             report,

@@ -9,4 +9,5 @@ pub mod replay;
 pub mod rules;
 pub mod sink;
 pub mod source;
+pub mod topology;
 pub mod track;

@@ -1,0 +1,132 @@
+//! Live running: the configuration's cameras, wired stage to stage.
+//!
+//! Each camera runs on its own thread into its own newest-wins queue; one batcher gathers frames
+//! across cameras for the inference workers; per camera, a tracker, the rules and an evidence
+//! recorder turn detections into events. Camera health and violations leave through `out`.
+
+use std::{
+    collections::HashMap,
+    sync::{
+        atomic::{AtomicBool, Ordering},
+        Arc,
+    },
+    time::{Duration, Instant},
+};
+
+use chrono::{DateTime, Utc};
+use crossbeam_channel::{select, unbounded};
+use gridwatch_core::{config::Config, CameraId, ModelRef, PipelineEvent};
+
+use crate::{
+    detect::{spawn_workers, Analysed, BatchPolicy, Batcher, Detector},
+    evidence::{EvidenceStore, Recorder},
+    rules::{RuleEngine, RuleError},
+    source::{spawn, Doorbell, FrameQueue, LiveCamera, Overflow},
+    track::{Tracker, TrackerConfig},
+};
+
+/// One camera's analysis state.
+struct Analysis {
+    tracker: Tracker,
+    rules: RuleEngine,
+    recorder: Recorder,
+}
+
+/// Runs every camera of `config` until `stop` is set, handing each event to `out`. `detectors`
+/// are the inference workers (one each); evidence goes under the configuration's evidence folder.
+pub fn run(
+    config: &Config,
+    detectors: Vec<Detector>,
+    out: &mut dyn FnMut(PipelineEvent),
+    stop: &Arc<AtomicBool>,
+) -> Result<(), RuleError> {
+    let card = detectors.first().expect("at least one detector").card().clone();
+    let model = ModelRef {
+        name: card.name.clone(),
+        version: card.version.clone(),
+    };
+    let tz = config.city.timezone.0;
+    let tracking = TrackerConfig::default();
+    let mut analysis = HashMap::new();
+    for camera in &config.cameras {
+        let rules = RuleEngine::build(camera, &config.rules, &card.classes, tz, &tracking)?;
+        let recorder = Recorder::new(EvidenceStore::new(&config.storage.evidence_dir), camera, tz);
+        analysis.insert(
+            camera.id.clone(),
+            Analysis {
+                tracker: Tracker::new(tracking.clone()),
+                rules,
+                recorder,
+            },
+        );
+    }
+
+    let bell = Arc::new(Doorbell::default());
+    let (health_tx, health) = unbounded();
+    let mut queues = Vec::new();
+    let mut cameras = Vec::new();
+    for camera in &config.cameras {
+        let queue = Arc::new(FrameQueue::new(1, Overflow::DropOldest).with_doorbell(bell.clone()));
+        cameras.push(spawn(
+            LiveCamera::from_config(camera),
+            queue.clone(),
+            health_tx.clone(),
+            stop.clone(),
+        ));
+        queues.push(queue);
+    }
+    drop(health_tx);
+    let batching = config
+        .model
+        .as_ref()
+        .map_or_else(BatchPolicy::default, |m| BatchPolicy {
+            max_batch: m.max_batch,
+            max_wait: Duration::from_millis(m.max_wait_ms),
+        });
+    let (results_tx, results) = unbounded();
+    let workers = spawn_workers(
+        Batcher::new(queues.clone(), bell, batching),
+        detectors,
+        results_tx,
+    );
+
+    // Live frames restart their timestamps when a recording loops: the tracker runs on the time
+    // since start instead.
+    let started = (Instant::now(), Utc::now());
+    let since_start = |wall: DateTime<Utc>| (wall - started.1).to_std().unwrap_or(started.0.elapsed());
+    let cameras_by_id: HashMap<CameraId, _> = config.cameras.iter().map(|c| (c.id.clone(), c)).collect();
+    while !stop.load(Ordering::Relaxed) {
+        select! {
+            recv(health) -> event => if let Ok(event) = event { out(PipelineEvent::CameraHealth(event)) },
+            recv(results) -> result => match result {
+                Ok(Ok(Analysed { frame, detections })) => {
+                    let Some(a) = analysis.get_mut(&frame.camera) else { continue };
+                    let at = since_start(frame.wall);
+                    let tracks = a.tracker.update(at, &detections);
+                    for finding in a.rules.step(frame.wall, at, tracks, &detections) {
+                        let evidence = a.recorder.observe(&finding, &frame).unwrap_or_else(|e| {
+                            eprintln!("gridwatch: camera {}: evidence not stored: {e}", frame.camera);
+                            None
+                        });
+                        let camera = cameras_by_id[&frame.camera];
+                        if let Some(mut event) = finding.to_event(camera, &model) {
+                            if let (PipelineEvent::Violation(v), Some(refs)) = (&mut event, evidence) {
+                                v.evidence = refs;
+                            }
+                            out(event);
+                        }
+                    }
+                }
+                Ok(Err(failed)) => eprintln!("gridwatch: inference failed for {} frame(s): {}", failed.frames.len(), failed.error),
+                Err(_) => break,
+            },
+            default(Duration::from_millis(200)) => {}
+        }
+    }
+    stop.store(true, Ordering::Relaxed);
+    queues.iter().for_each(|q| q.close());
+    cameras.into_iter().chain(workers).for_each(|h| {
+        let _ = h.join();
+    });
+    Ok(())
+}
