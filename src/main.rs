@@ -51,6 +51,9 @@ enum Command {
         /// Store each violation's evidence (frames, annotated frames, manifest) under this folder.
         #[arg(long)]
         evidence: Option<PathBuf>,
+        /// Also write a JUnit XML report (one suite per scenario, one case per kind) here.
+        #[arg(long)]
+        junit: Option<PathBuf>,
         /// Scenario folders, e.g. replay-fixtures/vending-day
         #[arg(required = true)]
         scenarios: Vec<PathBuf>,
@@ -71,6 +74,7 @@ fn main() -> ExitCode {
             report,
             events,
             evidence,
+            junit,
             scenarios,
         } => match replay::run(
             &config,
@@ -78,12 +82,12 @@ fn main() -> ExitCode {
             report.as_deref(),
             events.as_deref(),
             evidence.as_deref(),
+            junit.as_deref(),
         ) {
             Ok(true) => Ok(()),
-            Ok(false) => Err(vec![format!(
-                "replay: a kind missed precision or recall {}",
-                replay::THRESHOLD
-            )]),
+            Ok(false) => Err(vec![
+                "replay: a kind missed its precision or recall threshold".to_owned()
+            ]),
             Err(problems) => Err(problems),
         },
     };

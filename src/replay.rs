@@ -8,19 +8,15 @@ use gridwatch_core::{config::Config, Frame, ModelRef, PipelineEvent};
 use gridwatch_pipeline::{
     detect::{runtime, Detector, DetectorOptions, ModelCard},
     evidence::{EvidenceStore, Recorder},
-    replay::{replay, score, ReplayError, Scenario, ScenarioScore},
+    replay::{replay, score, ReplayError, Scenario, ScenarioScore, Thresholds},
     rules::Finding,
     sink::JsonLines,
     track::TrackerConfig,
 };
 use serde::Serialize;
 
-/// The least precision and recall each kind must reach in each scenario.
-pub const THRESHOLD: f64 = 0.9;
-
 #[derive(Serialize)]
 struct Report<'a> {
-    threshold: f64,
     scenarios: &'a [ScenarioReport],
 }
 
@@ -28,6 +24,7 @@ struct Report<'a> {
 struct ScenarioReport {
     #[serde(flatten)]
     score: ScenarioScore,
+    thresholds: Thresholds,
     frames: u64,
     seconds: f64,
     /// Footage seconds replayed per second of wall time.
@@ -41,6 +38,7 @@ pub fn run(
     report: Option<&Path>,
     events: Option<&Path>,
     evidence: Option<&Path>,
+    junit: Option<&Path>,
 ) -> Result<bool, Vec<String>> {
     let one = |e: &dyn std::fmt::Display| vec![e.to_string()];
     let loaded = Config::load(config)
@@ -118,6 +116,7 @@ pub fn run(
         }
         reports.push(ScenarioReport {
             score: score(&scenario, &replayed.findings),
+            thresholds: scenario.thresholds,
             frames: replayed.frames,
             seconds,
             speed: scenario.meta.seconds / seconds.max(1e-9),
@@ -125,23 +124,81 @@ pub fn run(
     }
     print_table(&reports);
     if let Some(path) = report {
-        let json = serde_json::to_string_pretty(&Report {
-            threshold: THRESHOLD,
-            scenarios: &reports,
-        })
-        .expect("reports serialize");
+        let json = serde_json::to_string_pretty(&Report { scenarios: &reports }).expect("reports serialize");
         std::fs::write(path, json)
             .map_err(|e| vec![format!("{}: cannot write the report: {e}", path.display())])?;
+    }
+    if let Some(path) = junit {
+        std::fs::write(path, junit_xml(&reports))
+            .map_err(|e| vec![format!("{}: cannot write JUnit XML: {e}", path.display())])?;
     }
     if !problems.is_empty() {
         return Err(problems);
     }
-    Ok(reports.iter().all(|r| {
-        r.score
+    Ok(reports.iter().all(|r| r.failures().is_empty()))
+}
+
+impl ScenarioReport {
+    /// Each kind that missed a threshold, with why.
+    fn failures(&self) -> Vec<(String, String)> {
+        let t = self.thresholds;
+        self.score
             .kinds
-            .values()
-            .all(|k| k.precision() >= THRESHOLD && k.recall() >= THRESHOLD)
-    }))
+            .iter()
+            .filter(|(_, k)| k.precision() < t.precision || k.recall() < t.recall)
+            .map(|(kind, k)| {
+                let why = format!(
+                    "precision {:.2} (needs {:.2}), recall {:.2} (needs {:.2}); missed: {}",
+                    k.precision(),
+                    t.precision,
+                    k.recall(),
+                    t.recall,
+                    self.score.missed.join(", ")
+                );
+                (kind.clone(), why)
+            })
+            .collect()
+    }
+}
+
+/// A JUnit XML report: one suite per scenario, one case per violation kind.
+fn junit_xml(reports: &[ScenarioReport]) -> String {
+    let escape = |s: &str| {
+        s.replace('&', "&amp;")
+            .replace('<', "&lt;")
+            .replace('>', "&gt;")
+            .replace('"', "&quot;")
+    };
+    let mut xml =
+        String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites name=\"gridwatch replay\">\n");
+    for r in reports {
+        let failures = r.failures();
+        xml += &format!(
+            "  <testsuite name=\"{}\" tests=\"{}\" failures=\"{}\" time=\"{:.3}\">\n",
+            escape(&r.score.scenario),
+            r.score.kinds.len(),
+            failures.len(),
+            r.seconds
+        );
+        for kind in r.score.kinds.keys() {
+            xml += &format!(
+                "    <testcase classname=\"{}\" name=\"{}\"",
+                escape(&r.score.scenario),
+                escape(kind)
+            );
+            match failures.iter().find(|(k, _)| k == kind) {
+                Some((_, why)) => {
+                    xml += &format!(
+                        ">\n      <failure message=\"{}\"/>\n    </testcase>\n",
+                        escape(why)
+                    )
+                }
+                None => xml += "/>\n",
+            }
+        }
+        xml += "  </testsuite>\n";
+    }
+    xml + "</testsuites>\n"
 }
 
 fn print_table(reports: &[ScenarioReport]) {

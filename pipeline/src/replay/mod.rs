@@ -8,7 +8,7 @@ mod score;
 use std::path::PathBuf;
 
 pub use run::{replay, Replayed};
-pub use scenario::{Expected, Meta, Negative, Overrides, Scenario, Truth};
+pub use scenario::{Expected, Meta, Negative, Overrides, Scenario, Thresholds, Truth};
 pub use score::{score, Judged, KindScore, ScenarioScore};
 
 use crate::{detect::DetectError, evidence::EvidenceError, rules::RuleError, source::SourceError};

@@ -19,6 +19,25 @@ struct File {
     camera: Camera,
     #[serde(default)]
     rules: BTreeMap<String, Overrides>,
+    #[serde(default)]
+    thresholds: Thresholds,
+}
+
+/// The least precision and recall each kind must reach for the scenario to pass.
+#[derive(Debug, Clone, Copy, PartialEq, Deserialize, serde::Serialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Thresholds {
+    pub precision: f64,
+    pub recall: f64,
+}
+
+impl Default for Thresholds {
+    fn default() -> Self {
+        Self {
+            precision: 0.9,
+            recall: 0.9,
+        }
+    }
 }
 
 /// Facts about the footage.
@@ -102,6 +121,7 @@ pub struct Scenario {
     /// The camera, its stream path resolved against the scenario folder.
     pub camera: Camera,
     pub overrides: BTreeMap<String, Overrides>,
+    pub thresholds: Thresholds,
     pub truth: Truth,
 }
 
@@ -130,6 +150,7 @@ impl Scenario {
             meta: file.scenario,
             camera,
             overrides: file.rules,
+            thresholds: file.thresholds,
             truth,
         })
     }
