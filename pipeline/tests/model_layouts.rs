@@ -23,17 +23,18 @@ fn card(dir: &Path, model: &str, layout: &str) -> ModelCard {
     ModelCard::load(&path).unwrap()
 }
 
-/// Detections of a 128×128 frame (scale 2 from the 64×64 model input, no padding).
+/// Detections of a 128×96 frame: letterboxed into the 64×64 input at scale 0.5 with 8 rows of
+/// padding above, so boxes map back as x / 0.5 and (y - 8) / 0.5.
 fn detect(model: &str, layout: &str) -> Vec<(u16, f32, ImageBox)> {
     let dir = tempfile::tempdir().unwrap();
     let rt = runtime::init().unwrap();
     let mut detector =
         Detector::load(rt, card(dir.path(), model, layout), DetectorOptions::default()).unwrap();
-    let rgb = vec![90u8; 128 * 128 * 3];
+    let rgb = vec![90u8; 128 * 96 * 3];
     let found = detector
         .detect(&Image {
             width: 128,
-            height: 128,
+            height: 96,
             rgb: &rgb,
         })
         .unwrap();
@@ -52,8 +53,8 @@ fn yolov5_scores_are_objectness_times_class_and_duplicates_are_suppressed() {
     assert_eq!(
         detect("layout-yolov5.onnx", "yolov5"),
         [
-            (1, 0.72, bx(48.0, 56.0, 80.0, 72.0)),
-            (0, 0.54, bx(12.0, 92.0, 28.0, 108.0))
+            (1, 0.72, bx(48.0, 40.0, 80.0, 56.0)),
+            (0, 0.54, bx(12.0, 76.0, 28.0, 92.0))
         ]
     );
 }
@@ -63,8 +64,8 @@ fn end_to_end_output_is_taken_as_it_is() {
     assert_eq!(
         detect("layout-yolov10.onnx", "yolov10"),
         [
-            (1, 0.91, bx(48.0, 56.0, 80.0, 72.0)),
-            (0, 0.55, bx(12.0, 92.0, 28.0, 108.0))
+            (1, 0.91, bx(48.0, 40.0, 80.0, 56.0)),
+            (0, 0.55, bx(12.0, 76.0, 28.0, 92.0))
         ]
     );
 }

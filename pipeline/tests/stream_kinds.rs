@@ -85,27 +85,40 @@ fn a_looped_recording_starts_again_at_its_end() {
     assert_eq!(restarts, 2, "12 frames played two and a half times");
 }
 
-/// Serves one file over HTTP/1.1 with byte ranges, one request per connection.
-fn serve(file: PathBuf) -> u16 {
+/// Serves the files of `root` over HTTP/1.1 with byte ranges, one request per connection.
+fn serve(root: PathBuf) -> u16 {
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let port = listener.local_addr().unwrap().port();
-    let body = std::fs::read(file).unwrap();
     thread::spawn(move || {
         for stream in listener.incoming() {
             let Ok(mut stream) = stream else { continue };
-            let body = body.clone();
+            let root = root.clone();
             thread::spawn(move || {
                 let mut reader = BufReader::new(stream.try_clone().unwrap());
-                let mut start = 0usize;
+                let (mut path, mut start) = (String::new(), 0usize);
                 loop {
                     let mut line = String::new();
                     if reader.read_line(&mut line).unwrap_or(0) == 0 || line == "\r\n" {
                         break;
                     }
+                    if let Some(rest) = line.strip_prefix("GET ") {
+                        path = rest
+                            .split_whitespace()
+                            .next()
+                            .unwrap_or("/")
+                            .trim_start_matches('/')
+                            .to_owned();
+                    }
                     if let Some(range) = line.to_ascii_lowercase().strip_prefix("range: bytes=") {
                         start = range.split('-').next().unwrap().trim().parse().unwrap_or(0);
                     }
                 }
+                let Ok(body) = std::fs::read(root.join(&path)) else {
+                    let _ = stream.write_all(
+                        b"HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\nConnection: close\r\n\r\n",
+                    );
+                    return;
+                };
                 let part = &body[start.min(body.len())..];
                 let status = if start > 0 {
                     "206 Partial Content"
@@ -113,9 +126,9 @@ fn serve(file: PathBuf) -> u16 {
                     "200 OK"
                 };
                 let head = format!(
-                    "HTTP/1.1 {status}\r\nContent-Type: video/mp4\r\nAccept-Ranges: bytes\r\nContent-Length: {}\r\nContent-Range: bytes {start}-{}/{}\r\nConnection: close\r\n\r\n",
+                    "HTTP/1.1 {status}\r\nAccept-Ranges: bytes\r\nContent-Length: {}\r\nContent-Range: bytes {start}-{}/{}\r\nConnection: close\r\n\r\n",
                     part.len(),
-                    body.len() - 1,
+                    body.len().saturating_sub(1),
                     body.len()
                 );
                 let _ = stream
@@ -130,8 +143,7 @@ fn serve(file: PathBuf) -> u16 {
 
 #[test]
 fn a_recording_served_over_http_plays_with_its_keyframes() {
-    let clip = Path::new(env!("CARGO_MANIFEST_DIR")).join("../replay-fixtures/decode-1080p/footage.mp4");
-    let port = serve(clip);
+    let port = serve(Path::new(env!("CARGO_MANIFEST_DIR")).join("../replay-fixtures/decode-1080p"));
     let got = frames(
         StreamSpec::new(
             format!("http://127.0.0.1:{port}/footage.mp4"),
@@ -141,4 +153,23 @@ fn a_recording_served_over_http_plays_with_its_keyframes() {
     );
     assert_eq!(got.len(), 15, "30 s at a keyframe every 2 s");
     assert_eq!((got[0].width, got[0].height), (1920, 1080));
+}
+
+#[test]
+fn an_hls_stream_plays_like_a_camera() {
+    let dir = tempfile::tempdir().unwrap();
+    footage::run_to_end(&format!(
+        "videotestsrc num-buffers=60 ! video/x-raw,width=320,height=240,framerate=10/1 ! x264enc key-int-max=10 bframes=0 ! h264parse ! mpegtsmux ! hlssink target-duration=1 max-files=0 playlist-length=0 location={dir}/segment%05d.ts playlist-location={dir}/playlist.m3u8",
+        dir = dir.path().display()
+    ));
+    let port = serve(dir.path().to_path_buf());
+    let got = frames(
+        StreamSpec::new(
+            format!("http://127.0.0.1:{port}/playlist.m3u8"),
+            DecodePolicy::All,
+        ),
+        None,
+    );
+    assert!(got.len() >= 50, "{} of 60 frames", got.len());
+    assert_eq!((got[0].width, got[0].height), (320, 240));
 }
