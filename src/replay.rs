@@ -95,7 +95,7 @@ pub fn run(
                 &loaded.config.rules,
                 &mut detector,
                 tz,
-                &TrackerConfig::default(),
+                &TrackerConfig::from(&loaded.config.tracking),
                 &mut deliver,
             )?;
             Ok((s, replayed))

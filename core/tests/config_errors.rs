@@ -367,3 +367,13 @@ fn unknown_execution_provider_lists_the_choices() {
         )
     );
 }
+
+#[test]
+fn tracking_scores_out_of_order() {
+    let config = format!("{BASE}\n[tracking]\nhigh_score = 0.7\nnew_track_score = 0.5\n");
+    assert_one_error(
+        &config,
+        "[tracking]",
+        "tracking scores must satisfy 0 ≤ low_score ≤ high_score ≤ new_track_score ≤ 1, but are 0.1, 0.7, 0.5",
+    );
+}

@@ -46,7 +46,7 @@ pub fn run(
         version: card.version.clone(),
     };
     let tz = config.city.timezone.0;
-    let tracking = TrackerConfig::default();
+    let tracking = TrackerConfig::from(&config.tracking);
     let mut analysis = HashMap::new();
     for camera in &config.cameras {
         let rules = RuleEngine::build(camera, &config.rules, &card.classes, tz, &tracking)?;

@@ -44,6 +44,9 @@ pub struct Config {
     /// The detector; required by the commands that analyse video.
     #[serde(default)]
     pub model: Option<ModelSource>,
+    /// How detections are followed over time; the defaults suit most detectors.
+    #[serde(default)]
+    pub tracking: Tracking,
     /// Violation kinds beyond the built-in three, or new display names for those.
     #[serde(default)]
     pub kinds: BTreeMap<ViolationKind, KindInfo>,
@@ -156,6 +159,44 @@ impl Provider {
             Provider::Cuda => "cuda",
             Provider::Tensorrt => "tensorrt",
             Provider::Openvino => "openvino",
+        }
+    }
+}
+
+/// Tracker settings. Score thresholds depend on how the detector's scores are calibrated.
+#[derive(Debug, Clone, Copy, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Tracking {
+    /// Detections at least this confident are matched first and may start tracks.
+    pub high_score: f32,
+    /// Weaker detections down to this score only keep existing tracks alive.
+    pub low_score: f32,
+    /// A new track needs a detection at least this confident.
+    pub new_track_score: f32,
+    /// The least overlap between a track's predicted box and a detection for them to match.
+    pub match_iou: f64,
+    /// Without overlap, the farthest a detection may be from the prediction, in box heights.
+    pub max_jump: f64,
+    /// A track unseen this long is gone (covers occlusion by passers-by).
+    pub max_missed: time::Span,
+    /// How much of a track's past the stationary test looks at.
+    pub history: time::Span,
+    /// A track whose ground point stays within this many box heights is stationary.
+    pub stationary_drift: f64,
+}
+
+impl Default for Tracking {
+    fn default() -> Self {
+        use std::time::Duration;
+        Self {
+            high_score: 0.4,
+            low_score: 0.1,
+            new_track_score: 0.45,
+            match_iou: 0.3,
+            max_jump: 0.6,
+            max_missed: time::Span(Duration::from_secs(10)),
+            history: time::Span(Duration::from_secs(20)),
+            stationary_drift: 0.25,
         }
     }
 }

@@ -46,6 +46,20 @@ pub(super) fn check(config: &Config, map: &SourceMap) -> (Vec<Grid>, Vec<ConfigE
         }
     }
     teams(config, &grids, map, &mut report);
+    let t = &config.tracking;
+    let scores_ordered = 0.0 <= t.low_score
+        && t.low_score <= t.high_score
+        && t.high_score <= t.new_track_score
+        && t.new_track_score <= 1.0;
+    if !scores_ordered {
+        report(map.error(
+            at!["tracking"],
+            format!(
+                "tracking scores must satisfy 0 ≤ low_score ≤ high_score ≤ new_track_score ≤ 1, but are {}, {}, {}",
+                t.low_score, t.high_score, t.new_track_score
+            ),
+        ));
+    }
     for (i, camera) in config.cameras.iter().enumerate() {
         if config.cameras[..i].iter().any(|c| c.id == camera.id) {
             report(map.error(

@@ -2,6 +2,8 @@
 
 use std::time::Duration;
 
+use gridwatch_core::config::Tracking;
+
 /// How detections become tracks. The defaults suit 0.5–5 analysed frames per second.
 #[derive(Debug, Clone, PartialEq)]
 pub struct TrackerConfig {
@@ -25,17 +27,24 @@ pub struct TrackerConfig {
     pub stationary_drift: f64,
 }
 
+impl From<&Tracking> for TrackerConfig {
+    fn from(t: &Tracking) -> Self {
+        Self {
+            high_score: t.high_score,
+            low_score: t.low_score,
+            new_track_score: t.new_track_score,
+            match_iou: t.match_iou,
+            max_jump: t.max_jump,
+            max_missed: t.max_missed.0,
+            history: t.history.0,
+            stationary_drift: t.stationary_drift,
+        }
+    }
+}
+
+/// The configuration's defaults.
 impl Default for TrackerConfig {
     fn default() -> Self {
-        Self {
-            high_score: 0.4,
-            low_score: 0.1,
-            new_track_score: 0.45,
-            match_iou: 0.3,
-            max_jump: 0.6,
-            max_missed: Duration::from_secs(10),
-            history: Duration::from_secs(20),
-            stationary_drift: 0.25,
-        }
+        Self::from(&Tracking::default())
     }
 }
