@@ -1,0 +1,220 @@
+//! Events to NATS JetStream, for deployments where the dispatcher runs on another machine.
+//!
+//! Each event goes to `<prefix>.<camera>.<type>` with the event's identity as the JetStream
+//! message id, so a re-sent event is recognised as a duplicate and stored once. An event is never
+//! dropped: when the server cannot be reached after a few tries it is appended to a spool file,
+//! and the spool is sent, in order, before the next event once the server is back.
+
+use std::{
+    fs::OpenOptions,
+    io::{self, Write},
+    path::{Path, PathBuf},
+    time::Duration,
+};
+
+use async_nats::jetstream::{self, context::Publish, stream};
+use gridwatch_core::PipelineEvent;
+
+/// What became of an event.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Delivery {
+    /// Stored in the stream at `sequence`; `duplicate` when it had been stored before.
+    Stored { sequence: u64, duplicate: bool },
+    /// The server could not be reached; the event waits in the spool.
+    Spooled,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum JetStreamError {
+    #[error("spool `{}`: {reason}", path.display())]
+    Spool { path: PathBuf, reason: String },
+    #[error("NATS at {url}: {reason}")]
+    Server { url: String, reason: String },
+}
+
+pub struct JetStream {
+    runtime: tokio::runtime::Runtime,
+    url: String,
+    stream: String,
+    prefix: String,
+    spool: PathBuf,
+    context: Option<jetstream::Context>,
+}
+
+const ATTEMPTS: u32 = 3;
+
+impl JetStream {
+    /// Prepares to publish to stream `stream` at `url`; the server need not be up yet.
+    pub fn new(url: &str, stream: &str, prefix: &str, spool: &Path) -> Result<Self, JetStreamError> {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .map_err(|e| JetStreamError::Server {
+                url: url.to_owned(),
+                reason: e.to_string(),
+            })?;
+        Ok(Self {
+            runtime,
+            url: url.to_owned(),
+            stream: stream.to_owned(),
+            prefix: prefix.to_owned(),
+            spool: spool.to_path_buf(),
+            context: None,
+        })
+    }
+
+    /// Sends the spool, then `event`. Fails only when the spool itself cannot be written.
+    pub fn send(&mut self, event: &PipelineEvent) -> Result<Delivery, JetStreamError> {
+        self.flush()?;
+        // Behind a non-empty spool the event waits its turn, so the stream keeps their order.
+        if self.spooled()?.is_empty() {
+            if let Ok(delivery) = self.publish(event) {
+                return Ok(delivery);
+            }
+        }
+        self.spool_event(event)?;
+        Ok(Delivery::Spooled)
+    }
+
+    /// Sends what the spool holds, in order; returns how many were sent. What cannot be sent
+    /// stays spooled.
+    pub fn flush(&mut self) -> Result<usize, JetStreamError> {
+        let waiting = self.spooled()?;
+        let mut sent = 0;
+        for event in &waiting {
+            if self.publish(event).is_err() {
+                break;
+            }
+            sent += 1;
+        }
+        if sent > 0 {
+            self.rewrite_spool(&waiting[sent..])?;
+        }
+        Ok(sent)
+    }
+
+    /// The events waiting in the spool.
+    pub fn spooled(&self) -> Result<Vec<PipelineEvent>, JetStreamError> {
+        let text = match std::fs::read_to_string(&self.spool) {
+            Ok(text) => text,
+            Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(Vec::new()),
+            Err(e) => return Err(self.spool_error(e)),
+        };
+        text.lines()
+            .map(|l| serde_json::from_str(l).map_err(|e| self.spool_error(io::Error::other(e))))
+            .collect()
+    }
+
+    fn publish(&mut self, event: &PipelineEvent) -> Result<Delivery, JetStreamError> {
+        let (subject, id) = address(&self.prefix, event);
+        let payload = serde_json::to_vec(event).expect("events serialize");
+        let mut last = String::new();
+        for attempt in 0..ATTEMPTS {
+            let result = self.runtime.block_on(async {
+                let context = match &self.context {
+                    Some(c) => c.clone(),
+                    None => {
+                        let client = async_nats::ConnectOptions::new()
+                            .connection_timeout(Duration::from_secs(2))
+                            .connect(self.url.as_str())
+                            .await
+                            .map_err(|e| e.to_string())?;
+                        let context = jetstream::new(client);
+                        let config = stream::Config {
+                            name: self.stream.clone(),
+                            subjects: vec![format!("{}.>", self.prefix)],
+                            duplicate_window: Duration::from_secs(3600),
+                            ..Default::default()
+                        };
+                        context
+                            .get_or_create_stream(config)
+                            .await
+                            .map_err(|e| e.to_string())?;
+                        self.context = Some(context.clone());
+                        context
+                    }
+                };
+                let publish = Publish::build()
+                    .payload(payload.clone().into())
+                    .message_id(id.as_str());
+                let ack = context
+                    .send_publish(subject.clone(), publish)
+                    .await
+                    .map_err(|e| e.to_string())?;
+                let ack = tokio::time::timeout(Duration::from_secs(5), ack)
+                    .await
+                    .map_err(|e| e.to_string())?
+                    .map_err(|e| e.to_string())?;
+                Ok::<_, String>(Delivery::Stored {
+                    sequence: ack.sequence,
+                    duplicate: ack.duplicate,
+                })
+            });
+            match result {
+                Ok(delivery) => return Ok(delivery),
+                Err(reason) => {
+                    last = reason;
+                    self.context = None;
+                    std::thread::sleep(Duration::from_millis(100 << attempt));
+                }
+            }
+        }
+        Err(JetStreamError::Server {
+            url: self.url.clone(),
+            reason: last,
+        })
+    }
+
+    fn spool_event(&self, event: &PipelineEvent) -> Result<(), JetStreamError> {
+        let mut file = OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(&self.spool)
+            .map_err(|e| self.spool_error(e))?;
+        let mut line = serde_json::to_vec(event).expect("events serialize");
+        line.push(b'\n');
+        file.write_all(&line)
+            .and_then(|_| file.sync_data())
+            .map_err(|e| self.spool_error(e))
+    }
+
+    fn rewrite_spool(&self, rest: &[PipelineEvent]) -> Result<(), JetStreamError> {
+        let mut text = Vec::new();
+        for event in rest {
+            text.extend(serde_json::to_vec(event).expect("events serialize"));
+            text.push(b'\n');
+        }
+        let part = self.spool.with_extension("part");
+        std::fs::write(&part, text)
+            .and_then(|_| std::fs::rename(&part, &self.spool))
+            .map_err(|e| self.spool_error(e))
+    }
+
+    fn spool_error(&self, e: io::Error) -> JetStreamError {
+        JetStreamError::Spool {
+            path: self.spool.clone(),
+            reason: e.to_string(),
+        }
+    }
+}
+
+/// The subject an event goes to and its message id.
+fn address(prefix: &str, event: &PipelineEvent) -> (String, String) {
+    match event {
+        PipelineEvent::Violation(v) => (format!("{prefix}.{}.violation", v.camera), v.id.to_string()),
+        PipelineEvent::ViolationCleared(c) => (
+            format!("{prefix}.{}.cleared", c.camera),
+            format!("{}.cleared", c.id),
+        ),
+        PipelineEvent::CameraHealth(h) => {
+            let state = serde_json::to_value(h.state).expect("states serialize");
+            let id = format!(
+                "{}.{}.{}",
+                h.camera,
+                state.as_str().unwrap_or_default(),
+                h.at.timestamp_millis()
+            );
+            (format!("{prefix}.{}.health", h.camera), id)
+        }
+    }
+}

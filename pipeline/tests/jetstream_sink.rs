@@ -1,0 +1,153 @@
+//! Events through a real NATS server with JetStream: stored once however often they are sent,
+//! and kept in a spool while the server is down, then delivered in order when it is back.
+
+use std::{
+    net::TcpListener,
+    path::Path,
+    process::{Child, Command},
+    thread,
+    time::{Duration, Instant},
+};
+
+use chrono::{DateTime, Utc};
+use gridwatch_core::{CameraHealth, CameraId, CameraState, PipelineEvent};
+use gridwatch_pipeline::sink::{Delivery, JetStream};
+
+/// A private nats-server with JetStream on `port`, storing under `store`.
+struct Server(Child);
+
+impl Server {
+    fn start(port: u16, store: &Path) -> Self {
+        let child = Command::new("nats-server")
+            .args([
+                "-js",
+                "-a",
+                "127.0.0.1",
+                "-p",
+                &port.to_string(),
+                "-sd",
+                store.to_str().unwrap(),
+            ])
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("nats-server is installed (scripts/setup installs it)");
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+            assert!(Instant::now() < deadline, "nats-server did not start");
+            thread::sleep(Duration::from_millis(50));
+        }
+        Server(child)
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+fn health(camera: &str, state: CameraState, at: &str) -> PipelineEvent {
+    let at: DateTime<Utc> = at.parse().unwrap();
+    PipelineEvent::CameraHealth(CameraHealth {
+        camera: CameraId::new(camera).unwrap(),
+        state,
+        at,
+        detail: None,
+    })
+}
+
+#[test]
+fn a_resent_event_is_stored_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let port = free_port();
+    let _server = Server::start(port, &dir.path().join("store"));
+    let mut sink = JetStream::new(
+        &format!("nats://127.0.0.1:{port}"),
+        "GRIDWATCH",
+        "gridwatch",
+        &dir.path().join("spool.jsonl"),
+    )
+    .unwrap();
+    let event = health("east-gate", CameraState::Offline, "2026-06-01T02:00:00Z");
+    let first = sink.send(&event).unwrap();
+    let again = sink.send(&event).unwrap();
+    assert_eq!(
+        first,
+        Delivery::Stored {
+            sequence: 1,
+            duplicate: false
+        }
+    );
+    assert_eq!(
+        again,
+        Delivery::Stored {
+            sequence: 1,
+            duplicate: true
+        },
+        "redelivery is recognised by its id"
+    );
+    let next = sink
+        .send(&health("east-gate", CameraState::Online, "2026-06-01T02:00:09Z"))
+        .unwrap();
+    assert_eq!(
+        next,
+        Delivery::Stored {
+            sequence: 2,
+            duplicate: false
+        }
+    );
+}
+
+#[test]
+fn events_wait_in_the_spool_while_the_server_is_down() {
+    let dir = tempfile::tempdir().unwrap();
+    let (port, store) = (free_port(), dir.path().join("store"));
+    let mut sink = JetStream::new(
+        &format!("nats://127.0.0.1:{port}"),
+        "GRIDWATCH",
+        "gridwatch",
+        &dir.path().join("spool.jsonl"),
+    )
+    .unwrap();
+    let events: Vec<PipelineEvent> = (0..3)
+        .map(|i| {
+            health(
+                "east-gate",
+                CameraState::Stalled,
+                &format!("2026-06-01T02:00:0{i}Z"),
+            )
+        })
+        .collect();
+    for event in &events {
+        assert_eq!(
+            sink.send(event).unwrap(),
+            Delivery::Spooled,
+            "nothing listens yet"
+        );
+    }
+    assert_eq!(sink.spooled().unwrap(), events);
+
+    let _server = Server::start(port, &store);
+    let last = sink
+        .send(&health("east-gate", CameraState::Online, "2026-06-01T02:01:00Z"))
+        .unwrap();
+    assert_eq!(
+        last,
+        Delivery::Stored {
+            sequence: 4,
+            duplicate: false
+        },
+        "the spooled three went first"
+    );
+    assert!(sink.spooled().unwrap().is_empty());
+}
