@@ -13,36 +13,53 @@ fn gridwatch(args: &[&str], env: &[(&str, &str)]) -> (i32, String, String) {
     (out.status.code().unwrap(), text(out.stdout), text(out.stderr))
 }
 
+/// A copy of the demo config in `dir`, edited by `edit`, with the grids file beside it, the model
+/// and recordings taken from the repository, and its database and evidence kept in `dir`.
+fn demo_copy(dir: &Path, edit: impl Fn(String) -> String) -> (std::path::PathBuf, String) {
+    let demo = std::fs::read_to_string("examples/demo.toml").unwrap();
+    let text = edit(
+        demo.replace("../models/", &format!("{}/models/", env!("CARGO_MANIFEST_DIR")))
+            .replace(
+                "../replay-fixtures/",
+                &format!("{}/replay-fixtures/", env!("CARGO_MANIFEST_DIR")),
+            )
+            .replace("../var/", "var/"),
+    );
+    std::fs::copy("examples/demo-grids.geojson", dir.join("demo-grids.geojson")).unwrap();
+    let path = dir.join("city.toml");
+    std::fs::write(&path, &text).unwrap();
+    (path, text)
+}
+
 #[test]
 fn demo_config_checks_out_and_shows_the_city() {
     let (code, stdout, stderr) = gridwatch(&["check", "examples/demo.toml"], &[]);
     assert_eq!(code, 0, "{stderr}");
     assert!(stdout.contains("grids: 4"), "{stdout}");
     assert!(
-        stdout.contains("market-st        grid G01, keyframes only, 3 zone(s), calibrated"),
+        stdout.contains("market-st        grid G01, keyframes only, 5 zone(s), calibrated"),
         "{stdout}"
     );
     assert!(stdout.contains("ONNX Runtime: "), "{stdout}");
+    assert!(
+        stdout.contains(
+            "model: gridwatch-demo 1 (11 classes, 320x320 input, Yolov8 output, cpu on 1 thread(s))"
+        ),
+        "{stdout}"
+    );
     assert!(stdout.ends_with("examples/demo.toml: ok\n"), "{stdout}");
 }
 
 #[test]
 fn bad_config_lists_every_problem_with_its_position() {
     let dir = tempfile::tempdir().unwrap();
-    let demo = std::fs::read_to_string("examples/demo.toml").unwrap();
-    let bad = demo
-        .replace(
-            "[[100, 500], [500, 500], [480, 640], [60, 640]]",
-            "[[100, 500], [500, 500]]",
+    let (config, bad) = demo_copy(dir.path(), |demo| {
+        demo.replace(
+            "[[511.8, 363.7], [616.3, 343.9], [477.4, 261.0], [389.1, 273.6]]",
+            "[[511.8, 363.7], [616.3, 343.9]]",
         )
-        .replace("kind = \"roadside_barbecue\"", "kind = \"barbecue\"");
-    std::fs::copy(
-        "examples/demo-grids.geojson",
-        dir.path().join("demo-grids.geojson"),
-    )
-    .unwrap();
-    let config = dir.path().join("city.toml");
-    std::fs::write(&config, &bad).unwrap();
+        .replace("kind = \"roadside_barbecue\"", "kind = \"barbecue\"")
+    });
 
     let (code, stdout, stderr) = gridwatch(&["check", config.to_str().unwrap()], &[]);
     assert_eq!(code, 1);
@@ -52,7 +69,10 @@ fn bad_config_lists_every_problem_with_its_position() {
     assert_eq!(lines.len(), 2, "{stderr}");
     let prefix = format!("gridwatch: {}:", config.display());
     assert!(
-        lines[0].starts_with(&format!("{prefix}{}:", line_of("[[100, 500], [500, 500]]"))),
+        lines[0].starts_with(&format!(
+            "{prefix}{}:",
+            line_of("[[511.8, 363.7], [616.3, 343.9]]")
+        )),
         "{stderr}"
     );
     assert!(
@@ -89,4 +109,54 @@ fn missing_onnx_runtime_names_the_install_command() {
             setup.display()
         )
     );
+}
+
+#[test]
+fn a_rule_naming_a_class_the_model_lacks_is_pointed_at() {
+    let dir = tempfile::tempdir().unwrap();
+    let (config, bad) = demo_copy(dir.path(), |demo| {
+        demo.replace("{ class = \"umbrella\" }", "{ class = \"parasol\" }")
+    });
+
+    let (code, _, stderr) = gridwatch(&["check", config.to_str().unwrap()], &[]);
+    assert_eq!(code, 1);
+    let line = bad.lines().position(|l| l.contains("\"parasol\"")).unwrap() + 1;
+    let column = bad.lines().nth(line - 1).unwrap().find("\"parasol\"").unwrap() + 1;
+    assert!(stderr.starts_with(&format!("gridwatch: {}:{line}:{column}: rule `vending-on-pavement` names class `parasol`, which model card `", config.display())), "{stderr}");
+    assert!(stderr.trim_end().ends_with("its classes are: person, bicycle, ebike, tricycle, vending_cart, umbrella, table, goods, grill, smoke, car"), "{stderr}");
+}
+
+#[test]
+fn run_brings_every_demo_camera_online_and_stops_when_asked() {
+    let dir = tempfile::tempdir().unwrap();
+    let (config, _) = demo_copy(dir.path(), |demo| demo);
+    let events = dir.path().join("events.jsonl");
+    let (code, _, stderr) = gridwatch(
+        &[
+            "run",
+            "--config",
+            config.to_str().unwrap(),
+            "--events",
+            events.to_str().unwrap(),
+            "--seconds",
+            "8",
+        ],
+        &[],
+    );
+    assert_eq!(code, 0, "{stderr}");
+    let mut online: Vec<String> = std::fs::read_to_string(&events)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str::<gridwatch_core::PipelineEvent>(l).unwrap())
+        .filter_map(|e| match e {
+            gridwatch_core::PipelineEvent::CameraHealth(h)
+                if h.state == gridwatch_core::CameraState::Online =>
+            {
+                Some(h.camera.to_string())
+            }
+            _ => None,
+        })
+        .collect();
+    online.sort();
+    assert_eq!(online, ["market-st", "metro-exit", "night-lane"]);
 }

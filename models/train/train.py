@@ -61,12 +61,13 @@ def inference_ms(onnx_path, runs=50):
     return statistics.median(times)
 
 
-def card(classes, per_class_map, overall, epochs, minutes, infer_ms, params, device, train_n, val_n):
-    """The model card's text."""
+def card(classes, per_class_map, overall, epochs, minutes, infer_ms, params, device, train_n, val_n, variant=""):
+    """The model card's text; `variant` (e.g. "int8") names a derived model file and version."""
+    suffix = f"-{variant}" if variant else ""
     lines = [
         f'name = "{NAME}"',
-        'version = "1"',
-        f'onnx = "{NAME}.onnx"',
+        f'version = "1{suffix}"',
+        f'onnx = "{NAME}{suffix}.onnx"',
         'licence = "MIT OR Apache-2.0"',
         "# Class names, in output order; rules refer to them.",
         "classes = [" + ", ".join(f'"{c}"' for c in classes) + "]",
@@ -96,7 +97,7 @@ def card(classes, per_class_map, overall, epochs, minutes, infer_ms, params, dev
         f"parameters = {params}",
         "",
         "[accuracy]",
-        "# mAP@0.5 per class on the held-out synthetic set.",
+        "# mAP@0.5 per class on the held-out synthetic set" + (f", as {variant}." if variant else "."),
         f"map50 = {overall:.3f}",
     ]
     lines += [f"{c} = {per_class_map[i]:.3f}" for i, c in enumerate(classes)]

@@ -1,0 +1,147 @@
+//! `gridwatch replay` as an engineer runs it before changing a model or a rule.
+
+use std::{path::Path, process::Command};
+
+fn replay(args: &[&str]) -> (i32, String, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_gridwatch"))
+        .arg("replay")
+        .args(args)
+        .current_dir(Path::new(env!("CARGO_MANIFEST_DIR")))
+        .env_remove("ORT_DYLIB_PATH")
+        .output()
+        .unwrap();
+    let text = |b: Vec<u8>| String::from_utf8(b).unwrap();
+    (out.status.code().unwrap(), text(out.stdout), text(out.stderr))
+}
+
+/// The report without its timings, which differ from run to run.
+fn verdicts(report: &Path) -> serde_json::Value {
+    let mut json: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(report).unwrap()).unwrap();
+    for scenario in json["scenarios"].as_array_mut().unwrap() {
+        let scenario = scenario.as_object_mut().unwrap();
+        scenario.remove("seconds");
+        scenario.remove("speed");
+    }
+    json
+}
+
+#[test]
+fn two_replays_give_identical_events() {
+    let dir = tempfile::tempdir().unwrap();
+    let (a, b) = (dir.path().join("a.json"), dir.path().join("b.json"));
+    for report in [&a, &b] {
+        let (code, _, stderr) = replay(&[
+            "--report",
+            report.to_str().unwrap(),
+            "replay-fixtures/parking-day",
+        ]);
+        assert!(code == 0 || code == 1, "{stderr}");
+    }
+    let first = verdicts(&a);
+    assert!(
+        !first["scenarios"][0]["events"].as_array().unwrap().is_empty(),
+        "parking-day yields events: {first}"
+    );
+    assert_eq!(first, verdicts(&b));
+}
+
+#[test]
+fn parked_vehicles_are_found_and_nothing_fires_on_the_negatives() {
+    let dir = tempfile::tempdir().unwrap();
+    let junit = dir.path().join("replay.xml");
+    let (code, stdout, stderr) = replay(&[
+        "--junit",
+        junit.to_str().unwrap(),
+        "replay-fixtures/parking-day",
+        "replay-fixtures/negatives-day",
+        "replay-fixtures/barbecue-day",
+    ]);
+    assert_eq!(code, 0, "{stdout}{stderr}");
+    let xml = std::fs::read_to_string(&junit).unwrap();
+    assert!(
+        xml.contains("<testsuite name=\"parking-day\" tests=\"1\" failures=\"0\""),
+        "{xml}"
+    );
+    assert!(
+        xml.contains("<testsuite name=\"negatives-day\" tests=\"0\" failures=\"0\""),
+        "{xml}"
+    );
+    let line = |scenario: &str| {
+        stdout
+            .lines()
+            .find(|l| l.starts_with(scenario))
+            .unwrap()
+            .split_whitespace()
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(
+        line("parking-day")[1..5],
+        ["out_of_line_parking", "2", "0", "0"],
+        "{stdout}"
+    );
+    assert_eq!(line("negatives-day")[1..5], ["(none)", "0", "0", "0"], "{stdout}");
+    assert_eq!(
+        line("barbecue-day")[1..5],
+        ["(none)", "0", "0", "0"],
+        "a grill in the afternoon is outside the rule's hours: {stdout}"
+    );
+}
+
+#[test]
+fn a_missing_scenario_is_reported_and_the_others_still_run() {
+    let (code, stdout, stderr) = replay(&[
+        "replay-fixtures/no-such-scenario",
+        "replay-fixtures/negatives-day",
+    ]);
+    assert_eq!(code, 1);
+    assert!(stdout.contains("negatives-day"), "{stdout}");
+    assert!(
+        stderr.starts_with(
+            "gridwatch: scenario `replay-fixtures/no-such-scenario/scenario.toml`: No such file"
+        ),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn confirmed_violations_carry_sealed_evidence() {
+    use gridwatch_pipeline::evidence::{verify, Manifest};
+    let dir = tempfile::tempdir().unwrap();
+    let (events, evidence) = (dir.path().join("events.jsonl"), dir.path().join("evidence"));
+    let (code, _, stderr) = replay(&[
+        "--events",
+        events.to_str().unwrap(),
+        "--evidence",
+        evidence.to_str().unwrap(),
+        "replay-fixtures/parking-day",
+    ]);
+    assert!(code == 0 || code == 1, "{stderr}");
+    let mut violations = 0;
+    for line in std::fs::read_to_string(&events).unwrap().lines() {
+        let gridwatch_core::PipelineEvent::Violation(v) = serde_json::from_str(line).unwrap() else {
+            continue;
+        };
+        violations += 1;
+        let names: Vec<&str> = v
+            .evidence
+            .iter()
+            .map(|e| e.path.rsplit('/').next().unwrap())
+            .collect();
+        assert_eq!(
+            names,
+            [
+                "onset.jpg",
+                "onset-annotated.jpg",
+                "confirmed.jpg",
+                "confirmed-annotated.jpg"
+            ]
+        );
+        assert!(v.evidence[0].captured_at <= v.confirmed_at && v.evidence[2].captured_at == v.confirmed_at);
+        let folder = Path::new(&v.evidence[0].path).parent().unwrap().to_path_buf();
+        let manifest = Manifest::read(&evidence.join(&folder).join(Manifest::FILE)).unwrap();
+        assert_eq!(manifest.artifacts, v.evidence);
+        assert!(verify(&evidence, &manifest).is_empty());
+    }
+    assert!(violations >= 1);
+}
