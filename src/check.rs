@@ -3,22 +3,19 @@
 
 use std::{fmt::Write as _, path::Path};
 
-use gridwatch_core::config::{Camera, Config, ConfigErrors, DecodePolicy, LoadedConfig};
+use gridwatch_core::config::{Camera, DecodePolicy, LoadedConfig};
 use gridwatch_dispatcher::grid::GridMap;
-use gridwatch_pipeline::detect::{runtime, Detector, DetectorOptions, ModelCard};
+use gridwatch_pipeline::detect::runtime;
+
+use crate::detectors;
 
 /// Prints the summary on success; returns every problem found otherwise.
 pub fn run(path: &Path) -> Result<(), Vec<String>> {
-    let lines = |errors: ConfigErrors| errors.0.iter().map(ToString::to_string).collect::<Vec<_>>();
-    let one = |e: &dyn std::fmt::Display| vec![e.to_string()];
-    let loaded = Config::load(path).map_err(lines)?;
-    let runtime = runtime::init().map_err(|e| one(&e))?;
+    let loaded = detectors::load_config(path)?;
+    let runtime = runtime::init().map_err(|e| vec![e.to_string()])?;
     let model = match &loaded.config.model {
         Some(source) => {
-            let card = ModelCard::load(&source.card).map_err(|e| one(&e))?;
-            loaded.check_classes(&card.classes, &source.card).map_err(lines)?;
-            let detector =
-                Detector::load(runtime, card, DetectorOptions::from_config(source)).map_err(|e| one(&e))?;
+            let detector = detectors::detectors(&loaded, source, 1)?.remove(0);
             let card = detector.card();
             format!(
                 "model: {} {} ({} classes, {}x{} input, {:?} output, {} on {} thread(s))\n",

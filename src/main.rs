@@ -1,6 +1,7 @@
 //! The `gridwatch` command: thin wiring from the command line to the library crates.
 
 mod check;
+mod detectors;
 mod replay;
 mod run;
 

@@ -4,9 +4,8 @@
 
 use std::{io::IsTerminal, path::Path};
 
-use gridwatch_core::{config::Config, Frame, ModelRef, PipelineEvent};
+use gridwatch_core::{Frame, ModelRef, PipelineEvent};
 use gridwatch_pipeline::{
-    detect::{runtime, Detector, DetectorOptions, ModelCard},
     evidence::{EvidenceStore, Recorder},
     replay::{replay, score, ReplayError, Scenario, ScenarioScore, Thresholds},
     rules::Finding,
@@ -14,6 +13,8 @@ use gridwatch_pipeline::{
     track::TrackerConfig,
 };
 use serde::Serialize;
+
+use crate::detectors;
 
 #[derive(Serialize)]
 struct Report<'a> {
@@ -40,21 +41,9 @@ pub fn run(
     evidence: Option<&Path>,
     junit: Option<&Path>,
 ) -> Result<bool, Vec<String>> {
-    let one = |e: &dyn std::fmt::Display| vec![e.to_string()];
-    let loaded = Config::load(config)
-        .map_err(|errors| errors.0.iter().map(ToString::to_string).collect::<Vec<_>>())?;
-    let model = loaded
-        .config
-        .model
-        .as_ref()
-        .ok_or_else(|| vec![format!("{}: replay needs a [model] section", config.display())])?;
-    let card = ModelCard::load(&model.card).map_err(|e| one(&e))?;
-    let mut detector = Detector::load(
-        runtime::init().map_err(|e| one(&e))?,
-        card,
-        DetectorOptions::from_config(model),
-    )
-    .map_err(|e| one(&e))?;
+    let loaded = detectors::load_config(config)?;
+    let model = detectors::required_model(&loaded, "replay")?;
+    let mut detector = detectors::detectors(&loaded, model, 1)?.remove(0);
     let tz = loaded.config.city.timezone.0;
     let model_ref = ModelRef {
         name: detector.card().name.clone(),

@@ -7,31 +7,14 @@ use std::{
     time::Duration,
 };
 
-use gridwatch_core::config::Config;
-use gridwatch_pipeline::{
-    detect::{runtime, Detector, DetectorOptions, ModelCard},
-    sink::JsonLines,
-    topology,
-};
+use gridwatch_pipeline::{sink::JsonLines, topology};
+
+use crate::detectors;
 
 pub fn run(config: &Path, events: &Path, seconds: Option<u64>) -> Result<(), Vec<String>> {
-    let one = |e: &dyn std::fmt::Display| vec![e.to_string()];
-    let loaded = Config::load(config)
-        .map_err(|errors| errors.0.iter().map(ToString::to_string).collect::<Vec<_>>())?;
-    let model = loaded
-        .config
-        .model
-        .as_ref()
-        .ok_or_else(|| vec![format!("{}: running needs a [model] section", config.display())])?;
-    let runtime = runtime::init().map_err(|e| one(&e))?;
-    let card = ModelCard::load(&model.card).map_err(|e| one(&e))?;
-    loaded
-        .check_classes(&card.classes, &model.card)
-        .map_err(|errors| errors.0.iter().map(ToString::to_string).collect::<Vec<_>>())?;
-    let detectors = (0..model.workers.max(1))
-        .map(|_| Detector::load(runtime, card.clone(), DetectorOptions::from_config(model)))
-        .collect::<Result<Vec<_>, _>>()
-        .map_err(|e| one(&e))?;
+    let loaded = detectors::load_config(config)?;
+    let model = detectors::required_model(&loaded, "running")?;
+    let detectors = detectors::detectors(&loaded, model, model.workers)?;
     let mut sink = JsonLines::open(events)
         .map_err(|e| vec![format!("{}: cannot write events: {e}", events.display())])?;
     let stop = Arc::new(AtomicBool::new(false));
@@ -48,6 +31,6 @@ pub fn run(config: &Path, events: &Path, seconds: Option<u64>) -> Result<(), Vec
             failed.get_or_insert_with(|| format!("{}: cannot write events: {e}", events.display()));
         }
     };
-    topology::run(&loaded.config, detectors, &mut out, &stop).map_err(|e| one(&e))?;
+    topology::run(&loaded.config, detectors, &mut out, &stop).map_err(|e| vec![e.to_string()])?;
     failed.map_or(Ok(()), |f| Err(vec![f]))
 }
