@@ -7,7 +7,10 @@ use std::{
     time::Duration,
 };
 
-use gridwatch_pipeline::{sink::JsonLines, topology};
+use gridwatch_pipeline::{
+    sink::{JetStream, JsonLines},
+    topology,
+};
 
 use crate::detectors;
 
@@ -25,10 +28,20 @@ pub fn run(config: &Path, events: &Path, seconds: Option<u64>) -> Result<(), Vec
             stop.store(true, std::sync::atomic::Ordering::Relaxed);
         });
     }
+    let mut nats = match &loaded.config.output.nats {
+        Some(n) => {
+            Some(JetStream::new(&n.url, &n.stream, &n.prefix, &n.spool).map_err(|e| vec![e.to_string()])?)
+        }
+        None => None,
+    };
     let mut failed = None;
     let mut out = |event| {
         if let Err(e) = sink.write(&event) {
             failed.get_or_insert_with(|| format!("{}: cannot write events: {e}", events.display()));
+        }
+        // Undeliverable events wait in the spool; only a spool that cannot be written is an error.
+        if let Some(Err(e)) = nats.as_mut().map(|n| n.send(&event)) {
+            failed.get_or_insert_with(|| e.to_string());
         }
     };
     topology::run(&loaded.config, detectors, &mut out, &stop).map_err(|e| vec![e.to_string()])?;

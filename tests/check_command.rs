@@ -129,7 +129,10 @@ fn a_rule_naming_a_class_the_model_lacks_is_pointed_at() {
 #[test]
 fn run_brings_every_demo_camera_online_and_stops_when_asked() {
     let dir = tempfile::tempdir().unwrap();
-    let (config, _) = demo_copy(dir.path(), |demo| demo);
+    // No NATS server listens on port 9: events must wait in the spool, and the run go on.
+    let (config, _) = demo_copy(dir.path(), |demo| {
+        format!("{demo}\n[output.nats]\nurl = \"nats://127.0.0.1:9\"\nspool = \"spool.jsonl\"\n")
+    });
     let events = dir.path().join("events.jsonl");
     let (code, _, stderr) = gridwatch(
         &[
@@ -159,4 +162,10 @@ fn run_brings_every_demo_camera_online_and_stops_when_asked() {
         .collect();
     online.sort();
     assert_eq!(online, ["market-st", "metro-exit", "night-lane"]);
+    let spooled = std::fs::read_to_string(dir.path().join("spool.jsonl")).unwrap();
+    assert_eq!(
+        spooled,
+        std::fs::read_to_string(&events).unwrap(),
+        "every event waits for NATS"
+    );
 }

@@ -377,3 +377,13 @@ fn tracking_scores_out_of_order() {
         "tracking scores must satisfy 0 ≤ low_score ≤ high_score ≤ new_track_score ≤ 1, but are 0.1, 0.7, 0.5",
     );
 }
+
+#[test]
+fn nats_output_needs_a_nats_url() {
+    let config = format!("{BASE}\n[output.nats]\nurl = \"http://127.0.0.1:4222\"\n");
+    assert_one_error(
+        &config,
+        "\"http://127.0.0.1:4222\"",
+        "NATS url `http://127.0.0.1:4222` must start with nats:// or tls://",
+    );
+}

@@ -44,6 +44,9 @@ pub struct Config {
     /// The detector; required by the commands that analyse video.
     #[serde(default)]
     pub model: Option<ModelSource>,
+    /// Where events go besides the events file.
+    #[serde(default)]
+    pub output: Output,
     /// How detections are followed over time; the defaults suit most detectors.
     #[serde(default)]
     pub tracking: Tracking,
@@ -161,6 +164,41 @@ impl Provider {
             Provider::Openvino => "openvino",
         }
     }
+}
+
+/// Event outputs.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Output {
+    /// Publish events to NATS JetStream, for a dispatcher on another machine.
+    #[serde(default)]
+    pub nats: Option<NatsOutput>,
+}
+
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NatsOutput {
+    /// `nats://host:port` (or `tls://…`).
+    pub url: String,
+    /// The JetStream stream, created if missing.
+    #[serde(default = "default_stream")]
+    pub stream: String,
+    /// Events go to `<prefix>.<camera>.<type>`.
+    #[serde(default = "default_prefix")]
+    pub prefix: String,
+    /// Where events wait while the server cannot be reached.
+    #[serde(default = "default_spool")]
+    pub spool: PathBuf,
+}
+
+fn default_stream() -> String {
+    "GRIDWATCH".to_owned()
+}
+fn default_prefix() -> String {
+    "gridwatch".to_owned()
+}
+fn default_spool() -> PathBuf {
+    PathBuf::from("var/nats-spool.jsonl")
 }
 
 /// Tracker settings. Score thresholds depend on how the detector's scores are calibrated.
@@ -289,6 +327,9 @@ impl Config {
         resolve(&mut self.storage.evidence_dir);
         if let Some(model) = &mut self.model {
             resolve(&mut model.card);
+        }
+        if let Some(nats) = &mut self.output.nats {
+            resolve(&mut nats.spool);
         }
         if let Some(path) = self.storage.database.strip_prefix("sqlite:") {
             let path = path.trim_start_matches("//");

@@ -17,6 +17,37 @@ pub(super) fn check(config: &Config, map: &SourceMap) -> (Vec<Grid>, Vec<ConfigE
     let mut report = |e: ConfigError| errors.push(e);
 
     storage(config, map, &mut report);
+    if let Some(nats) = &config.output.nats {
+        if !["nats://", "tls://"].iter().any(|p| nats.url.starts_with(p)) {
+            report(map.error(
+                at!["output", "nats", "url"],
+                format!("NATS url `{}` must start with nats:// or tls://", nats.url),
+            ));
+        }
+        let token = |s: &str| {
+            !s.is_empty()
+                && s.chars()
+                    .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+        };
+        if !token(&nats.stream) {
+            report(map.error(
+                at!["output", "nats", "stream"],
+                format!(
+                    "stream name `{}` may only contain letters, digits, `-` and `_`",
+                    nats.stream
+                ),
+            ));
+        }
+        if !nats.prefix.split('.').all(token) {
+            report(map.error(
+                at!["output", "nats", "prefix"],
+                format!(
+                    "subject prefix `{}` must be dot-separated words of letters, digits, `-` and `_`",
+                    nats.prefix
+                ),
+            ));
+        }
+    }
     let grids = match config.grids.load() {
         Ok(grids) => grids,
         Err(problems) => {
