@@ -48,6 +48,17 @@ impl Drop for Server {
     }
 }
 
+/// A sink for the server on `port`, spooling under `dir`.
+fn sink(port: u16, dir: &Path) -> JetStream {
+    JetStream::new(
+        &format!("nats://127.0.0.1:{port}"),
+        "GRIDWATCH",
+        "gridwatch",
+        &dir.join("spool.jsonl"),
+    )
+    .unwrap()
+}
+
 fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0")
         .unwrap()
@@ -71,13 +82,7 @@ fn a_resent_event_is_stored_once() {
     let dir = tempfile::tempdir().unwrap();
     let port = free_port();
     let _server = Server::start(port, &dir.path().join("store"));
-    let mut sink = JetStream::new(
-        &format!("nats://127.0.0.1:{port}"),
-        "GRIDWATCH",
-        "gridwatch",
-        &dir.path().join("spool.jsonl"),
-    )
-    .unwrap();
+    let mut sink = sink(port, dir.path());
     let event = health("east-gate", CameraState::Offline, "2026-06-01T02:00:00Z");
     let first = sink.send(&event).unwrap();
     let again = sink.send(&event).unwrap();
@@ -112,13 +117,7 @@ fn a_resent_event_is_stored_once() {
 fn events_wait_in_the_spool_while_the_server_is_down() {
     let dir = tempfile::tempdir().unwrap();
     let (port, store) = (free_port(), dir.path().join("store"));
-    let mut sink = JetStream::new(
-        &format!("nats://127.0.0.1:{port}"),
-        "GRIDWATCH",
-        "gridwatch",
-        &dir.path().join("spool.jsonl"),
-    )
-    .unwrap();
+    let mut sink = sink(port, dir.path());
     let events: Vec<PipelineEvent> = (0..3)
         .map(|i| {
             health(
