@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, TimeDelta, Utc};
 use chrono_tz::Tz;
 use gridwatch_core::{
     config::{time::TimeWindow, Anchor, Camera, Rule, ZoneMatch},
@@ -23,16 +23,22 @@ pub(super) struct CompiledRule {
     zones: Vec<(ZoneId, ImagePolygon)>,
     anchor: Anchor,
     pub stationary: bool,
-    pub dwell: Duration,
+    pub dwell: TimeDelta,
     windows: Vec<TimeWindow>,
     exemptions: Vec<(Vec<ImagePolygon>, Vec<TimeWindow>)>,
     pub k: usize,
     pub n: usize,
-    pub clear_after: Duration,
-    pub cooldown: Duration,
+    pub clear_after: TimeDelta,
+    pub cooldown: TimeDelta,
+}
+
+/// A configured length of time as a wall-clock span (absurdly long ones saturate).
+fn delta(d: Duration) -> TimeDelta {
+    TimeDelta::from_std(d).unwrap_or(TimeDelta::MAX)
 }
 
 /// A track that satisfies a rule in this frame, and the zone it satisfies it in.
+#[derive(Clone)]
 pub(super) struct Qualified<'t> {
     pub track: &'t Track,
     pub zone: Option<ZoneId>,
@@ -101,13 +107,13 @@ impl CompiledRule {
             zones,
             anchor: rule.anchor,
             stationary: rule.stationary,
-            dwell: rule.dwell.0,
+            dwell: delta(rule.dwell.0),
             windows: rule.windows.clone(),
             exemptions,
             k: rule.confirm.k as usize,
             n: rule.confirm.n as usize,
-            clear_after: rule.clear_after.0,
-            cooldown: rule.cooldown.0,
+            clear_after: delta(rule.clear_after.0),
+            cooldown: delta(rule.cooldown.0),
         }))
     }
 
@@ -117,15 +123,13 @@ impl CompiledRule {
         self.windows.is_empty() || self.windows.iter().any(|w| w.contains(local))
     }
 
-    /// Tracks that satisfy every condition but dwell and confirmation in this frame; with
-    /// `still` set to `None`, every condition but standing still too.
+    /// Tracks that satisfy every condition but standing still, dwell and confirmation in this frame.
     pub fn qualify<'t>(
         &self,
         now: DateTime<Utc>,
         tz: Tz,
         tracks: &'t [Track],
         detections: &[Detection],
-        still: Option<&dyn Fn(&Track) -> bool>,
     ) -> Vec<Qualified<'t>> {
         let local = now.with_timezone(&tz).time();
         tracks
@@ -135,7 +139,6 @@ impl CompiledRule {
                     .iter()
                     .any(|&(c, min)| t.class() == c && t.score() >= min)
             })
-            .filter(|t| !self.stationary || still.is_none_or(|still| still(t)))
             .filter_map(|t| {
                 let point = self.anchor_of(&t.bbox());
                 let exempt = self.exemptions.iter().any(|(zones, windows)| {

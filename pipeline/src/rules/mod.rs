@@ -216,20 +216,18 @@ impl RuleEngine {
         let mut findings = Vec::new();
         for (ri, rule) in self.rules.iter().enumerate() {
             let (window, drift) = (self.stationary_window, self.stationary_drift);
-            let still = |t: &Track| t.is_stationary(window, drift);
-            let in_force = rule.in_force(now, self.tz);
             // New cases need a subject at rest; a confirmed case continues with whatever stands
             // on its spot, so a track found again after an occlusion needs no time to settle.
-            let mut qualified = if in_force {
-                rule.qualify(now, self.tz, tracks, detections, Some(&still))
+            let continuing = if rule.in_force(now, self.tz) {
+                rule.qualify(now, self.tz, tracks, detections)
             } else {
                 Vec::new()
             };
-            let continuing = if in_force {
-                rule.qualify(now, self.tz, tracks, detections, None)
-            } else {
-                Vec::new()
-            };
+            let mut qualified: Vec<_> = continuing
+                .iter()
+                .filter(|q| !rule.stationary || q.track.is_stationary(window, drift))
+                .cloned()
+                .collect();
             if rule.min_count > 1 {
                 // A group rule: one case for the crowd, followed through its most confident member.
                 if qualified.len() < rule.min_count {
@@ -321,13 +319,11 @@ impl RuleEngine {
                 }
             }
             for case in self.cases.iter_mut().filter(|c| c.rule == ri) {
-                let gone =
-                    now - case.last_seen >= chrono::Duration::from_std(rule.clear_after).unwrap_or_default();
+                let gone = now - case.last_seen >= rule.clear_after;
                 match case.phase {
                     Phase::Candidate => {
                         let hits = case.recent.iter().filter(|h| **h).count();
-                        let dwelt =
-                            now - case.onset >= chrono::Duration::from_std(rule.dwell).unwrap_or_default();
+                        let dwelt = now - case.onset >= rule.dwell;
                         if hits >= rule.k && dwelt && case.last_seen == now {
                             case.phase = Phase::Active;
                             findings.push(Finding::Confirmed(Confirmed {
@@ -345,10 +341,9 @@ impl RuleEngine {
                         }
                     }
                     Phase::Active if gone => {
-                        let cleared_at =
-                            case.last_seen + chrono::Duration::from_std(rule.clear_after).unwrap_or_default();
+                        let cleared_at = case.last_seen + rule.clear_after;
                         case.phase = Phase::Cooling {
-                            until: cleared_at + chrono::Duration::from_std(rule.cooldown).unwrap_or_default(),
+                            until: cleared_at + rule.cooldown,
                         };
                         findings.push(Finding::Cleared(Cleared {
                             case: case.id,
@@ -364,11 +359,10 @@ impl RuleEngine {
                     _ => {}
                 }
             }
-            let clear_after = chrono::Duration::from_std(rule.clear_after).unwrap_or_default();
             self.cases.retain(|c| {
                 let keep = c.rule != ri
                     || match c.phase {
-                        Phase::Candidate => now - c.last_seen < clear_after,
+                        Phase::Candidate => now - c.last_seen < rule.clear_after,
                         Phase::Active => true,
                         Phase::Cooling { until } => now < until,
                     };
