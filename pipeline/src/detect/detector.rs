@@ -94,6 +94,8 @@ pub struct Detector {
     card: ModelCard,
     session: Session,
     thresholds: Thresholds,
+    /// The model input, kept between calls: letterboxing overwrites every element.
+    input: Array4<f32>,
 }
 
 impl Detector {
@@ -123,6 +125,7 @@ impl Detector {
             card,
             session,
             thresholds: options.thresholds,
+            input: Array4::zeros((0, 0, 0, 0)),
         })
     }
 
@@ -148,14 +151,18 @@ impl Detector {
                 .collect();
         }
         let (w, h) = (self.card.input.width, self.card.input.height);
-        let mut input = Array4::<f32>::zeros((images.len(), 3, h as usize, w as usize));
+        let shape = (images.len(), 3, h as usize, w as usize);
+        if self.input.dim() != shape {
+            self.input = Array4::zeros(shape);
+        }
+        let input = &mut self.input;
         let placements: Vec<Placement> = images
             .iter()
             .enumerate()
-            .map(|(i, image)| letterbox(image, w, h, &mut input, i))
+            .map(|(i, image)| letterbox(image, w, h, input, i))
             .collect::<Result<_, _>>()?;
         let inference = |e: ort::Error| DetectError::Inference(e.to_string());
-        let tensor = TensorRef::from_array_view(&input).map_err(inference)?;
+        let tensor = TensorRef::from_array_view(&self.input).map_err(inference)?;
         let outputs = self.session.run(ort::inputs![tensor]).map_err(inference)?;
         let output = outputs[0].try_extract_array::<f32>().map_err(inference)?;
         if output.ndim() != 3 || output.shape()[0] != images.len() {
