@@ -69,6 +69,21 @@ impl Server {
     }
 }
 
+/// A live camera that retries quickly, as tests need.
+fn live(id: &str, stream: StreamSpec, stall_after: Duration) -> LiveCamera {
+    let backoff = Backoff {
+        initial: Duration::from_millis(200),
+        max: Duration::from_secs(1),
+        jitter: 0.2,
+    };
+    LiveCamera {
+        id: CameraId::new(id).unwrap(),
+        stream,
+        backoff,
+        stall_after,
+    }
+}
+
 /// Waits for a health event in `wanted`, returning the events seen on the way.
 fn wait_for(health: &Receiver<CameraHealth>, wanted: CameraState, within: Duration) -> Vec<CameraState> {
     let deadline = Instant::now() + within;
@@ -96,16 +111,11 @@ fn frames_within(queue: &FrameQueue, count: usize, within: Duration) {
 fn camera_goes_offline_when_the_server_stops_and_recovers_when_it_returns() {
     let server = Server::start(0);
     let port = server.port();
-    let camera = LiveCamera {
-        id: CameraId::new("east-gate").unwrap(),
-        stream: StreamSpec::new(format!("rtsp://127.0.0.1:{port}/cam1"), DecodePolicy::All),
-        backoff: Backoff {
-            initial: Duration::from_millis(200),
-            max: Duration::from_secs(1),
-            jitter: 0.2,
-        },
-        stall_after: Duration::from_secs(3),
-    };
+    let camera = live(
+        "east-gate",
+        StreamSpec::new(format!("rtsp://127.0.0.1:{port}/cam1"), DecodePolicy::All),
+        Duration::from_secs(3),
+    );
     let queue = Arc::new(FrameQueue::new(4, Overflow::DropOldest));
     let (health_tx, health) = crossbeam_channel::unbounded();
     let stop = Arc::new(AtomicBool::new(false));
@@ -136,15 +146,12 @@ fn camera_goes_offline_when_the_server_stops_and_recovers_when_it_returns() {
 #[test]
 fn a_broken_camera_does_not_disturb_a_working_one() {
     let server = Server::start(0);
-    let camera = |id: &str, uri: String| LiveCamera {
-        id: CameraId::new(id).unwrap(),
-        stream: StreamSpec::new(uri, DecodePolicy::Keyframes),
-        backoff: Backoff {
-            initial: Duration::from_millis(100),
-            max: Duration::from_millis(400),
-            jitter: 0.2,
-        },
-        stall_after: Duration::from_secs(5),
+    let camera = |id: &str, uri: String| {
+        live(
+            id,
+            StreamSpec::new(uri, DecodePolicy::Keyframes),
+            Duration::from_secs(5),
+        )
     };
     let stop = Arc::new(AtomicBool::new(false));
     let (good_queue, bad_queue) = (
@@ -195,16 +202,7 @@ fn udp_transport_delivers_frames() {
         DecodePolicy::All,
     );
     stream.transport = gridwatch_core::config::Transport::Udp;
-    let camera = LiveCamera {
-        id: CameraId::new("udp-cam").unwrap(),
-        stream,
-        backoff: Backoff {
-            initial: Duration::from_millis(200),
-            max: Duration::from_secs(1),
-            jitter: 0.2,
-        },
-        stall_after: Duration::from_secs(5),
-    };
+    let camera = live("udp-cam", stream, Duration::from_secs(5));
     let queue = Arc::new(FrameQueue::new(4, Overflow::DropOldest));
     let (health_tx, health) = crossbeam_channel::unbounded();
     let stop = Arc::new(AtomicBool::new(false));
@@ -261,16 +259,11 @@ fn freezable_relay(port: u16) -> (u16, Arc<AtomicBool>) {
 fn a_connected_camera_that_goes_quiet_is_stalled_then_online_again() {
     let server = Server::start(0);
     let (relay, frozen) = freezable_relay(server.port());
-    let camera = LiveCamera {
-        id: CameraId::new("quiet").unwrap(),
-        stream: StreamSpec::new(format!("rtsp://127.0.0.1:{relay}/cam1"), DecodePolicy::All),
-        backoff: Backoff {
-            initial: Duration::from_millis(200),
-            max: Duration::from_secs(1),
-            jitter: 0.2,
-        },
-        stall_after: Duration::from_secs(1),
-    };
+    let camera = live(
+        "quiet",
+        StreamSpec::new(format!("rtsp://127.0.0.1:{relay}/cam1"), DecodePolicy::All),
+        Duration::from_secs(1),
+    );
     let queue = Arc::new(FrameQueue::new(4, Overflow::DropOldest));
     let (health_tx, health) = crossbeam_channel::unbounded();
     let stop = Arc::new(AtomicBool::new(false));
