@@ -74,6 +74,7 @@ fn run(
                     &StreamSpec::new(clip.to_str().unwrap(), policy),
                     Timeline::Replay { start },
                     &queue,
+                    None,
                 )
                 .unwrap();
                 queue.close();

@@ -6,7 +6,7 @@ use std::{io::IsTerminal, path::Path};
 
 use gridwatch_core::{Frame, ModelRef, PipelineEvent};
 use gridwatch_pipeline::{
-    evidence::{EvidenceStore, Recorder},
+    evidence::{Clips, EvidenceStore, Recorder},
     replay::{replay, score, ReplayError, Scenario, ScenarioScore, Thresholds},
     rules::Finding,
     sink::JsonLines,
@@ -60,22 +60,31 @@ pub fn run(
     let mut problems = Vec::new();
     for dir in scenarios {
         let outcome = Scenario::load(dir).and_then(|s| {
-            let mut recorder = evidence.map(|root| Recorder::new(EvidenceStore::new(root), &s.camera, tz));
-            let mut deliver = |finding: &Finding, frame: &Frame| -> Result<(), ReplayError> {
-                let refs = match &mut recorder {
-                    Some(recorder) => recorder.observe(finding, frame)?,
-                    None => None,
-                };
-                let Some(mut event) = finding.to_event(&s.camera, &model_ref) else {
-                    return Ok(());
-                };
-                if let (PipelineEvent::Violation(v), Some(refs)) = (&mut event, refs) {
-                    v.evidence = refs;
+            let storage = &loaded.config.storage;
+            let clips = evidence.map(|_| Clips::new(storage.clip_before.0, storage.clip_after.0));
+            let ring = clips.as_ref().map(|c| c.ring.clone());
+            let mut recorder =
+                evidence.map(|root| Recorder::new(EvidenceStore::new(root), &s.camera, tz, clips));
+            let mut deliver = |frame: &Frame, findings: &[Finding]| -> Result<(), ReplayError> {
+                if let Some(recorder) = &mut recorder {
+                    recorder.advance(frame.wall);
                 }
-                if let Some(sink) = &mut sink {
-                    let path = sink.path().display().to_string();
-                    sink.write(&event)
-                        .map_err(|e| ReplayError::Output(format!("{path}: cannot write events: {e}")))?;
+                for finding in findings {
+                    let refs = match &mut recorder {
+                        Some(recorder) => recorder.observe(finding, frame)?,
+                        None => None,
+                    };
+                    let Some(mut event) = finding.to_event(&s.camera, &model_ref) else {
+                        continue;
+                    };
+                    if let (PipelineEvent::Violation(v), Some(refs)) = (&mut event, refs) {
+                        v.evidence = refs;
+                    }
+                    if let Some(sink) = &mut sink {
+                        let path = sink.path().display().to_string();
+                        sink.write(&event)
+                            .map_err(|e| ReplayError::Output(format!("{path}: cannot write events: {e}")))?;
+                    }
                 }
                 Ok(())
             };
@@ -85,6 +94,7 @@ pub fn run(
                 &mut detector,
                 tz,
                 &TrackerConfig::from(&loaded.config.tracking),
+                ring,
                 &mut deliver,
             )?;
             Ok((s, replayed))

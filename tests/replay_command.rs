@@ -104,6 +104,33 @@ fn a_missing_scenario_is_reported_and_the_others_still_run() {
     );
 }
 
+/// Decodes an MP4 clip with GStreamer: the frames in it and the last one's time.
+fn decode_clip(path: &Path) -> (u32, std::time::Duration) {
+    use gstreamer::prelude::*;
+    gstreamer::init().unwrap();
+    let pipeline = gstreamer::parse::launch(&format!(
+        "filesrc location=\"{}\" ! qtdemux ! decodebin ! appsink name=sink sync=false",
+        path.display()
+    ))
+    .unwrap()
+    .downcast::<gstreamer::Pipeline>()
+    .unwrap();
+    let sink = pipeline
+        .by_name("sink")
+        .unwrap()
+        .downcast::<gstreamer_app::AppSink>()
+        .unwrap();
+    pipeline.set_state(gstreamer::State::Playing).unwrap();
+    let (mut frames, mut last) = (0, std::time::Duration::ZERO);
+    while let Ok(sample) = sink.pull_sample() {
+        frames += 1;
+        let pts = sample.buffer().and_then(|b| b.pts()).unwrap();
+        last = last.max(std::time::Duration::from_nanos(pts.nseconds()));
+    }
+    pipeline.set_state(gstreamer::State::Null).unwrap();
+    (frames, last)
+}
+
 #[test]
 fn confirmed_violations_carry_sealed_evidence() {
     use gridwatch_pipeline::evidence::{verify, Manifest};
@@ -134,10 +161,22 @@ fn confirmed_violations_carry_sealed_evidence() {
                 "onset.jpg",
                 "onset-annotated.jpg",
                 "confirmed.jpg",
-                "confirmed-annotated.jpg"
+                "confirmed-annotated.jpg",
+                "clip.mp4"
             ]
         );
         assert!(v.evidence[0].captured_at <= v.confirmed_at && v.evidence[2].captured_at == v.confirmed_at);
+        // The clip decodes from its first frame and covers the onset.
+        let clip = &v.evidence[4];
+        let (frames, length) = decode_clip(&evidence.join(&clip.path));
+        assert!(frames > 0, "{} decodes to no frames", clip.path);
+        let end = clip.captured_at + length;
+        assert!(
+            clip.captured_at <= v.onset && v.onset <= end,
+            "clip {}..{end} misses onset {}",
+            clip.captured_at,
+            v.onset
+        );
         let folder = Path::new(&v.evidence[0].path).parent().unwrap().to_path_buf();
         let manifest = Manifest::read(&evidence.join(&folder).join(Manifest::FILE)).unwrap();
         assert_eq!(manifest.artifacts, v.evidence);

@@ -19,7 +19,7 @@ use gridwatch_core::{config::Config, CameraId, ModelRef, PipelineEvent};
 
 use crate::{
     detect::{spawn_workers, Analysed, BatchPolicy, Batcher, Detector},
-    evidence::{EvidenceStore, Recorder},
+    evidence::{Clips, EvidenceStore, Recorder},
     rules::{RuleEngine, RuleError},
     source::{spawn, Doorbell, FrameQueue, LiveCamera, Overflow},
     track::{Tracker, TrackerConfig},
@@ -48,9 +48,13 @@ pub fn run(
     let tz = config.city.timezone.0;
     let tracking = TrackerConfig::from(&config.tracking);
     let mut analysis = HashMap::new();
+    let mut rings = HashMap::new();
     for camera in &config.cameras {
         let rules = RuleEngine::build(camera, &config.rules, &card.classes, tz, &tracking)?;
-        let recorder = Recorder::new(EvidenceStore::new(&config.storage.evidence_dir), camera, tz);
+        let clips = Clips::new(config.storage.clip_before.0, config.storage.clip_after.0);
+        rings.insert(camera.id.clone(), clips.ring.clone());
+        let store = EvidenceStore::new(&config.storage.evidence_dir);
+        let recorder = Recorder::new(store, camera, tz, Some(clips));
         analysis.insert(
             camera.id.clone(),
             Analysis {
@@ -67,12 +71,11 @@ pub fn run(
     let mut cameras = Vec::new();
     for camera in &config.cameras {
         let queue = Arc::new(FrameQueue::new(1, Overflow::DropOldest).with_doorbell(bell.clone()));
-        cameras.push(spawn(
-            LiveCamera::from_config(camera),
-            queue.clone(),
-            health_tx.clone(),
-            stop.clone(),
-        ));
+        let live = LiveCamera {
+            clips: rings.remove(&camera.id),
+            ..LiveCamera::from_config(camera)
+        };
+        cameras.push(spawn(live, queue.clone(), health_tx.clone(), stop.clone()));
         queues.push(queue);
     }
     drop(health_tx);
@@ -103,6 +106,7 @@ pub fn run(
                     let Some(a) = analysis.get_mut(&frame.camera) else { continue };
                     let at = since_start(frame.wall);
                     let tracks = a.tracker.update(at, &detections);
+                    a.recorder.advance(frame.wall);
                     for finding in a.rules.step(frame.wall, at, tracks, &detections) {
                         let evidence = a.recorder.observe(&finding, &frame).unwrap_or_else(|e| {
                             eprintln!("gridwatch: camera {}: evidence not stored: {e}", frame.camera);

@@ -65,6 +65,7 @@ fn three_broken_cameras_each_say_what_is_wrong_while_a_fourth_keeps_running() {
                 jitter: 0.2,
             },
             stall_after: Duration::from_secs(10),
+            clips: None,
         };
         let queue = Arc::new(FrameQueue::new(2, Overflow::DropOldest));
         runners.push(spawn(camera, queue.clone(), health_tx.clone(), stop.clone()));

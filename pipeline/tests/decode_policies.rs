@@ -31,6 +31,7 @@ fn decode(policy: DecodePolicy) -> Vec<Frame> {
                 &StreamSpec::new(clip().to_str().unwrap(), policy),
                 Timeline::Replay { start: start() },
                 &queue,
+                None,
             );
             queue.close();
             result
@@ -118,6 +119,7 @@ fn a_missing_file_is_an_error_naming_the_element() {
         &StreamSpec::new("/nonexistent/clip.mp4", DecodePolicy::All),
         Timeline::Live,
         &queue,
+        None,
     )
     .unwrap_err();
     let message = err.to_string();

@@ -173,6 +173,7 @@ fn parked_vehicles_keep_their_tracks_on_replay_footage() {
         &stream,
         Timeline::Replay { start },
         &queue,
+        None,
     )
     .unwrap();
     queue.close();

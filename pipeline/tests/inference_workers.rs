@@ -56,6 +56,7 @@ fn every_frame_of_every_camera_is_analysed_once() {
                     &StreamSpec::new(clip.to_str().unwrap(), DecodePolicy::Keyframes),
                     Timeline::Replay { start },
                     &queue,
+                    None,
                 )
                 .unwrap();
                 queue.close();

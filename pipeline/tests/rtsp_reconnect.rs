@@ -81,6 +81,7 @@ fn live(id: &str, stream: StreamSpec, stall_after: Duration) -> LiveCamera {
         stream,
         backoff,
         stall_after,
+        clips: None,
     }
 }
 

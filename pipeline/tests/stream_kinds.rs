@@ -28,7 +28,7 @@ fn frames(stream: StreamSpec, limit: Option<usize>) -> Vec<Frame> {
     let player = {
         let queue = queue.clone();
         thread::spawn(move || {
-            let result = play(&CameraId::new("cam").unwrap(), &stream, replay(), &queue);
+            let result = play(&CameraId::new("cam").unwrap(), &stream, replay(), &queue, None);
             queue.close();
             result
         })

@@ -79,6 +79,15 @@ pub struct Storage {
     pub database: String,
     /// Where evidence images and clips are kept.
     pub evidence_dir: PathBuf,
+    /// How much of the stream an evidence clip holds before and after the violation's onset.
+    #[serde(default = "default_clip_span")]
+    pub clip_before: time::Span,
+    #[serde(default = "default_clip_span")]
+    pub clip_after: time::Span,
+}
+
+fn default_clip_span() -> time::Span {
+    time::Span(std::time::Duration::from_secs(10))
 }
 
 #[derive(Debug, Clone, PartialEq, Deserialize)]

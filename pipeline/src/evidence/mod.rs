@@ -3,13 +3,15 @@
 //!
 //! Storage is a directory laid out `date/camera/event/` (the date in UTC of the onset).
 
+mod clip;
 mod manifest;
 mod recorder;
 mod snapshot;
 mod store;
 
+pub use clip::{ClipRing, Cut, Packet};
 pub use manifest::{verify, Manifest, Tampered};
-pub use recorder::Recorder;
+pub use recorder::{Clips, Recorder};
 pub use snapshot::{annotate, encode_jpeg, Annotation};
 pub use store::EvidenceStore;
 

@@ -12,6 +12,7 @@ use gridwatch_core::{config::Rule, Frame};
 use super::{ReplayError, Scenario};
 use crate::{
     detect::{Detector, Image},
+    evidence::ClipRing,
     rules::{Finding, RuleEngine},
     source::{play, FrameQueue, Next, Overflow, StreamSpec, Timeline},
     track::{Tracker, TrackerConfig},
@@ -27,16 +28,21 @@ pub struct Replayed {
     pub elapsed: Duration,
 }
 
+/// What sees each analysed frame with the findings made on it.
+pub type OnFrame<'a> = dyn FnMut(&Frame, &[Finding]) -> Result<(), ReplayError> + 'a;
+
 /// Plays `scenario` on the footage's own clock, as fast as the machine decodes; every frame the
 /// camera's decode policy lets through is analysed, none dropped, so two runs give the same
-/// findings. `on_finding` sees each finding with the frame it was made on (for evidence, sinks).
+/// findings. `on_frame` sees each analysed frame with the findings made on it (for evidence,
+/// sinks); with `clips`, the footage's compressed packets go to that ring as it plays.
 pub fn replay(
     scenario: &Scenario,
     rules: &[Rule],
     detector: &mut Detector,
     tz: Tz,
     tracking: &TrackerConfig,
-    on_finding: &mut dyn FnMut(&Finding, &Frame) -> Result<(), ReplayError>,
+    clips: Option<Arc<ClipRing>>,
+    on_frame: &mut OnFrame,
 ) -> Result<Replayed, ReplayError> {
     let started = Instant::now();
     let rules = scenario.rules(rules)?;
@@ -50,7 +56,7 @@ pub fn replay(
             scenario.start(),
         );
         thread::spawn(move || {
-            let result = play(&camera, &stream, Timeline::Replay { start }, &queue);
+            let result = play(&camera, &stream, Timeline::Replay { start }, &queue, clips);
             queue.close();
             result
         })
@@ -69,7 +75,7 @@ pub fn replay(
         };
         let tracks = tracker.update(frame.pts, &detections);
         let found = engine.step(frame.wall, frame.pts, tracks, &detections);
-        if let Err(e) = found.iter().try_for_each(|f| on_finding(f, &frame)) {
+        if let Err(e) = on_frame(&frame, &found) {
             break Err(e);
         }
         findings.extend(found);

@@ -16,6 +16,7 @@ use crossbeam_channel::Sender;
 use gridwatch_core::{config::Camera, CameraHealth, CameraId, CameraState};
 
 use super::{stream::Watch, FrameQueue, StreamSpec, Timeline};
+use crate::evidence::ClipRing;
 
 /// Pauses between reconnection attempts: doubling from `initial` up to `max`, each stretched by a
 /// random factor in 1 ± `jitter` so that cameras behind one failed switch do not retry in step.
@@ -53,6 +54,8 @@ pub struct LiveCamera {
     pub backoff: Backoff,
     /// Connected but silent for this long is reported as stalled.
     pub stall_after: Duration,
+    /// Where the stream's compressed packets go for evidence clips.
+    pub clips: Option<Arc<ClipRing>>,
 }
 
 impl LiveCamera {
@@ -68,6 +71,7 @@ impl LiveCamera {
                 jitter: r.jitter,
             },
             stall_after: camera.stall_after.0,
+            clips: None,
         }
     }
 }
@@ -100,6 +104,7 @@ fn run(camera: LiveCamera, queue: &FrameQueue, health: &Sender<CameraHealth>, st
             stall_after: camera.stall_after,
             stop,
             on_state: &mut |state| reporter.report(state, None),
+            clips: camera.clips.clone(),
         };
         let outcome = super::stream::play_watched(&camera.id, &camera.stream, Timeline::Live, queue, watch);
         if stop.load(Ordering::Relaxed) {

@@ -6,11 +6,15 @@ use super::{SourceError, StreamSpec};
 
 /// Where frames leave GStreamer.
 pub const SINK: &str = "frames";
+/// Where compressed packets leave GStreamer, for evidence clips.
+pub const PACKETS: &str = "packets";
 
 /// The `gst-launch`-style description that reads the stream, lets through only what its decode
 /// policy needs and delivers RGB frames to the appsink named [`SINK`]. With `realtime`, the sink
 /// plays at the stream's pace (live and paced playback); otherwise as fast as the machine decodes.
-pub fn describe(stream: &StreamSpec, realtime: bool) -> Result<String, SourceError> {
+/// With `clips`, every compressed packet also goes, before any is dropped, to the appsink named
+/// [`PACKETS`].
+pub fn describe(stream: &StreamSpec, realtime: bool, clips: bool) -> Result<String, SourceError> {
     let uri = stream.uri.as_str();
     let protocols = match stream.transport {
         Transport::Tcp => "tcp",
@@ -41,8 +45,13 @@ pub fn describe(stream: &StreamSpec, realtime: bool) -> Result<String, SourceErr
         ),
         DecodePolicy::All | DecodePolicy::Keyframes => String::new(),
     };
+    let split = if clips {
+        format!(" ! tee name=split split. ! queue ! appsink name={PACKETS} sync=false split. ! queue")
+    } else {
+        String::new()
+    };
     Ok(format!(
-        "{source}{gate} ! decodebin{rate} ! videoconvert ! video/x-raw,format=RGB ! appsink name={SINK} sync={realtime} max-buffers=2"
+        "{source}{split}{gate} ! decodebin{rate} ! videoconvert ! video/x-raw,format=RGB ! appsink name={SINK} sync={realtime} max-buffers=2"
     ))
 }
 
@@ -68,6 +77,7 @@ mod tests {
         let keyframes = describe(
             &spec("/clips/a b.mp4", DecodePolicy::Keyframes, Transport::Tcp),
             false,
+            false,
         )
         .unwrap();
         assert_eq!(
@@ -77,6 +87,7 @@ mod tests {
         let fps = describe(
             &spec("rtsp://10.0.0.5/sub", DecodePolicy::Fps(0.5), Transport::Udp),
             true,
+            false,
         )
         .unwrap();
         assert!(
@@ -92,13 +103,28 @@ mod tests {
         let hls = describe(
             &spec("https://cdn/x.m3u8", DecodePolicy::All, Transport::Tcp),
             true,
+            false,
         )
         .unwrap();
         assert!(
             hls.starts_with("urisourcebin uri=\"https://cdn/x.m3u8\""),
             "{hls}"
         );
-        let rtmp = describe(&spec("rtmp://x", DecodePolicy::All, Transport::Tcp), true);
+        let rtmp = describe(&spec("rtmp://x", DecodePolicy::All, Transport::Tcp), true, false);
         assert!(matches!(rtmp, Err(SourceError::Scheme(s)) if s == "rtmp"));
+    }
+
+    #[test]
+    fn clips_tap_packets_before_the_keyframe_gate() {
+        let d = describe(
+            &spec("a.mp4", DecodePolicy::Keyframes, Transport::Tcp),
+            false,
+            true,
+        )
+        .unwrap();
+        assert!(
+            d.contains("parsebin ! tee name=split split. ! queue ! appsink name=packets sync=false split. ! queue ! identity drop-buffer-flags=delta-unit ! decodebin"),
+            "{d}"
+        );
     }
 }

@@ -1,16 +1,23 @@
 //! Running one stream: frames out of the appsink into the camera's queue, errors off the bus.
 
 use std::{
-    sync::atomic::{AtomicBool, Ordering},
+    sync::{
+        atomic::{AtomicBool, Ordering},
+        Arc,
+    },
     time::{Duration, Instant},
 };
 
 use chrono::{DateTime, Utc};
 use gridwatch_core::{CameraId, CameraState, Frame};
 use gstreamer::prelude::*;
-use gstreamer_app::AppSink;
+use gstreamer_app::{AppSink, AppSinkCallbacks};
 
-use super::{describe::describe, describe::SINK, FrameQueue, SourceError, StreamSpec};
+use super::{
+    describe::{describe, PACKETS, SINK},
+    FrameQueue, SourceError, StreamSpec,
+};
+use crate::evidence::{ClipRing, Packet};
 
 /// Where frames' wall-clock times come from.
 #[derive(Debug, Clone, Copy)]
@@ -28,18 +35,21 @@ pub struct Finished {
 }
 
 /// Plays a stream until it ends (files), handing each frame its decode policy lets through to
-/// `queue`. Returns at end of stream, or with the error that stopped it.
+/// `queue`, and with `clips` every compressed packet to that ring. Returns at end of stream, or
+/// with the error that stopped it.
 pub fn play(
     camera: &CameraId,
     stream: &StreamSpec,
     timeline: Timeline,
     queue: &FrameQueue,
+    clips: Option<Arc<ClipRing>>,
 ) -> Result<Finished, SourceError> {
     let never = AtomicBool::new(false);
     let watch = Watch {
         stall_after: Duration::MAX,
         stop: &never,
         on_state: &mut |_| {},
+        clips,
     };
     play_watched(camera, stream, timeline, queue, watch)
 }
@@ -52,6 +62,8 @@ pub struct Watch<'a> {
     pub stop: &'a AtomicBool,
     /// Told `Online` when frames (re)start flowing and `Stalled` when they stop.
     pub on_state: &'a mut dyn FnMut(CameraState),
+    /// Where compressed packets go for evidence clips.
+    pub clips: Option<Arc<ClipRing>>,
 }
 
 /// [`play`], reporting stalls and recoveries, and stopping when asked.
@@ -64,7 +76,7 @@ pub fn play_watched(
 ) -> Result<Finished, SourceError> {
     gstreamer::init().map_err(|e| SourceError::Gstreamer(e.to_string()))?;
     let realtime = matches!(timeline, Timeline::Live);
-    let description = describe(stream, realtime)?;
+    let description = describe(stream, realtime, watch.clips.is_some())?;
     let pipeline = gstreamer::parse::launch(&description)
         .map_err(|e| SourceError::Gstreamer(format!("{e} (pipeline: {description})")))?
         .downcast::<gstreamer::Pipeline>()
@@ -73,6 +85,13 @@ pub fn play_watched(
         .by_name(SINK)
         .and_then(|e| e.downcast::<AppSink>().ok())
         .expect("the description names its appsink");
+    if let Some(ring) = &watch.clips {
+        let packets = pipeline
+            .by_name(PACKETS)
+            .and_then(|e| e.downcast::<AppSink>().ok())
+            .expect("the description names its packet appsink");
+        packets.set_callbacks(collect_packets(ring.clone(), timeline));
+    }
     let result = pump(camera, &pipeline, &sink, timeline, queue, stream.looped, watch);
     // Null first, whatever happened, so no streaming thread outlives the call.
     let _ = pipeline.set_state(gstreamer::State::Null);
@@ -130,6 +149,34 @@ fn pump(
     Ok(Finished { frames })
 }
 
+/// Appsink callbacks that keep each compressed packet in `ring`, timed like the frames.
+fn collect_packets(ring: Arc<ClipRing>, timeline: Timeline) -> AppSinkCallbacks {
+    AppSinkCallbacks::builder()
+        .new_sample(move |sink| {
+            let sample = sink.pull_sample().map_err(|_| gstreamer::FlowError::Eos)?;
+            if let Some(caps) = sample.caps() {
+                ring.set_caps(caps.to_owned());
+            }
+            if let Some(buffer) = sample.buffer_owned() {
+                let pts = Duration::from_nanos(buffer.pts().map_or(0, |t| t.nseconds()));
+                ring.push(Packet {
+                    wall: wall_time(timeline, pts),
+                    keyframe: !buffer.flags().contains(gstreamer::BufferFlags::DELTA_UNIT),
+                    buffer,
+                });
+            }
+            Ok(gstreamer::FlowSuccess::Ok)
+        })
+        .build()
+}
+
+fn wall_time(timeline: Timeline, pts: Duration) -> DateTime<Utc> {
+    match timeline {
+        Timeline::Live => Utc::now(),
+        Timeline::Replay { start } => start + pts,
+    }
+}
+
 /// The error the pipeline posted, if any, with the element that posted it.
 fn posted_error(pipeline: &gstreamer::Pipeline) -> Option<SourceError> {
     let bus = pipeline.bus().expect("pipelines have a bus");
@@ -182,14 +229,10 @@ fn to_frame(camera: &CameraId, sample: &gstreamer::Sample, timeline: Timeline) -
                 .ok_or(SourceError::Frame("a buffer shorter than its caps"))?,
         );
     }
-    let wall = match timeline {
-        Timeline::Live => Utc::now(),
-        Timeline::Replay { start } => start + pts,
-    };
     Ok(Frame {
         camera: camera.clone(),
         pts,
-        wall,
+        wall: wall_time(timeline, pts),
         width,
         height,
         rgb,
