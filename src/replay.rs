@@ -12,6 +12,7 @@ use gridwatch_pipeline::{
     sink::JsonLines,
     track::TrackerConfig,
 };
+use indicatif::{ProgressBar, ProgressStyle};
 use serde::Serialize;
 
 use crate::detectors;
@@ -30,6 +31,21 @@ struct ScenarioReport {
     seconds: f64,
     /// Footage seconds replayed per second of wall time.
     speed: f64,
+}
+
+/// A bar of the footage played so far, on a terminal only.
+fn progress_bar(scenario: &Scenario) -> ProgressBar {
+    if !std::io::stderr().is_terminal() {
+        return ProgressBar::hidden();
+    }
+    let bar = ProgressBar::new((scenario.meta.seconds * 1000.0) as u64);
+    let style =
+        ProgressStyle::with_template("{prefix} [{bar:40}] {percent:>3}% of the footage, {elapsed} so far")
+            .expect("the template is valid")
+            .progress_chars("=> ");
+    bar.set_style(style);
+    bar.set_prefix(scenario.meta.name.clone());
+    bar
 }
 
 /// Returns whether every scenario met its thresholds, or the problems that stopped it.
@@ -65,7 +81,9 @@ pub fn run(
             let ring = clips.as_ref().map(|c| c.ring.clone());
             let mut recorder =
                 evidence.map(|root| Recorder::new(EvidenceStore::new(root), &s.camera, tz, clips));
+            let bar = progress_bar(&s);
             let mut deliver = |frame: &Frame, findings: &[Finding]| -> Result<(), ReplayError> {
+                bar.set_position(frame.pts.as_millis() as u64);
                 if let Some(recorder) = &mut recorder {
                     recorder.advance(frame.wall);
                 }
@@ -96,8 +114,9 @@ pub fn run(
                 &TrackerConfig::from(&loaded.config.tracking),
                 ring,
                 &mut deliver,
-            )?;
-            Ok((s, replayed))
+            );
+            bar.finish_and_clear();
+            Ok((s, replayed?))
         });
         let (scenario, replayed) = match outcome {
             Ok(done) => done,

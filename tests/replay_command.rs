@@ -184,3 +184,27 @@ fn confirmed_violations_carry_sealed_evidence() {
     }
     assert!(violations >= 1);
 }
+
+#[test]
+fn a_terminal_shows_progress_and_a_pipe_gets_none() {
+    // `script` gives the replay a pseudo-terminal, as an engineer's shell would.
+    let command = format!(
+        "{} replay replay-fixtures/parking-night",
+        env!("CARGO_BIN_EXE_gridwatch")
+    );
+    let out = Command::new("script")
+        .args(["-qec", &command, "/dev/null"])
+        .current_dir(Path::new(env!("CARGO_MANIFEST_DIR")))
+        .output()
+        .unwrap();
+    let shown = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        shown.contains("parking-night [") && shown.contains("% of the footage"),
+        "{shown}"
+    );
+    let (_, stdout, stderr) = replay(&["replay-fixtures/parking-night"]);
+    assert!(
+        !stdout.contains("% of the footage") && !stderr.contains("% of the footage"),
+        "{stderr}"
+    );
+}
