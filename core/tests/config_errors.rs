@@ -387,3 +387,44 @@ fn nats_output_needs_a_nats_url() {
         "NATS url `http://127.0.0.1:4222` must start with nats:// or tls://",
     );
 }
+
+const SECRET_HASH: &str = "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08";
+
+#[test]
+fn member_token_without_a_member() {
+    let config = format!(
+        "{BASE}\n[dispatch]\ntokens = [{{ name = \"phone\", sha256 = \"{SECRET_HASH}\", role = \"member\" }}]\n"
+    );
+    assert_one_error(
+        &config,
+        "\"member\" }",
+        "token `phone` has role member but names no `member` from the roster",
+    );
+}
+
+#[test]
+fn token_for_an_unknown_member_and_a_short_hash() {
+    let config = format!(
+        "{BASE}\n[dispatch]\ntokens = [\n  {{ name = \"a\", sha256 = \"{SECRET_HASH}\", role = \"member\", member = \"nobody\" }},\n  {{ name = \"b\", sha256 = \"abc\", role = \"command\" }},\n]\n"
+    );
+    assert_eq!(
+        errors(&config),
+        [
+            format!("{}: token `a`: no roster member has id `nobody`", position(&config, "\"nobody\"")),
+            format!(
+                "{}: token `b`: sha256 must be 64 lowercase hex digits (`gridwatch token SECRET` prints it)",
+                position(&config, "\"abc\"")
+            ),
+        ]
+    );
+}
+
+#[test]
+fn auto_dispatch_threshold_out_of_range() {
+    let config = format!("{BASE}\n[kinds.out_of_line_parking]\nname = \"Parking\"\nauto_dispatch_at = 1.5\n");
+    assert_one_error(
+        &config,
+        "1.5",
+        "kind `out_of_line_parking`: auto_dispatch_at is a confidence between 0 and 1",
+    );
+}

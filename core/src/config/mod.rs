@@ -10,6 +10,7 @@
 
 mod camera;
 pub(crate) mod diagnostic;
+mod dispatch;
 mod grid;
 mod roster;
 mod rule;
@@ -26,6 +27,7 @@ use serde::{de::Error as _, Deserialize, Deserializer};
 
 pub use camera::{Calibration, Camera, DecodePolicy, Reconnect, Transport, Zone};
 pub use diagnostic::{ConfigError, ConfigErrors};
+pub use dispatch::{CasePolicy, Dispatch, Role, Token};
 pub use grid::{Grid, GridSource};
 pub use roster::{Member, Shift, Team};
 pub use rule::{Anchor, ClassMatch, Companion, Confirm, Exemption, Rule, ZoneMatch};
@@ -62,6 +64,8 @@ pub struct Config {
     pub cameras: Vec<Camera>,
     #[serde(default)]
     pub rules: Vec<Rule>,
+    #[serde(default)]
+    pub dispatch: Dispatch,
 }
 
 #[derive(Debug, Clone, PartialEq, Deserialize)]
@@ -253,6 +257,16 @@ impl Default for Tracking {
 pub struct KindInfo {
     /// How people call the kind, e.g. "Street vending (占道经营)".
     pub name: String,
+    /// Cases at or above this confidence are filed and dispatched at once; the rest (and every
+    /// case of a kind without it) wait for an operator to file or void them.
+    #[serde(default)]
+    pub auto_dispatch_at: Option<f64>,
+    /// A dispatched case not accepted within this is escalated.
+    #[serde(default)]
+    pub accept_within: Option<time::Span>,
+    /// A dispatched case not handled within this is escalated.
+    #[serde(default)]
+    pub handle_within: Option<time::Span>,
 }
 
 /// A configuration that passed every check, with the grids it names read in.
@@ -312,6 +326,19 @@ impl Config {
         }
         errors.sort_by_key(|e| (e.line, e.column));
         Err(ConfigErrors(errors))
+    }
+
+    /// How cases of `kind` are reviewed and timed: its `[kinds]` entry over the defaults.
+    pub fn case_policy(&self, kind: &ViolationKind) -> CasePolicy {
+        let default = CasePolicy::default();
+        let Some(info) = self.kinds.get(kind) else {
+            return default;
+        };
+        CasePolicy {
+            auto_dispatch_at: info.auto_dispatch_at,
+            accept_within: info.accept_within.unwrap_or(default.accept_within),
+            handle_within: info.handle_within.unwrap_or(default.handle_within),
+        }
     }
 
     /// Every kind the rules may name: the built-in three and those declared under `[kinds]`.

@@ -5,7 +5,7 @@ use std::collections::{BTreeSet, HashSet};
 
 use super::{
     diagnostic::{at, ConfigError, SourceMap, Step},
-    Camera, Config, Grid, Rule, Team,
+    Camera, Config, Grid, Role, Rule, Team,
 };
 use crate::ZoneRole;
 
@@ -77,6 +77,7 @@ pub(super) fn check(config: &Config, map: &SourceMap) -> (Vec<Grid>, Vec<ConfigE
         }
     }
     teams(config, &grids, map, &mut report);
+    dispatch(config, map, &mut report);
     let t = &config.tracking;
     let scores_ordered = 0.0 <= t.low_score
         && t.low_score <= t.high_score
@@ -128,6 +129,56 @@ fn storage(config: &Config, map: &SourceMap, report: &mut impl FnMut(ConfigError
             at!["storage", "database"],
             format!("database `{url}` is not supported; use `sqlite:PATH` (embedded) or `postgres://…`"),
         ));
+    }
+}
+
+fn dispatch(config: &Config, map: &SourceMap, report: &mut impl FnMut(ConfigError)) {
+    let d = &config.dispatch;
+    if !(d.merge_radius_m.is_finite() && d.merge_radius_m >= 0.0) {
+        report(map.error(
+            at!["dispatch", "merge_radius_m"],
+            format!("merge radius {} m must be a distance of 0 or more metres", d.merge_radius_m),
+        ));
+    }
+    for (i, token) in d.tokens.iter().enumerate() {
+        let hex = token.sha256.len() == 64 && token.sha256.chars().all(|c| c.is_ascii_digit() || ('a'..='f').contains(&c));
+        if !hex {
+            report(map.error(
+                at!["dispatch", "tokens", i, "sha256"],
+                format!("token `{}`: sha256 must be 64 lowercase hex digits (`gridwatch token SECRET` prints it)", token.name),
+            ));
+        }
+        if d.tokens[..i].iter().any(|t| t.sha256 == token.sha256) {
+            report(map.error(
+                at!["dispatch", "tokens", i, "sha256"],
+                format!("token `{}` has the same secret as an earlier token", token.name),
+            ));
+        }
+        match (token.role, &token.member) {
+            (Role::Member, None) => report(map.error(
+                at!["dispatch", "tokens", i, "role"],
+                format!("token `{}` has role member but names no `member` from the roster", token.name),
+            )),
+            (Role::Member, Some(id)) if !config.teams.iter().any(|t| t.members().any(|m| &m.id == id)) => {
+                report(map.error(
+                    at!["dispatch", "tokens", i, "member"],
+                    format!("token `{}`: no roster member has id `{id}`", token.name),
+                ))
+            }
+            (role, Some(_)) if role != Role::Member => report(map.error(
+                at!["dispatch", "tokens", i, "member"],
+                format!("token `{}`: only member tokens name a member", token.name),
+            )),
+            _ => {}
+        }
+    }
+    for (kind, info) in &config.kinds {
+        if info.auto_dispatch_at.is_some_and(|t| !(0.0..=1.0).contains(&t)) {
+            report(map.error(
+                at!["kinds", kind.as_str(), "auto_dispatch_at"],
+                format!("kind `{kind}`: auto_dispatch_at is a confidence between 0 and 1"),
+            ));
+        }
     }
 }
 
