@@ -410,7 +410,10 @@ fn token_for_an_unknown_member_and_a_short_hash() {
     assert_eq!(
         errors(&config),
         [
-            format!("{}: token `a`: no roster member has id `nobody`", position(&config, "\"nobody\"")),
+            format!(
+                "{}: token `a`: no roster member has id `nobody`",
+                position(&config, "\"nobody\"")
+            ),
             format!(
                 "{}: token `b`: sha256 must be 64 lowercase hex digits (`gridwatch token SECRET` prints it)",
                 position(&config, "\"abc\"")

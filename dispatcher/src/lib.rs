@@ -3,4 +3,11 @@
 //!
 //! It depends on `gridwatch-core` only; it meets the pipeline through core's events.
 
+pub mod cases;
 pub mod grid;
+pub mod roster;
+pub mod service;
+pub mod store;
+
+pub use service::{ActionRequest, Actor, CaseChange, DispatchError, Dispatcher, Ingested};
+pub use store::{Store, StoreError};

@@ -5,7 +5,7 @@
 
 use serde::Deserialize;
 
-use super::time::TimeOfDay;
+use super::time::{TimeOfDay, TimeWindow};
 use crate::{GridId, MemberId};
 
 /// A daily duty period in local time; `end` before `start` runs past midnight.
@@ -14,6 +14,17 @@ use crate::{GridId, MemberId};
 pub struct Shift {
     pub start: TimeOfDay,
     pub end: TimeOfDay,
+}
+
+impl Shift {
+    /// True when local time `t` falls in the shift.
+    pub fn covers(&self, t: chrono::NaiveTime) -> bool {
+        TimeWindow {
+            start: self.start,
+            end: self.end,
+        }
+        .contains(t)
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Deserialize)]

@@ -137,15 +137,25 @@ fn dispatch(config: &Config, map: &SourceMap, report: &mut impl FnMut(ConfigErro
     if !(d.merge_radius_m.is_finite() && d.merge_radius_m >= 0.0) {
         report(map.error(
             at!["dispatch", "merge_radius_m"],
-            format!("merge radius {} m must be a distance of 0 or more metres", d.merge_radius_m),
+            format!(
+                "merge radius {} m must be a distance of 0 or more metres",
+                d.merge_radius_m
+            ),
         ));
     }
     for (i, token) in d.tokens.iter().enumerate() {
-        let hex = token.sha256.len() == 64 && token.sha256.chars().all(|c| c.is_ascii_digit() || ('a'..='f').contains(&c));
+        let hex = token.sha256.len() == 64
+            && token
+                .sha256
+                .chars()
+                .all(|c| c.is_ascii_digit() || ('a'..='f').contains(&c));
         if !hex {
             report(map.error(
                 at!["dispatch", "tokens", i, "sha256"],
-                format!("token `{}`: sha256 must be 64 lowercase hex digits (`gridwatch token SECRET` prints it)", token.name),
+                format!(
+                    "token `{}`: sha256 must be 64 lowercase hex digits (`gridwatch token SECRET` prints it)",
+                    token.name
+                ),
             ));
         }
         if d.tokens[..i].iter().any(|t| t.sha256 == token.sha256) {
@@ -157,7 +167,10 @@ fn dispatch(config: &Config, map: &SourceMap, report: &mut impl FnMut(ConfigErro
         match (token.role, &token.member) {
             (Role::Member, None) => report(map.error(
                 at!["dispatch", "tokens", i, "role"],
-                format!("token `{}` has role member but names no `member` from the roster", token.name),
+                format!(
+                    "token `{}` has role member but names no `member` from the roster",
+                    token.name
+                ),
             )),
             (Role::Member, Some(id)) if !config.teams.iter().any(|t| t.members().any(|m| &m.id == id)) => {
                 report(map.error(

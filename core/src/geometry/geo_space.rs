@@ -2,7 +2,7 @@
 
 use std::fmt;
 
-use geo::{Intersects, MultiPolygon, Point};
+use geo::{Distance, Haversine, Intersects, MultiPolygon, Point};
 use serde::{Deserialize, Serialize};
 
 /// Why a longitude/latitude pair is not a place on the Earth.
@@ -54,6 +54,11 @@ impl GeoPoint {
 
     pub fn lat(&self) -> f64 {
         self.lat
+    }
+
+    /// Great-circle distance in metres.
+    pub fn metres_to(&self, other: GeoPoint) -> f64 {
+        Haversine.distance(Point::new(self.lon, self.lat), Point::new(other.lon, other.lat))
     }
 }
 
