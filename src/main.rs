@@ -2,6 +2,7 @@
 
 mod check;
 mod detectors;
+mod dispatch;
 mod replay;
 mod run;
 
@@ -38,6 +39,18 @@ enum Command {
         #[arg(long)]
         seconds: Option<u64>,
     },
+    /// Run the dispatcher and its API: cases from events, the case loop, the command centre's feed.
+    Dispatcher {
+        #[arg(long, default_value = "examples/demo.toml")]
+        config: PathBuf,
+    },
+    /// Check the case audit log's hash chain and every stored evidence file's hash.
+    Audit {
+        #[command(subcommand)]
+        command: AuditCommand,
+    },
+    /// Print the SHA-256 to put in a [[dispatch.tokens]] entry for the secret SECRET.
+    Token { secret: String },
     /// Replay recorded scenarios through the pipeline and score the events against their truth.
     Replay {
         /// The configuration whose model and rules are replayed.
@@ -61,10 +74,27 @@ enum Command {
     },
 }
 
+#[derive(Subcommand)]
+enum AuditCommand {
+    /// Verify the chain and the evidence; exits non-zero on the first break found.
+    Verify {
+        #[arg(long, default_value = "examples/demo.toml")]
+        config: PathBuf,
+    },
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Check { config } => check::run(&config),
+        Command::Dispatcher { config } => dispatch::serve(&config),
+        Command::Audit {
+            command: AuditCommand::Verify { config },
+        } => dispatch::verify(&config),
+        Command::Token { secret } => {
+            println!("{}", gridwatch_dispatcher::api::token_hash(&secret));
+            Ok(())
+        }
         Command::Run {
             config,
             events,

@@ -3,9 +3,13 @@
 //!
 //! It depends on `gridwatch-core` only; it meets the pipeline through core's events.
 
+pub mod api;
 pub mod cases;
+pub mod evidence;
 pub mod grid;
+pub mod queries;
 pub mod roster;
+pub mod server;
 pub mod service;
 pub mod store;
 

@@ -577,7 +577,8 @@ impl Dispatcher {
         Ok(case)
     }
 
-    fn member_grid(&self, actor: &Actor) -> Option<String> {
+    /// The grid of a member token's member.
+    pub fn member_grid(&self, actor: &Actor) -> Option<String> {
         let member = actor.member.as_ref()?;
         Roster::new(&self.config)
             .member(member)
@@ -915,11 +916,14 @@ impl Dispatcher {
         Ok(case)
     }
 
-    /// The whole audit chain, in order.
-    pub async fn audit_log(&self) -> Result<Vec<Entry>, DispatchError> {
-        let rows = sqlx::query("SELECT * FROM audit ORDER BY seq")
-            .fetch_all(self.store.pool())
-            .await?;
+    /// The audit chain in order: all of it, or one case's entries.
+    pub async fn audit_log(&self, case: Option<&str>) -> Result<Vec<Entry>, DispatchError> {
+        let rows = match case {
+            None => sqlx::query("SELECT * FROM audit ORDER BY seq"),
+            Some(case) => sqlx::query("SELECT * FROM audit WHERE case_id = $1 ORDER BY seq").bind(case),
+        }
+        .fetch_all(self.store.pool())
+        .await?;
         rows.iter()
             .map(|r| {
                 Ok(Entry {

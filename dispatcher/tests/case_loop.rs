@@ -107,7 +107,7 @@ async fn the_whole_loop_with_return_extension_and_auto_verification() {
         let case = d.act(&command(), &id, &act(Action::Close)).await.unwrap();
         assert_eq!(case.state, State::Closed, "{db}");
 
-        let log = d.audit_log().await.unwrap();
+        let log = d.audit_log(None).await.unwrap();
         let actions: Vec<&str> = log.iter().map(|e| e.action.as_str()).collect();
         assert_eq!(
             actions,
@@ -285,7 +285,11 @@ async fn overdue_cases_escalate_to_the_leader_then_the_command_centre() {
             "{db}: not yet due"
         );
         later(&clock, 2);
-        assert_eq!(d.escalate_overdue().await.unwrap(), std::slice::from_ref(&id), "{db}");
+        assert_eq!(
+            d.escalate_overdue().await.unwrap(),
+            std::slice::from_ref(&id),
+            "{db}"
+        );
         assert_eq!(d.case(&command(), &id).await.unwrap().escalation, 1, "{db}");
         assert!(
             d.escalate_overdue().await.unwrap().is_empty(),
@@ -295,10 +299,14 @@ async fn overdue_cases_escalate_to_the_leader_then_the_command_centre() {
             .await
             .unwrap();
         later(&clock, 90);
-        assert_eq!(d.escalate_overdue().await.unwrap(), std::slice::from_ref(&id), "{db}");
+        assert_eq!(
+            d.escalate_overdue().await.unwrap(),
+            std::slice::from_ref(&id),
+            "{db}"
+        );
         let case = d.case(&command(), &id).await.unwrap();
         assert_eq!(case.escalation, 2, "{db}");
-        let log = d.audit_log().await.unwrap();
+        let log = d.audit_log(None).await.unwrap();
         let last = log.last().unwrap();
         assert_eq!(
             (last.action.as_str(), last.detail.contains("command_centre")),
@@ -329,7 +337,7 @@ async fn refusals_name_the_rule_that_was_broken() {
             State::Dispatched,
             "{db}"
         );
-        assert_eq!(d.audit_log().await.unwrap().len(), 3, "{db}");
+        assert_eq!(d.audit_log(None).await.unwrap().len(), 3, "{db}");
         backend.drop_database().await;
     }
 }

@@ -228,3 +228,45 @@ pub fn member(id: &str) -> Actor {
         member: Some(MemberId::new(id).unwrap()),
     }
 }
+
+/// Tokens for every role; each secret is the role's name (the member tokens: the member's id).
+pub const TOKENS: &str = r#"
+[[dispatch.tokens]]
+name = "operator"
+sha256 = "SHA:command"
+role = "command"
+
+[[dispatch.tokens]]
+name = "auditor"
+sha256 = "SHA:auditor"
+role = "auditor"
+
+[[dispatch.tokens]]
+name = "camera-gateway"
+sha256 = "SHA:ingest"
+role = "ingest"
+
+[[dispatch.tokens]]
+name = "g01-officer"
+sha256 = "SHA:g01-officer"
+role = "member"
+member = "g01-officer"
+
+[[dispatch.tokens]]
+name = "g02-officer"
+sha256 = "SHA:g02-officer"
+role = "member"
+member = "g02-officer"
+"#;
+
+/// [`TOKENS`] with the hashes filled in.
+pub fn tokens() -> String {
+    let mut text = TOKENS.to_owned();
+    for secret in ["command", "auditor", "ingest", "g01-officer", "g02-officer"] {
+        text = text.replace(
+            &format!("SHA:{secret}\""),
+            &format!("{}\"", gridwatch_dispatcher::api::token_hash(secret)),
+        );
+    }
+    text
+}

@@ -1,0 +1,299 @@
+//! The dispatcher's HTTP API: REST under `/api/v1`, a Server-Sent Events feed, Open311 GeoReport
+//! v2 read endpoints, Prometheus metrics and health checks.
+
+mod auth;
+mod error;
+mod open311;
+
+use std::{
+    convert::Infallible,
+    sync::{
+        atomic::{AtomicU64, Ordering},
+        Arc,
+    },
+};
+
+use axum::{
+    body::Bytes,
+    extract::{DefaultBodyLimit, Path, Query, State},
+    http::{header, StatusCode},
+    response::{
+        sse::{Event, KeepAlive, Sse},
+        IntoResponse, Response,
+    },
+    routing::{get, post},
+    Json, Router,
+};
+use futures_util::Stream;
+use gridwatch_core::{config::Role, PipelineEvent};
+use serde::de::DeserializeOwned;
+use serde_json::json;
+
+pub use auth::{token_hash, Caller};
+pub use error::ApiError;
+
+use crate::{
+    cases::{Case, State as CaseState},
+    queries::CaseFilter,
+    ActionRequest, Dispatcher, Ingested,
+};
+
+/// Request bodies larger than this are refused with 413: an event with its evidence list is a
+/// few kilobytes.
+pub const MAX_BODY: usize = 256 * 1024;
+
+/// Roles that may read cases.
+const READERS: [Role; 4] = [Role::Command, Role::Member, Role::Auditor, Role::Admin];
+
+#[derive(Clone)]
+pub struct AppState {
+    pub dispatcher: Arc<Dispatcher>,
+    metrics: Arc<Metrics>,
+}
+
+#[derive(Default)]
+struct Metrics {
+    events_stored: AtomicU64,
+    events_duplicate: AtomicU64,
+    events_rejected: AtomicU64,
+}
+
+/// The whole API over `dispatcher`.
+pub fn router(dispatcher: Arc<Dispatcher>) -> Router {
+    let state = AppState {
+        dispatcher,
+        metrics: Arc::default(),
+    };
+    Router::new()
+        .route("/api/v1/events", post(post_event))
+        .route("/api/v1/cases", get(list_cases))
+        .route("/api/v1/cases/{id}", get(one_case))
+        .route("/api/v1/cases/{id}/actions", post(act_on_case))
+        .route("/api/v1/cases/{id}/audit", get(case_audit))
+        .route("/api/v1/tasks/mine", get(my_tasks))
+        .route("/api/v1/grids", get(grids))
+        .route("/api/v1/feed", get(feed))
+        .route("/api/v1/openapi.json", get(openapi))
+        .route("/open311/v2/services.json", get(open311::services))
+        .route("/open311/v2/requests.json", get(open311::requests))
+        .route("/open311/v2/requests/{id}", get(open311::request))
+        .route("/metrics", get(metrics))
+        .route("/healthz", get(|| async { "ok" }))
+        .route("/readyz", get(ready))
+        .layer(DefaultBodyLimit::max(MAX_BODY))
+        .with_state(state)
+}
+
+/// Parses a JSON body: malformed JSON is 400, a body of the wrong shape 422 naming the field.
+fn parse<T: DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
+    let value: serde_json::Value = serde_json::from_slice(body).map_err(|e| {
+        ApiError::new(
+            StatusCode::BAD_REQUEST,
+            format!("the body is not valid JSON: {e}"),
+        )
+    })?;
+    shaped(value)
+}
+
+/// `value` as a `T`, or 422 naming the field at fault.
+fn shaped<T: DeserializeOwned>(value: serde_json::Value) -> Result<T, ApiError> {
+    serde_path_to_error::deserialize(value).map_err(|e| {
+        let field = e.path().to_string();
+        let message = if field == "." {
+            e.into_inner().to_string()
+        } else {
+            format!("{field}: {}", e.into_inner())
+        };
+        ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, message)
+    })
+}
+
+/// An event body: its `type` picks the shape, so errors can name fields inside it (serde's own
+/// tagged-enum parsing loses the path).
+fn parse_event(body: &[u8]) -> Result<PipelineEvent, ApiError> {
+    let mut value: serde_json::Value = parse(body)?;
+    let unprocessable = |m: String| ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, m);
+    let tag = value
+        .as_object_mut()
+        .ok_or_else(|| unprocessable("the body must be a JSON object".into()))?
+        .remove("type");
+    match tag.as_ref().and_then(|t| t.as_str()) {
+        Some("violation") => Ok(PipelineEvent::Violation(shaped(value)?)),
+        Some("violation_cleared") => Ok(PipelineEvent::ViolationCleared(shaped(value)?)),
+        Some("camera_health") => Ok(PipelineEvent::CameraHealth(shaped(value)?)),
+        Some(other) => Err(unprocessable(format!(
+            "type: unknown event type `{other}`; one of violation, violation_cleared, camera_health"
+        ))),
+        None => Err(unprocessable(
+            "type: missing; one of violation, violation_cleared, camera_health".into(),
+        )),
+    }
+}
+
+async fn post_event(State(s): State<AppState>, caller: Caller, body: Bytes) -> Result<Response, ApiError> {
+    caller.require(&[Role::Ingest, Role::Command, Role::Admin], "post events")?;
+    let outcome = match parse_event(&body) {
+        Ok(event) => s.dispatcher.ingest(&event).await.map_err(ApiError::from),
+        Err(e) => Err(e),
+    };
+    let counter = match &outcome {
+        Ok(Ingested::Stored { .. }) => &s.metrics.events_stored,
+        Ok(Ingested::Duplicate { .. }) => &s.metrics.events_duplicate,
+        Err(_) => &s.metrics.events_rejected,
+    };
+    counter.fetch_add(1, Ordering::Relaxed);
+    let outcome = outcome?;
+    let status = match outcome {
+        Ingested::Stored { .. } => StatusCode::CREATED,
+        Ingested::Duplicate { .. } => StatusCode::OK,
+    };
+    Ok((status, Json(outcome)).into_response())
+}
+
+async fn list_cases(
+    State(s): State<AppState>,
+    caller: Caller,
+    Query(mut filter): Query<CaseFilter>,
+) -> Result<Json<crate::queries::CasePage>, ApiError> {
+    caller.require(&READERS, "read cases")?;
+    if caller.0.role == Role::Member {
+        // A member sees their own grid; asking for another is asking for nothing.
+        let own = s.dispatcher.member_grid(&caller.0);
+        if filter.grid.is_some() && filter.grid != own {
+            filter.grid = Some(String::new());
+        } else {
+            filter.grid = own;
+        }
+    }
+    Ok(Json(s.dispatcher.cases(&filter).await?))
+}
+
+async fn one_case(
+    State(s): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> Result<Json<Case>, ApiError> {
+    caller.require(&READERS, "read cases")?;
+    Ok(Json(s.dispatcher.case(&caller.0, &id).await?))
+}
+
+async fn act_on_case(
+    State(s): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+    body: Bytes,
+) -> Result<Json<Case>, ApiError> {
+    // Visibility first: a member acting on another grid's case learns nothing (404).
+    s.dispatcher.case(&caller.0, &id).await?;
+    let request: ActionRequest = parse(&body)?;
+    Ok(Json(s.dispatcher.act(&caller.0, &id, &request).await?))
+}
+
+async fn case_audit(
+    State(s): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> Result<Json<Vec<crate::cases::audit::Entry>>, ApiError> {
+    caller.require(&READERS, "read cases")?;
+    s.dispatcher.case(&caller.0, &id).await?;
+    Ok(Json(s.dispatcher.audit_log(Some(&id)).await?))
+}
+
+async fn my_tasks(State(s): State<AppState>, caller: Caller) -> Result<Json<Vec<Case>>, ApiError> {
+    let member = caller
+        .0
+        .member
+        .clone()
+        .ok_or_else(|| ApiError::new(StatusCode::FORBIDDEN, "only member tokens have tasks"))?;
+    Ok(Json(s.dispatcher.tasks_of(member.as_str()).await?))
+}
+
+async fn grids(State(s): State<AppState>, caller: Caller) -> Result<Json<serde_json::Value>, ApiError> {
+    caller.require(&READERS, "read grids")?;
+    let config = s.dispatcher.config();
+    let grids: Vec<_> = s
+        .dispatcher
+        .grids()
+        .grids()
+        .iter()
+        .map(|g| {
+            let team = config.teams.iter().find(|t| t.grid == g.id);
+            json!({
+                "id": g.id,
+                "name": g.name,
+                "leader": team.map(|t| &t.leader.id),
+                "members": team.map(|t| t.members().map(|m| &m.id).collect::<Vec<_>>()),
+            })
+        })
+        .collect();
+    Ok(Json(json!({ "grids": grids })))
+}
+
+async fn feed(
+    State(s): State<AppState>,
+    caller: Caller,
+) -> Result<Sse<impl Stream<Item = Result<Event, Infallible>>>, ApiError> {
+    caller.require(&READERS, "follow the feed")?;
+    let only = (caller.0.role == Role::Member).then(|| s.dispatcher.member_grid(&caller.0));
+    let changes = s.dispatcher.subscribe();
+    let stream = futures_util::stream::unfold((changes, only), |(mut changes, only)| async move {
+        loop {
+            match changes.recv().await {
+                Ok(change) if only.as_ref().is_none_or(|grid| &change.grid == grid) => {
+                    let event = Event::default()
+                        .event("case")
+                        .json_data(&change)
+                        .expect("changes serialize");
+                    return Some((Ok(event), (changes, only)));
+                }
+                Ok(_) | Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => continue,
+                Err(tokio::sync::broadcast::error::RecvError::Closed) => return None,
+            }
+        }
+    });
+    Ok(Sse::new(stream).keep_alive(KeepAlive::default()))
+}
+
+async fn openapi() -> impl IntoResponse {
+    (
+        [(header::CONTENT_TYPE, "application/json")],
+        include_str!("../../openapi.json"),
+    )
+}
+
+async fn ready(State(s): State<AppState>) -> Result<&'static str, ApiError> {
+    sqlx::query("SELECT 1")
+        .execute(s.dispatcher.store().pool())
+        .await
+        .map_err(|e| ApiError::new(StatusCode::SERVICE_UNAVAILABLE, format!("database: {e}")))?;
+    Ok("ready")
+}
+
+async fn metrics(State(s): State<AppState>) -> Result<impl IntoResponse, ApiError> {
+    let m = &s.metrics;
+    let mut out = String::from("# HELP gridwatch_events_total Events posted to the dispatcher, by outcome.\n# TYPE gridwatch_events_total counter\n");
+    for (outcome, counter) in [
+        ("stored", &m.events_stored),
+        ("duplicate", &m.events_duplicate),
+        ("rejected", &m.events_rejected),
+    ] {
+        out += &format!(
+            "gridwatch_events_total{{outcome=\"{outcome}\"}} {}\n",
+            counter.load(Ordering::Relaxed)
+        );
+    }
+    out += "# HELP gridwatch_cases Cases by state.\n# TYPE gridwatch_cases gauge\n";
+    let rows = sqlx::query("SELECT state, COUNT(*) AS n FROM cases GROUP BY state")
+        .fetch_all(s.dispatcher.store().pool())
+        .await
+        .map_err(|e| ApiError::new(StatusCode::SERVICE_UNAVAILABLE, format!("database: {e}")))?;
+    for state in CaseState::ALL {
+        let n = rows
+            .iter()
+            .find(|r| sqlx::Row::try_get::<String, _>(*r, "state").ok().as_deref() == Some(state.as_str()))
+            .and_then(|r| sqlx::Row::try_get::<i64, _>(r, "n").ok())
+            .unwrap_or(0);
+        out += &format!("gridwatch_cases{{state=\"{state}\"}} {n}\n");
+    }
+    Ok(([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], out))
+}

@@ -1,0 +1,47 @@
+//! Checking the evidence stored violations point at: each file present, with the SHA-256 the
+//! event recorded when the pipeline sealed it.
+
+use std::path::Path;
+
+use gridwatch_core::ViolationEvent;
+use sha2::{Digest, Sha256};
+use sqlx::Row;
+
+use crate::Store;
+
+/// Adds a sentence to `problems` for each missing or changed file; returns how many were checked.
+pub async fn check(store: &Store, root: &Path, problems: &mut Vec<String>) -> Result<usize, sqlx::Error> {
+    let rows = sqlx::query("SELECT id, body FROM events WHERE type = 'violation' ORDER BY received_at")
+        .fetch_all(store.pool())
+        .await?;
+    let mut checked = 0;
+    for row in &rows {
+        let (id, body): (String, String) = (row.try_get("id")?, row.try_get("body")?);
+        let Ok(event) = serde_json::from_str::<ViolationEvent>(&body) else {
+            problems.push(format!(
+                "event {id}: its stored body no longer parses as a violation"
+            ));
+            continue;
+        };
+        for artifact in &event.evidence {
+            checked += 1;
+            let path = root.join(&artifact.path);
+            match std::fs::read(&path) {
+                Err(e) => problems.push(format!("event {id}: evidence `{}`: {e}", path.display())),
+                Ok(bytes) => {
+                    let hash: String = Sha256::digest(&bytes)
+                        .iter()
+                        .map(|b| format!("{b:02x}"))
+                        .collect();
+                    if hash != artifact.sha256.to_string() {
+                        problems.push(format!(
+                            "event {id}: evidence `{}` has changed since it was sealed",
+                            path.display()
+                        ));
+                    }
+                }
+            }
+        }
+    }
+    Ok(checked)
+}

@@ -1,0 +1,102 @@
+//! Reading cases: lists with filters and pages, a member's tasks, one case's audit trail.
+
+use serde::{Deserialize, Serialize};
+use sqlx::{any::AnyArguments, query::Query, Any, Row};
+
+use crate::{cases::Case, DispatchError, Dispatcher};
+
+/// Filters and paging for a case list; absent filters match everything.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CaseFilter {
+    pub state: Option<String>,
+    pub grid: Option<String>,
+    pub kind: Option<String>,
+    pub assignee: Option<String>,
+    /// 1-based.
+    pub page: Option<u32>,
+    pub per_page: Option<u32>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct CasePage {
+    pub cases: Vec<Case>,
+    pub page: u32,
+    pub per_page: u32,
+    pub total: i64,
+}
+
+pub const MAX_PER_PAGE: u32 = 200;
+
+impl Dispatcher {
+    /// Cases matching `filter`, newest first.
+    pub async fn cases(&self, filter: &CaseFilter) -> Result<CasePage, DispatchError> {
+        let (page, per_page) = (filter.page.unwrap_or(1).max(1), filter.per_page.unwrap_or(50));
+        if per_page == 0 || per_page > MAX_PER_PAGE {
+            return Err(DispatchError::Invalid(format!(
+                "per_page: between 1 and {MAX_PER_PAGE}"
+            )));
+        }
+        let mut conditions = Vec::new();
+        let mut values = Vec::new();
+        for (column, value) in [
+            ("state", &filter.state),
+            ("grid", &filter.grid),
+            ("kind", &filter.kind),
+            ("assignee", &filter.assignee),
+        ] {
+            if let Some(value) = value {
+                values.push(value.clone());
+                conditions.push(format!("{column} = ${}", values.len()));
+            }
+        }
+        let clause = if conditions.is_empty() {
+            String::new()
+        } else {
+            format!("WHERE {}", conditions.join(" AND "))
+        };
+        fn bind<'q>(sql: &'q str, values: &[String]) -> Query<'q, Any, AnyArguments<'q>> {
+            values.iter().fold(sqlx::query(sql), |q, v| q.bind(v.clone()))
+        }
+        let count_sql = format!("SELECT COUNT(*) AS n FROM cases {clause}");
+        let total: i64 = bind(&count_sql, &values)
+            .fetch_one(self.store().pool())
+            .await?
+            .try_get("n")?;
+        let list_sql = format!(
+            "SELECT * FROM cases {clause} ORDER BY number DESC LIMIT {per_page} OFFSET {}",
+            (page as i64 - 1) * per_page as i64
+        );
+        let rows = bind(&list_sql, &values).fetch_all(self.store().pool()).await?;
+        let cases = rows.iter().map(Case::from_row).collect::<Result<_, _>>()?;
+        Ok(CasePage {
+            cases,
+            page,
+            per_page,
+            total,
+        })
+    }
+
+    /// The cases in a member's hands.
+    pub async fn tasks_of(&self, member: &str) -> Result<Vec<Case>, DispatchError> {
+        let rows = sqlx::query(
+            "SELECT * FROM cases WHERE assignee = $1 AND state IN ('dispatched', 'accepted', 'handled', 'rework')
+             ORDER BY handle_due",
+        )
+        .bind(member)
+        .fetch_all(self.store().pool())
+        .await?;
+        Ok(rows.iter().map(Case::from_row).collect::<Result<_, _>>()?)
+    }
+}
+
+impl Dispatcher {
+    /// The id of the case with this display number.
+    pub async fn case_id_of_number(&self, number: i64) -> Result<Option<String>, DispatchError> {
+        let row = sqlx::query("SELECT id FROM cases WHERE number = $1")
+            .bind(number)
+            .fetch_optional(self.store().pool())
+            .await?;
+        Ok(row.map(|r| r.try_get("id")).transpose()?)
+    }
+}
