@@ -36,6 +36,15 @@ impl Store {
             reason: e.to_string(),
         };
         let sqlite = url.starts_with("sqlite:");
+        if let Some(parent) = url
+            .strip_prefix("sqlite:")
+            .map(|path| std::path::Path::new(path.split('?').next().unwrap_or(path)))
+            .and_then(|path| path.parent())
+            .filter(|parent| !parent.as_os_str().is_empty())
+        {
+            std::fs::create_dir_all(parent)
+                .map_err(|e| fail(&format!("cannot create {}: {e}", parent.display())))?;
+        }
         // Create the file on first use.
         let target = if sqlite && !url.contains('?') {
             format!("{url}?mode=rwc")

@@ -1,0 +1,34 @@
+//! What the end-to-end tests share: running the `gridwatch` binary, and copies of the demo
+//! configuration that keep their data in a test's own folder.
+
+#![allow(dead_code)] // each test file uses its own part of this
+
+use std::{path::Path, process::Command};
+
+pub fn gridwatch(args: &[&str], env: &[(&str, &str)]) -> (i32, String, String) {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut command = Command::new(env!("CARGO_BIN_EXE_gridwatch"));
+    command.args(args).current_dir(root).env_remove("ORT_DYLIB_PATH");
+    command.envs(env.iter().copied());
+    let out = command.output().unwrap();
+    let text = |b: Vec<u8>| String::from_utf8(b).unwrap();
+    (out.status.code().unwrap(), text(out.stdout), text(out.stderr))
+}
+
+/// A copy of the demo config in `dir`, edited by `edit`, with the grids file beside it, the model
+/// and recordings taken from the repository, and its database and evidence kept in `dir`.
+pub fn demo_copy(dir: &Path, edit: impl Fn(String) -> String) -> (std::path::PathBuf, String) {
+    let demo = std::fs::read_to_string("examples/demo.toml").unwrap();
+    let text = edit(
+        demo.replace("../models/", &format!("{}/models/", env!("CARGO_MANIFEST_DIR")))
+            .replace(
+                "../replay-fixtures/",
+                &format!("{}/replay-fixtures/", env!("CARGO_MANIFEST_DIR")),
+            )
+            .replace("../var/", "var/"),
+    );
+    std::fs::copy("examples/demo-grids.geojson", dir.join("demo-grids.geojson")).unwrap();
+    let path = dir.join("city.toml");
+    std::fs::write(&path, &text).unwrap();
+    (path, text)
+}
