@@ -1,8 +1,10 @@
-//! The dispatcher killed with SIGKILL while 1,000 events are being posted: after a restart every
-//! event is stored exactly once, nothing acknowledged was lost, and the cases and audit chain
-//! are consistent.
+//! The dispatcher killed with SIGKILL while 1,000 events are being posted, or consumed from
+//! JetStream: after a restart every event is stored exactly once, nothing acknowledged was lost,
+//! and the cases and audit chain are consistent.
 
 mod common;
+#[path = "common/nats.rs"]
+mod nats;
 
 use std::{
     io::{BufRead, BufReader},
@@ -43,6 +45,13 @@ fn start(config: &Path) -> (Child, String) {
 
 /// Events over the demo town's four grids: some close enough to merge into one case.
 fn events() -> Vec<String> {
+    violations()
+        .iter()
+        .map(|v| serde_json::to_string(v).unwrap())
+        .collect()
+}
+
+fn violations() -> Vec<PipelineEvent> {
     let start: DateTime<Utc> = "2026-06-01T02:00:00Z".parse().unwrap();
     (0..EVENTS)
         .map(|i| {
@@ -57,7 +66,7 @@ fn events() -> Vec<String> {
                 26.055 + 0.0001 * (spot / 12.0).floor() * 15.0,
             )
             .unwrap();
-            serde_json::to_string(&PipelineEvent::Violation(ViolationEvent {
+            PipelineEvent::Violation(ViolationEvent {
                 id: EventId::derive(&camera, &kind, i as u64, onset),
                 kind,
                 camera,
@@ -80,8 +89,7 @@ fn events() -> Vec<String> {
                     version: "1".into(),
                 },
                 evidence: Vec::new(),
-            }))
-            .unwrap()
+            })
         })
         .collect()
 }
@@ -177,4 +185,75 @@ fn a_killed_dispatcher_loses_nothing_it_acknowledged_and_stores_nothing_twice() 
     let (code, stdout, stderr) = gridwatch(&["audit", "verify", "--config", config.to_str().unwrap()], &[]);
     assert_eq!(code, 0, "{stdout}{stderr}");
     assert!(stdout.starts_with("audit chain: "), "{stdout}");
+}
+
+/// Sightings stored so far, summed over the cases (each event is one sighting of one case).
+fn sightings(client: &Client, url: &str) -> i64 {
+    let page: serde_json::Value = client
+        .get(format!("{url}/api/v1/cases?per_page=200"))
+        .bearer_auth("demo-command")
+        .send()
+        .and_then(|r| r.json())
+        .unwrap_or_default();
+    page["cases"].as_array().map_or(0, |cases| {
+        cases.iter().map(|c| c["occurrences"].as_i64().unwrap()).sum()
+    })
+}
+
+#[test]
+fn a_killed_jetstream_consumer_stores_every_event_once_after_restart() {
+    let dir = tempfile::tempdir().unwrap();
+    let port = nats::free_port();
+    let _server = nats::Server::start(port, &dir.path().join("nats"));
+    let url = format!("nats://127.0.0.1:{port}");
+    let mut publisher = gridwatch_pipeline::sink::JetStream::new(
+        &url,
+        "GRIDWATCH",
+        "gridwatch",
+        &dir.path().join("spool.jsonl"),
+    )
+    .unwrap();
+    for event in violations() {
+        assert!(matches!(
+            publisher.send(&event).unwrap(),
+            gridwatch_pipeline::sink::Delivery::Stored { .. }
+        ));
+    }
+    let (config, _) = demo_copy(dir.path(), |demo| {
+        format!(
+            "{}\n[output.nats]\nurl = \"{url}\"\n",
+            demo.replace("127.0.0.1:8080", "127.0.0.1:0")
+        )
+    });
+    let client = Client::new();
+    let wait_for = |api: &str, at_least: i64| {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(120);
+        loop {
+            let seen = sightings(&client, api);
+            if seen >= at_least {
+                return seen;
+            }
+            assert!(
+                std::time::Instant::now() < deadline,
+                "only {seen} of {at_least} events consumed"
+            );
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
+    };
+
+    let (mut child, api) = start(&config);
+    let before = wait_for(&api, EVENTS as i64 / 3);
+    child.kill().unwrap(); // SIGKILL, mid-stream
+    child.wait().unwrap();
+    assert!(before < EVENTS as i64, "consumption had finished before the kill");
+
+    let (mut child, api) = start(&config);
+    assert_eq!(wait_for(&api, EVENTS as i64), EVENTS as i64);
+    // Redelivered messages whose events were already stored changed nothing.
+    std::thread::sleep(std::time::Duration::from_secs(1));
+    assert_eq!(sightings(&client, &api), EVENTS as i64);
+    child.kill().unwrap();
+    child.wait().unwrap();
+    let (code, stdout, stderr) = gridwatch(&["audit", "verify", "--config", config.to_str().unwrap()], &[]);
+    assert_eq!(code, 0, "{stdout}{stderr}");
 }

@@ -26,6 +26,7 @@ async fn serve(loaded: LoadedConfig) -> Result<(), String> {
         .await
         .map_err(|e| e.to_string())?;
     let bind = config.api.bind;
+    let nats = config.output.nats.clone();
     let dispatcher = Arc::new(Dispatcher::new(
         store,
         Arc::new(config),
@@ -38,6 +39,17 @@ async fn serve(loaded: LoadedConfig) -> Result<(), String> {
     let address = listener.local_addr().map_err(|e| e.to_string())?;
     println!("gridwatch dispatcher: listening on http://{address}");
 
+    if let Some(nats) = nats {
+        let intake = dispatcher.clone();
+        tokio::spawn(async move {
+            loop {
+                if let Err(e) = crate::intake::consume(intake.clone(), &nats).await {
+                    eprintln!("gridwatch dispatcher: {e}; reconnecting in 2 s");
+                }
+                tokio::time::sleep(Duration::from_secs(2)).await;
+            }
+        });
+    }
     let watch = dispatcher.clone();
     tokio::spawn(async move {
         let mut tick = tokio::time::interval(ESCALATION_EVERY);

@@ -1,52 +1,15 @@
 //! Events through a real NATS server with JetStream: stored once however often they are sent,
 //! and kept in a spool while the server is down, then delivered in order when it is back.
 
-use std::{
-    net::TcpListener,
-    path::Path,
-    process::{Child, Command},
-    thread,
-    time::{Duration, Instant},
-};
+use std::path::Path;
 
 use chrono::{DateTime, Utc};
 use gridwatch_core::{CameraHealth, CameraId, CameraState, PipelineEvent};
 use gridwatch_pipeline::sink::{Delivery, JetStream};
 
-/// A private nats-server with JetStream on `port`, storing under `store`.
-struct Server(Child);
-
-impl Server {
-    fn start(port: u16, store: &Path) -> Self {
-        let child = Command::new("nats-server")
-            .args([
-                "-js",
-                "-a",
-                "127.0.0.1",
-                "-p",
-                &port.to_string(),
-                "-sd",
-                store.to_str().unwrap(),
-            ])
-            .stdout(std::process::Stdio::null())
-            .stderr(std::process::Stdio::null())
-            .spawn()
-            .expect("nats-server is installed (scripts/setup installs it)");
-        let deadline = Instant::now() + Duration::from_secs(10);
-        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-            assert!(Instant::now() < deadline, "nats-server did not start");
-            thread::sleep(Duration::from_millis(50));
-        }
-        Server(child)
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
+#[path = "../../tests/common/nats.rs"]
+mod nats;
+use nats::{free_port, Server};
 
 /// A sink for the server on `port`, spooling under `dir`.
 fn sink(port: u16, dir: &Path) -> JetStream {
@@ -57,14 +20,6 @@ fn sink(port: u16, dir: &Path) -> JetStream {
         &dir.join("spool.jsonl"),
     )
     .unwrap()
-}
-
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
 }
 
 fn health(camera: &str, state: CameraState, at: &str) -> PipelineEvent {

@@ -1,0 +1,69 @@
+//! Events from NATS JetStream: a durable consumer on the pipeline's stream, each message
+//! acknowledged only after its event is committed, so a dispatcher that dies mid-way gets the
+//! unacknowledged ones again (and stores each once: intake is idempotent by event id).
+
+use std::{sync::Arc, time::Duration};
+
+use async_nats::jetstream::{self, consumer::pull, AckKind};
+use futures_util::StreamExt;
+use gridwatch_core::{config::NatsOutput, PipelineEvent};
+
+use crate::{DispatchError, Dispatcher};
+
+/// The consumer's durable name: all dispatcher processes share it, so each event goes to one.
+pub const CONSUMER: &str = "gridwatch-dispatcher";
+
+/// Consumes until the connection fails; returns why.
+pub async fn consume(dispatcher: Arc<Dispatcher>, nats: &NatsOutput) -> Result<(), String> {
+    let client = async_nats::connect(&nats.url)
+        .await
+        .map_err(|e| format!("NATS at {}: {e}", nats.url))?;
+    let js = jetstream::new(client);
+    let stream = js
+        .get_or_create_stream(jetstream::stream::Config {
+            name: nats.stream.clone(),
+            subjects: vec![format!("{}.>", nats.prefix)],
+            ..Default::default()
+        })
+        .await
+        .map_err(|e| format!("JetStream stream {}: {e}", nats.stream))?;
+    let consumer = stream
+        .get_or_create_consumer(
+            CONSUMER,
+            pull::Config {
+                durable_name: Some(CONSUMER.to_owned()),
+                ack_policy: jetstream::consumer::AckPolicy::Explicit,
+                ack_wait: Duration::from_secs(30),
+                ..Default::default()
+            },
+        )
+        .await
+        .map_err(|e| format!("JetStream consumer {CONSUMER}: {e}"))?;
+    let mut messages = consumer
+        .messages()
+        .await
+        .map_err(|e| format!("JetStream consumer {CONSUMER}: {e}"))?;
+    while let Some(message) = messages.next().await {
+        let message = message.map_err(|e| format!("JetStream consumer {CONSUMER}: {e}"))?;
+        let subject = message.subject.to_string();
+        let outcome = match serde_json::from_slice::<PipelineEvent>(&message.payload) {
+            Ok(event) => dispatcher.ingest(&event).await,
+            Err(e) => Err(DispatchError::Invalid(format!("not an event: {e}"))),
+        };
+        let ack = match outcome {
+            Ok(_) => message.ack().await,
+            // It will never be acceptable: say so and stop it being redelivered.
+            Err(DispatchError::Invalid(why)) => {
+                eprintln!("gridwatch dispatcher: {subject}: {why}; message dropped from the stream");
+                message.ack_with(AckKind::Term).await
+            }
+            // The store is down: hand it back to be delivered again later.
+            Err(e) => {
+                eprintln!("gridwatch dispatcher: {subject}: {e}; will be redelivered");
+                message.ack_with(AckKind::Nak(Some(Duration::from_secs(2)))).await
+            }
+        };
+        ack.map_err(|e| format!("JetStream ack on {subject}: {e}"))?;
+    }
+    Ok(())
+}
