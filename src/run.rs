@@ -7,6 +7,8 @@ use std::{
     time::Duration,
 };
 
+use gridwatch_core::PipelineEvent;
+use gridwatch_dispatcher::server::Local;
 use gridwatch_pipeline::{
     sink::{JetStream, JsonLines},
     topology,
@@ -34,8 +36,18 @@ pub fn run(config: &Path, events: &Path, seconds: Option<u64>) -> Result<(), Vec
         }
         None => None,
     };
+    // One machine: the dispatcher runs here, fed through an in-process channel. With JetStream
+    // configured, a dispatcher elsewhere consumes the stream instead.
+    let local = match nats {
+        Some(_) => None,
+        None => {
+            let local = Local::start(loaded.clone()).map_err(|e| vec![e])?;
+            println!("gridwatch: cases and API on http://{}", local.address);
+            Some(local)
+        }
+    };
     let mut failed = None;
-    let mut out = |event| {
+    let mut out = |event: PipelineEvent| {
         if let Err(e) = sink.write(&event) {
             failed.get_or_insert_with(|| format!("{}: cannot write events: {e}", events.display()));
         }
@@ -43,7 +55,13 @@ pub fn run(config: &Path, events: &Path, seconds: Option<u64>) -> Result<(), Vec
         if let Some(Err(e)) = nats.as_mut().map(|n| n.send(&event)) {
             failed.get_or_insert_with(|| e.to_string());
         }
+        if let Some(local) = &local {
+            local.send(event);
+        }
     };
     topology::run(&loaded.config, detectors, &mut out, &stop).map_err(|e| vec![e.to_string()])?;
+    if let Some(local) = local {
+        local.stop().map_err(|e| vec![e])?;
+    }
     failed.map_or(Ok(()), |f| Err(vec![f]))
 }

@@ -1,32 +1,37 @@
-//! Running the dispatcher on its own: the store from the configuration, the API on its address,
-//! and the deadline watch.
+//! Running the dispatcher: on its own (`gridwatch dispatcher`, events from HTTP and JetStream),
+//! or beside the pipeline in one process (`gridwatch run`, events through an in-process channel).
+//! Either way: the store from the configuration, the API on its address, the deadline watch.
 
-use std::{sync::Arc, time::Duration};
+use std::{net::SocketAddr, sync::Arc, thread, time::Duration};
 
-use gridwatch_core::{config::LoadedConfig, WallClock};
+use gridwatch_core::{config::LoadedConfig, PipelineEvent, WallClock};
+use tokio::sync::{mpsc, oneshot};
 
-use crate::{api, grid::GridMap, Dispatcher, Store};
+use crate::{api, grid::GridMap, DispatchError, Dispatcher, Store};
 
 /// How often overdue cases are looked for.
 const ESCALATION_EVERY: Duration = Duration::from_secs(30);
 
-/// Serves until interrupted (Ctrl-C or SIGTERM). Tells stdout the address it listens on once
-/// the store is open and the port bound.
-pub fn run(loaded: LoadedConfig) -> Result<(), String> {
-    let runtime = tokio::runtime::Builder::new_multi_thread()
+fn runtime() -> Result<tokio::runtime::Runtime, String> {
+    tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
-        .map_err(|e| format!("cannot start the async runtime: {e}"))?;
-    runtime.block_on(serve(loaded))
+        .map_err(|e| format!("cannot start the async runtime: {e}"))
 }
 
-async fn serve(loaded: LoadedConfig) -> Result<(), String> {
+/// The store opened, the port bound and the background work started.
+struct Started {
+    dispatcher: Arc<Dispatcher>,
+    listener: tokio::net::TcpListener,
+    address: SocketAddr,
+}
+
+async fn start(loaded: LoadedConfig) -> Result<Started, String> {
     let config = loaded.config;
     let store = Store::open(&config.storage.database)
         .await
         .map_err(|e| e.to_string())?;
     let bind = config.api.bind;
-    let nats = config.output.nats.clone();
     let dispatcher = Arc::new(Dispatcher::new(
         store,
         Arc::new(config),
@@ -37,19 +42,6 @@ async fn serve(loaded: LoadedConfig) -> Result<(), String> {
         .await
         .map_err(|e| format!("cannot listen on {bind}: {e}"))?;
     let address = listener.local_addr().map_err(|e| e.to_string())?;
-    println!("gridwatch dispatcher: listening on http://{address}");
-
-    if let Some(nats) = nats {
-        let intake = dispatcher.clone();
-        tokio::spawn(async move {
-            loop {
-                if let Err(e) = crate::intake::consume(intake.clone(), &nats).await {
-                    eprintln!("gridwatch dispatcher: {e}; reconnecting in 2 s");
-                }
-                tokio::time::sleep(Duration::from_secs(2)).await;
-            }
-        });
-    }
     let watch = dispatcher.clone();
     tokio::spawn(async move {
         let mut tick = tokio::time::interval(ESCALATION_EVERY);
@@ -60,10 +52,41 @@ async fn serve(loaded: LoadedConfig) -> Result<(), String> {
             }
         }
     });
-    axum::serve(listener, api::router(dispatcher))
-        .with_graceful_shutdown(interrupted())
-        .await
-        .map_err(|e| format!("serving on {address}: {e}"))
+    Ok(Started {
+        dispatcher,
+        listener,
+        address,
+    })
+}
+
+/// Serves until interrupted (Ctrl-C or SIGTERM), taking events over HTTP and, when
+/// `[output.nats]` is configured, from JetStream. Tells stdout the address it listens on once
+/// the store is open and the port bound.
+pub fn run(loaded: LoadedConfig) -> Result<(), String> {
+    let nats = loaded.config.output.nats.clone();
+    runtime()?.block_on(async move {
+        let Started {
+            dispatcher,
+            listener,
+            address,
+        } = start(loaded).await?;
+        println!("gridwatch dispatcher: listening on http://{address}");
+        if let Some(nats) = nats {
+            let intake = dispatcher.clone();
+            tokio::spawn(async move {
+                loop {
+                    if let Err(e) = crate::intake::consume(intake.clone(), &nats).await {
+                        eprintln!("gridwatch dispatcher: {e}; reconnecting in 2 s");
+                    }
+                    tokio::time::sleep(Duration::from_secs(2)).await;
+                }
+            });
+        }
+        axum::serve(listener, api::router(dispatcher))
+            .with_graceful_shutdown(interrupted())
+            .await
+            .map_err(|e| format!("serving on {address}: {e}"))
+    })
 }
 
 async fn interrupted() {
@@ -73,6 +96,107 @@ async fn interrupted() {
     tokio::select! {
         _ = ctrl_c => {}
         _ = term.recv() => {}
+    }
+}
+
+/// A dispatcher beside the pipeline in one process: events arrive through an in-process
+/// channel, the API is served from a thread of its own.
+pub struct Local {
+    events: Option<mpsc::UnboundedSender<PipelineEvent>>,
+    stop: Option<oneshot::Sender<()>>,
+    thread: Option<thread::JoinHandle<Result<(), String>>>,
+    pub address: SocketAddr,
+}
+
+impl Local {
+    /// Opens the store and binds the API's port; returns once both are ready.
+    pub fn start(loaded: LoadedConfig) -> Result<Self, String> {
+        let (events, mut incoming) = mpsc::unbounded_channel::<PipelineEvent>();
+        let (stop, stopped) = oneshot::channel::<()>();
+        let (ready, started) = std::sync::mpsc::channel();
+        let thread = thread::Builder::new()
+            .name("dispatcher".into())
+            .spawn(move || {
+                runtime()?.block_on(async move {
+                    let Started {
+                        dispatcher,
+                        listener,
+                        address,
+                    } = match start(loaded).await {
+                        Ok(s) => s,
+                        Err(e) => {
+                            let _ = ready.send(Err(e.clone()));
+                            return Err(e);
+                        }
+                    };
+                    let _ = ready.send(Ok(address));
+                    let intake = dispatcher.clone();
+                    let consumer = tokio::spawn(async move {
+                        while let Some(event) = incoming.recv().await {
+                            ingest_until_stored(&intake, &event).await;
+                        }
+                    });
+                    let served = axum::serve(listener, api::router(dispatcher))
+                        .with_graceful_shutdown(async {
+                            let _ = stopped.await;
+                        })
+                        .await;
+                    // Every event sent before the stop is stored before the thread ends.
+                    let _ = consumer.await;
+                    served.map_err(|e| format!("serving on {address}: {e}"))
+                })
+            })
+            .map_err(|e| format!("cannot start the dispatcher thread: {e}"))?;
+        let address = started
+            .recv()
+            .map_err(|_| "the dispatcher thread ended before it started".to_owned())??;
+        Ok(Self {
+            events: Some(events),
+            stop: Some(stop),
+            thread: Some(thread),
+            address,
+        })
+    }
+
+    /// Hands `event` to the dispatcher; never blocks the pipeline.
+    pub fn send(&self, event: PipelineEvent) {
+        if let Some(events) = &self.events {
+            // The receiver lives as long as the dispatcher thread, which `stop` ends.
+            let _ = events.send(event);
+        }
+    }
+
+    /// Stores what was sent, then stops serving.
+    pub fn stop(mut self) -> Result<(), String> {
+        self.events = None;
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        self.thread
+            .take()
+            .expect("stopped once")
+            .join()
+            .map_err(|_| "the dispatcher thread panicked".to_owned())?
+    }
+}
+
+/// Ingests `event`, waiting out a store outage however long it lasts: an event is never dropped
+/// for the store's sake. One that can never be accepted is reported and left.
+async fn ingest_until_stored(dispatcher: &Dispatcher, event: &PipelineEvent) {
+    let mut wait = Duration::from_secs(1);
+    loop {
+        match dispatcher.ingest(event).await {
+            Ok(_) => return,
+            Err(DispatchError::Invalid(why)) => {
+                eprintln!("gridwatch dispatcher: event refused: {why}");
+                return;
+            }
+            Err(e) => {
+                eprintln!("gridwatch dispatcher: {e}; retrying in {} s", wait.as_secs());
+                tokio::time::sleep(wait).await;
+                wait = (wait * 2).min(Duration::from_secs(60));
+            }
+        }
     }
 }
 
