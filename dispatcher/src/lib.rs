@@ -7,6 +7,7 @@ pub mod api;
 pub mod cases;
 pub mod evidence;
 pub mod grid;
+pub mod indicators;
 pub mod intake;
 pub mod queries;
 pub mod roster;

@@ -330,6 +330,14 @@ async fn duplicates_open311_feed_and_the_openapi_document() {
     }
     assert!(seen.contains("\"action\":\"dispatch\""), "{seen}");
 
+    let (status, rows) = c
+        .get("g01-officer", "/api/v1/indicators?from=2026-05-01T00:00:00Z")
+        .await;
+    assert_eq!(
+        (status, rows[0]["grid"].as_str(), rows[0]["reported"].as_i64()),
+        (StatusCode::OK, Some("G01"), Some(1)),
+        "{rows}"
+    );
     let (_, services) = c.get("auditor", "/open311/v2/services.json").await;
     assert!(
         services
@@ -371,6 +379,7 @@ async fn duplicates_open311_feed_and_the_openapi_document() {
         "/api/v1/cases/{id}/audit",
         "/api/v1/tasks/mine",
         "/api/v1/grids",
+        "/api/v1/indicators",
         "/api/v1/feed",
         "/open311/v2/services.json",
         "/open311/v2/requests.json",

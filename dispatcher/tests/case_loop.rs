@@ -341,3 +341,121 @@ async fn refusals_name_the_rule_that_was_broken() {
         backend.drop_database().await;
     }
 }
+
+#[tokio::test]
+async fn indicators_count_the_loop_per_grid_and_kind() {
+    for backend in backends().await {
+        let db = backend.name();
+        let (d, clock) = dispatcher(&backend, "", morning()).await;
+        // Closed on time after a rework; voided at review; waiting for review; one in grid G02.
+        let done = stored_case(
+            d.ingest(&PipelineEvent::Violation(violation(
+                "street_vending",
+                "cam-1",
+                None,
+                1,
+                place(0.002, 0.002),
+                0.9,
+            )))
+            .await
+            .unwrap(),
+        );
+        let voided = stored_case(
+            d.ingest(&PipelineEvent::Violation(violation(
+                "street_vending",
+                "cam-1",
+                None,
+                2,
+                place(0.005, 0.005),
+                0.5,
+            )))
+            .await
+            .unwrap(),
+        );
+        stored_case(
+            d.ingest(&PipelineEvent::Violation(violation(
+                "street_vending",
+                "cam-1",
+                None,
+                3,
+                place(0.008, 0.008),
+                0.5,
+            )))
+            .await
+            .unwrap(),
+        );
+        stored_case(
+            d.ingest(&PipelineEvent::Violation(violation(
+                "street_vending",
+                "cam-2",
+                None,
+                4,
+                place(0.015, 0.005),
+                0.9,
+            )))
+            .await
+            .unwrap(),
+        );
+        d.act(&command(), &voided, &with_reason(Action::Void, "a delivery"))
+            .await
+            .unwrap();
+        later(&clock, 4);
+        d.act(&member("g01-officer"), &done, &act(Action::Accept))
+            .await
+            .unwrap();
+        let handled = ActionRequest {
+            note: Some("done".into()),
+            ..act(Action::Handle)
+        };
+        d.act(&member("g01-officer"), &done, &handled).await.unwrap();
+        d.act(
+            &member("g01-lead"),
+            &done,
+            &with_reason(Action::Rework, "still there"),
+        )
+        .await
+        .unwrap();
+        later(&clock, 6);
+        d.act(&member("g01-officer"), &done, &handled).await.unwrap();
+        d.act(&member("g01-lead"), &done, &act(Action::Verify))
+            .await
+            .unwrap();
+        d.act(&command(), &done, &act(Action::Close)).await.unwrap();
+
+        let rows = d
+            .indicators(morning(), d.now() + chrono::TimeDelta::seconds(1), None)
+            .await
+            .unwrap();
+        let g01 = rows.iter().find(|r| r.grid.as_deref() == Some("G01")).unwrap();
+        assert_eq!(g01.reported, 3, "{db}");
+        assert_eq!(g01.filing_rate, Some(1.0 / 3.0), "{db}");
+        assert_eq!(
+            (g01.dispatch_rate, g01.closing_rate, g01.on_time_rate),
+            (Some(1.0), Some(1.0), Some(1.0)),
+            "{db}"
+        );
+        assert_eq!(
+            (g01.rework_rate, g01.extension_rate, g01.recurrence_rate),
+            (Some(1.0), Some(0.0), Some(0.0)),
+            "{db}"
+        );
+        assert_eq!(
+            (
+                g01.median_to_dispatch_s,
+                g01.median_to_accept_s,
+                g01.median_to_close_s
+            ),
+            (Some(0.0), Some(240.0), Some(600.0)),
+            "{db}"
+        );
+        let total = rows.last().unwrap();
+        assert_eq!(
+            (total.grid.as_deref(), total.kind.as_deref(), total.reported),
+            (None, None, 4),
+            "{db}"
+        );
+        assert_eq!(total.dispatch_rate, Some(1.0), "{db}");
+        assert_eq!(total.closing_rate, Some(0.5), "{db}");
+        backend.drop_database().await;
+    }
+}

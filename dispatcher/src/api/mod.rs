@@ -72,6 +72,7 @@ pub fn router(dispatcher: Arc<Dispatcher>) -> Router {
         .route("/api/v1/cases/{id}/audit", get(case_audit))
         .route("/api/v1/tasks/mine", get(my_tasks))
         .route("/api/v1/grids", get(grids))
+        .route("/api/v1/indicators", get(indicators))
         .route("/api/v1/feed", get(feed))
         .route("/api/v1/openapi.json", get(openapi))
         .route("/open311/v2/services.json", get(open311::services))
@@ -227,6 +228,30 @@ async fn grids(State(s): State<AppState>, caller: Caller) -> Result<Json<serde_j
         })
         .collect();
     Ok(Json(json!({ "grids": grids })))
+}
+
+#[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Period {
+    from: Option<chrono::DateTime<chrono::Utc>>,
+    to: Option<chrono::DateTime<chrono::Utc>>,
+    grid: Option<String>,
+}
+
+/// Indicators per grid and kind; the last 30 days unless `from`/`to` say otherwise.
+async fn indicators(
+    State(s): State<AppState>,
+    caller: Caller,
+    Query(period): Query<Period>,
+) -> Result<Json<Vec<crate::indicators::Indicators>>, ApiError> {
+    caller.require(&READERS, "read indicators")?;
+    let to = period.to.unwrap_or_else(|| s.dispatcher.now());
+    let from = period.from.unwrap_or(to - chrono::TimeDelta::days(30));
+    let grid = match caller.0.role {
+        Role::Member => s.dispatcher.member_grid(&caller.0),
+        _ => period.grid,
+    };
+    Ok(Json(s.dispatcher.indicators(from, to, grid.as_deref()).await?))
 }
 
 async fn feed(
