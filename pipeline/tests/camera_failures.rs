@@ -1,16 +1,23 @@
-//! Broken cameras of every sort at once: each reports what is wrong with it, in its own words, and
-//! the working camera beside them keeps delivering frames.
+//! Live cameras: broken ones of every sort at once each report what is wrong in their own words
+//! while the working camera beside them keeps delivering frames; a camera with a main stream
+//! records its clips from it while its sub-stream is analysed.
 
 mod footage;
 
 use std::{
     path::{Path, PathBuf},
-    sync::{atomic::AtomicBool, Arc},
+    sync::{
+        atomic::{AtomicBool, Ordering},
+        Arc,
+    },
     time::{Duration, Instant},
 };
 
 use gridwatch_core::{config::DecodePolicy, CameraId, CameraState};
-use gridwatch_pipeline::source::{spawn, Backoff, FrameQueue, LiveCamera, Next, Overflow, StreamSpec};
+use gridwatch_pipeline::{
+    evidence::ClipRing,
+    source::{spawn, Backoff, FrameQueue, LiveCamera, Next, Overflow, StreamSpec},
+};
 
 fn footage() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../replay-fixtures/vending-day/footage.mp4")
@@ -66,6 +73,7 @@ fn three_broken_cameras_each_say_what_is_wrong_while_a_fourth_keeps_running() {
             },
             stall_after: Duration::from_secs(10),
             clips: None,
+            record: None,
         };
         let queue = Arc::new(FrameQueue::new(2, Overflow::DropOldest));
         runners.push(spawn(camera, queue.clone(), health_tx.clone(), stop.clone()));
@@ -116,4 +124,43 @@ fn three_broken_cameras_each_say_what_is_wrong_while_a_fourth_keeps_running() {
 
     stop.store(true, std::sync::atomic::Ordering::Relaxed);
     runners.into_iter().for_each(|r| r.join().unwrap());
+}
+
+#[test]
+fn clips_come_from_the_main_stream_while_the_sub_stream_is_analysed() {
+    // The analysed "sub-stream" is 720p; the recorded "main stream" the 1080p fixture.
+    let main = footage::fixtures().join("decode-1080p/footage.mp4");
+    let ring = ClipRing::new(Duration::from_secs(60));
+    let camera = LiveCamera {
+        id: CameraId::new("two-streams").unwrap(),
+        stream: StreamSpec::new(footage().display().to_string(), DecodePolicy::Keyframes),
+        backoff: Backoff::default(),
+        stall_after: Duration::from_secs(10),
+        clips: Some(ring.clone()),
+        record: Some(StreamSpec::new(
+            main.display().to_string(),
+            DecodePolicy::Keyframes,
+        )),
+    };
+    let stop = Arc::new(AtomicBool::new(false));
+    let queue = Arc::new(FrameQueue::new(2, Overflow::DropOldest));
+    let (health, _events) = crossbeam_channel::unbounded();
+    let runner = spawn(camera, queue.clone(), health, stop.clone());
+    let frame = match queue.next(Duration::from_secs(30)) {
+        Next::Frame(frame) => frame,
+        _ => panic!("no frame from the analysed stream"),
+    };
+    std::thread::sleep(Duration::from_secs(3));
+    stop.store(true, Ordering::Relaxed);
+    queue.close();
+    runner.join().unwrap();
+
+    assert_eq!((frame.width, frame.height), (1280, 720));
+    let newest = ring.newest().expect("the main stream was recorded");
+    let cut = ring.cut(newest - chrono::TimeDelta::seconds(10), newest).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let clip = dir.path().join("clip.mp4");
+    std::fs::write(&clip, cut.to_mp4().unwrap()).unwrap();
+    let (w, h, _) = footage::decode_frames(&clip, &[0]).remove(0);
+    assert_eq!((w, h), (1920, 1080), "the clip is cut from the main stream");
 }

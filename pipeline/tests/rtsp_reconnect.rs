@@ -82,6 +82,7 @@ fn live(id: &str, stream: StreamSpec, stall_after: Duration) -> LiveCamera {
         backoff,
         stall_after,
         clips: None,
+        record: None,
     }
 }
 

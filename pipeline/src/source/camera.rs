@@ -54,8 +54,10 @@ pub struct LiveCamera {
     pub backoff: Backoff,
     /// Connected but silent for this long is reported as stalled.
     pub stall_after: Duration,
-    /// Where the stream's compressed packets go for evidence clips.
+    /// Where compressed packets go for evidence clips: from `record` when set, else from `stream`.
     pub clips: Option<Arc<ClipRing>>,
+    /// The camera's main stream, recorded (not analysed) for clips, when it is not `stream`.
+    pub record: Option<StreamSpec>,
 }
 
 impl LiveCamera {
@@ -72,12 +74,20 @@ impl LiveCamera {
             },
             stall_after: camera.stall_after.0,
             clips: None,
+            record: camera
+                .record_uri
+                .as_ref()
+                .filter(|uri| **uri != camera.uri)
+                .map(|uri| StreamSpec {
+                    uri: uri.clone(),
+                    ..StreamSpec::detect_stream(camera)
+                }),
         }
     }
 }
 
 /// Runs `camera` on its own thread until `stop` is set, feeding `queue` and reporting every
-/// change of state on `health`.
+/// change of state on `health`; its main stream, when it has one for clips, records on another.
 pub fn spawn(
     camera: LiveCamera,
     queue: Arc<FrameQueue>,
@@ -86,8 +96,48 @@ pub fn spawn(
 ) -> thread::JoinHandle<()> {
     thread::Builder::new()
         .name(format!("camera-{}", camera.id))
-        .spawn(move || run(camera, &queue, &health, &stop))
+        .spawn(move || {
+            let recorder = camera
+                .record
+                .clone()
+                .zip(camera.clips.clone())
+                .map(|(stream, ring)| {
+                    let (id, backoff, stop) = (camera.id.clone(), camera.backoff, stop.clone());
+                    thread::Builder::new()
+                        .name(format!("record-{id}"))
+                        .spawn(move || keep_recording(&id, &stream, &ring, backoff, &stop))
+                        .expect("spawning a recording thread")
+                });
+            run(camera, &queue, &health, &stop);
+            if let Some(recorder) = recorder {
+                let _ = recorder.join();
+            }
+        })
         .expect("spawning a camera thread")
+}
+
+/// Records the main stream until `stop`, reconnecting like the analysed stream does. Its failures
+/// cost clips, not analysis: they are reported, not raised as camera health.
+fn keep_recording(
+    id: &CameraId,
+    stream: &StreamSpec,
+    ring: &Arc<ClipRing>,
+    backoff: Backoff,
+    stop: &AtomicBool,
+) {
+    let mut attempt = 0;
+    while !stop.load(Ordering::Relaxed) {
+        let started = Instant::now();
+        if let Err(e) = super::stream::record(stream, ring.clone(), stop) {
+            eprintln!("gridwatch: camera {id}: recording {} for clips: {e}", stream.uri);
+        }
+        attempt = if started.elapsed() > backoff.max {
+            0
+        } else {
+            attempt + 1
+        };
+        sleep_unless_stopped(backoff.delay(attempt, 0.5), stop);
+    }
 }
 
 fn run(camera: LiveCamera, queue: &FrameQueue, health: &Sender<CameraHealth>, stop: &AtomicBool) {
@@ -104,7 +154,7 @@ fn run(camera: LiveCamera, queue: &FrameQueue, health: &Sender<CameraHealth>, st
             stall_after: camera.stall_after,
             stop,
             on_state: &mut |state| reporter.report(state, None),
-            clips: camera.clips.clone(),
+            clips: camera.clips.clone().filter(|_| camera.record.is_none()),
         };
         let outcome = super::stream::play_watched(&camera.id, &camera.stream, Timeline::Live, queue, watch);
         if stop.load(Ordering::Relaxed) {

@@ -15,22 +15,7 @@ pub const PACKETS: &str = "packets";
 /// With `clips`, every compressed packet also goes, before any is dropped, to the appsink named
 /// [`PACKETS`].
 pub fn describe(stream: &StreamSpec, realtime: bool, clips: bool) -> Result<String, SourceError> {
-    let uri = stream.uri.as_str();
-    let protocols = match stream.transport {
-        Transport::Tcp => "tcp",
-        Transport::Udp => "udp",
-    };
-    let source = match uri.split_once("://") {
-        Some(("rtsp" | "rtsps", _)) => {
-            format!(
-                "rtspsrc location={} protocols={protocols} latency=200 ! parsebin",
-                quote(uri)
-            )
-        }
-        Some(("http" | "https" | "file", _)) => format!("urisourcebin uri={} ! parsebin", quote(uri)),
-        Some((scheme, _)) => return Err(SourceError::Scheme(scheme.to_owned())),
-        None => format!("filesrc location={} ! parsebin", quote(uri)),
-    };
+    let source = source(stream)?;
     // Keyframes only: delta frames are dropped before they reach the decoder, which is what makes
     // this policy cheap (avdec's skip-frame property does nothing in GStreamer 1.22).
     let gate = match stream.decode {
@@ -53,6 +38,33 @@ pub fn describe(stream: &StreamSpec, realtime: bool, clips: bool) -> Result<Stri
     Ok(format!(
         "{source}{split}{gate} ! decodebin{rate} ! videoconvert ! video/x-raw,format=RGB ! appsink name={SINK} sync={realtime} max-buffers=2"
     ))
+}
+
+/// A stream recorded for evidence clips only: its compressed packets to the appsink named
+/// [`PACKETS`], nothing decoded.
+pub fn describe_recording(stream: &StreamSpec) -> Result<String, SourceError> {
+    // Paced like a live camera, so a recording standing in for one keeps time with its analysis.
+    Ok(format!("{} ! appsink name={PACKETS} sync=true", source(stream)?))
+}
+
+/// Reading and parsing the stream, up to its compressed packets.
+fn source(stream: &StreamSpec) -> Result<String, SourceError> {
+    let uri = stream.uri.as_str();
+    let protocols = match stream.transport {
+        Transport::Tcp => "tcp",
+        Transport::Udp => "udp",
+    };
+    Ok(match uri.split_once("://") {
+        Some(("rtsp" | "rtsps", _)) => {
+            format!(
+                "rtspsrc location={} protocols={protocols} latency=200 ! parsebin",
+                quote(uri)
+            )
+        }
+        Some(("http" | "https" | "file", _)) => format!("urisourcebin uri={} ! parsebin", quote(uri)),
+        Some((scheme, _)) => return Err(SourceError::Scheme(scheme.to_owned())),
+        None => format!("filesrc location={} ! parsebin", quote(uri)),
+    })
 }
 
 fn quote(s: &str) -> String {

@@ -149,6 +149,55 @@ fn pump(
     Ok(Finished { frames })
 }
 
+/// Records a live camera's stream for evidence clips only (its main stream, when analysis reads
+/// another): every compressed packet into `ring`, nothing decoded. Returns when the stream ends or
+/// fails, or when `stop` is set.
+pub fn record(stream: &StreamSpec, ring: Arc<ClipRing>, stop: &AtomicBool) -> Result<(), SourceError> {
+    gstreamer::init().map_err(|e| SourceError::Gstreamer(e.to_string()))?;
+    let description = super::describe::describe_recording(stream)?;
+    let pipeline = gstreamer::parse::launch(&description)
+        .map_err(|e| SourceError::Gstreamer(format!("{e} (pipeline: {description})")))?
+        .downcast::<gstreamer::Pipeline>()
+        .map_err(|_| SourceError::Gstreamer("not a pipeline".into()))?;
+    let packets = pipeline
+        .by_name(PACKETS)
+        .and_then(|e| e.downcast::<AppSink>().ok())
+        .expect("the description names its packet appsink");
+    packets.set_callbacks(collect_packets(ring, Timeline::Live));
+    let result = watch_bus(&pipeline, stream.looped, stop);
+    let _ = pipeline.set_state(gstreamer::State::Null);
+    result
+}
+
+fn watch_bus(pipeline: &gstreamer::Pipeline, looped: bool, stop: &AtomicBool) -> Result<(), SourceError> {
+    pipeline
+        .set_state(gstreamer::State::Playing)
+        .map_err(|_| bus_error(pipeline))?;
+    let bus = pipeline.bus().expect("pipelines have a bus");
+    let ends = [gstreamer::MessageType::Eos, gstreamer::MessageType::Error];
+    while !stop.load(Ordering::Relaxed) {
+        let Some(message) = bus.timed_pop_filtered(gstreamer::ClockTime::from_mseconds(100), &ends) else {
+            continue;
+        };
+        match message.view() {
+            gstreamer::MessageView::Eos(_) if looped => {
+                pipeline
+                    .seek_simple(
+                        gstreamer::SeekFlags::FLUSH | gstreamer::SeekFlags::KEY_UNIT,
+                        gstreamer::ClockTime::ZERO,
+                    )
+                    .map_err(|_| SourceError::Stream {
+                        element: pipeline.path_string().to_string(),
+                        message: "could not seek back to the start to loop".into(),
+                    })?;
+            }
+            gstreamer::MessageView::Eos(_) => return Ok(()),
+            _ => return Err(error_of(&message).expect("only errors are left")),
+        }
+    }
+    Ok(())
+}
+
 /// Appsink callbacks that keep each compressed packet in `ring`, timed like the frames.
 fn collect_packets(ring: Arc<ClipRing>, timeline: Timeline) -> AppSinkCallbacks {
     AppSinkCallbacks::builder()
@@ -180,7 +229,11 @@ fn wall_time(timeline: Timeline, pts: Duration) -> DateTime<Utc> {
 /// The error the pipeline posted, if any, with the element that posted it.
 fn posted_error(pipeline: &gstreamer::Pipeline) -> Option<SourceError> {
     let bus = pipeline.bus().expect("pipelines have a bus");
-    let msg = bus.pop_filtered(&[gstreamer::MessageType::Error])?;
+    error_of(&bus.pop_filtered(&[gstreamer::MessageType::Error])?)
+}
+
+/// An error message as the error it reports.
+fn error_of(msg: &gstreamer::Message) -> Option<SourceError> {
     let gstreamer::MessageView::Error(err) = msg.view() else {
         return None;
     };
