@@ -431,3 +431,15 @@ fn auto_dispatch_threshold_out_of_range() {
         "kind `out_of_line_parking`: auto_dispatch_at is a confidence between 0 and 1",
     );
 }
+
+#[test]
+fn shop_on_a_zone_its_camera_does_not_have() {
+    let config = format!(
+        "{BASE}\n[[dispatch.shops]]\nid = \"fruit\"\nname = \"Fruit\"\ncontact = \"1\"\ncamera = \"east-gate\"\nzone = \"apron\"\n"
+    );
+    assert_one_error(
+        &config,
+        "\"apron\"",
+        "shop `fruit`: camera `east-gate` has no zone `apron`",
+    );
+}

@@ -9,6 +9,7 @@ pub mod evidence;
 pub mod grid;
 pub mod indicators;
 pub mod intake;
+pub mod outbox;
 pub mod queries;
 pub mod roster;
 pub mod server;

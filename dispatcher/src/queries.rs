@@ -100,3 +100,31 @@ impl Dispatcher {
         Ok(row.map(|r| r.try_get("id")).transpose()?)
     }
 }
+
+impl Dispatcher {
+    /// Voided cases as JSON Lines: the case number, kind, camera, the operator's reason and the
+    /// event bodies (with their evidence references) that raised it.
+    pub async fn false_positives(&self) -> Result<String, DispatchError> {
+        let rows = sqlx::query(
+            "SELECT c.number, c.kind, c.camera, c.void_reason, e.body FROM cases c
+             JOIN events e ON e.case_id = c.id AND e.type = 'violation'
+             WHERE c.state = 'voided' ORDER BY c.number, e.received_at",
+        )
+        .fetch_all(self.store().pool())
+        .await?;
+        let mut out = String::new();
+        for row in &rows {
+            let body: String = row.try_get("body")?;
+            let line = serde_json::json!({
+                "case": row.try_get::<i64, _>("number")?,
+                "kind": row.try_get::<String, _>("kind")?,
+                "camera": row.try_get::<String, _>("camera")?,
+                "reason": row.try_get::<Option<String>, _>("void_reason")?,
+                "event": serde_json::from_str::<serde_json::Value>(&body).unwrap_or_default(),
+            });
+            out += &line.to_string();
+            out.push('\n');
+        }
+        Ok(out)
+    }
+}

@@ -42,6 +42,17 @@ async fn start(loaded: LoadedConfig) -> Result<Started, String> {
         .await
         .map_err(|e| format!("cannot listen on {bind}: {e}"))?;
     let address = listener.local_addr().map_err(|e| e.to_string())?;
+    let outbox = dispatcher.clone();
+    tokio::spawn(async move {
+        let http = reqwest::Client::new();
+        let mut tick = tokio::time::interval(Duration::from_secs(1));
+        loop {
+            tick.tick().await;
+            if let Err(e) = outbox.deliver_webhooks(&http).await {
+                eprintln!("gridwatch dispatcher: delivering webhooks failed, will retry: {e}");
+            }
+        }
+    });
     let watch = dispatcher.clone();
     tokio::spawn(async move {
         let mut tick = tokio::time::interval(ESCALATION_EVERY);

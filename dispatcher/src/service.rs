@@ -359,7 +359,40 @@ impl Dispatcher {
         )
         .await?;
         let policy = self.config.case_policy(&v.kind);
-        if policy.auto_dispatch_at.is_some_and(|t| v.confidence >= t) {
+        let shop = self
+            .config
+            .dispatch
+            .shops
+            .iter()
+            .find(|shop| shop.camera == v.camera && Some(&shop.zone) == v.zone.as_ref());
+        if let (Some(grace), Some(shop)) = (policy.notice_grace, shop) {
+            // Graduated response: the shop is told first and given time to comply.
+            let dispatcher = Actor::system("dispatcher");
+            let case = self
+                .apply(
+                    tx,
+                    &case,
+                    &dispatcher,
+                    Action::File,
+                    &ActionRequest::default(),
+                    now,
+                    changes,
+                )
+                .await?;
+            let until = ms(now) + span_ms(grace);
+            sqlx::query("UPDATE cases SET shop = $1, notice_until = $2 WHERE id = $3")
+                .bind(&shop.id)
+                .bind(until)
+                .bind(&id)
+                .execute(&mut **tx)
+                .await?;
+            let detail = json!({
+                "shop": shop.id, "name": shop.name, "contact": shop.contact,
+                "until": DateTime::<Utc>::from_timestamp_millis(until),
+            });
+            self.log(tx, &case, &dispatcher, "notice", case.state, detail, now, changes)
+                .await?;
+        } else if policy.auto_dispatch_at.is_some_and(|t| v.confidence >= t) {
             let dispatcher = Actor::system("dispatcher");
             let case = self
                 .apply(
@@ -489,14 +522,25 @@ impl Dispatcher {
             .bind(&case_id)
             .execute(&mut **tx)
             .await?;
-        if case.state == State::Handled {
+        let complied = case.state == State::Filed && case.notice_until.is_some_and(|until| ms(now) <= until);
+        if case.state == State::Handled || complied {
             let camera = Actor::system(format!("camera:{}", c.camera));
             let request = ActionRequest {
                 note: Some("the camera reports the violation cleared".into()),
                 ..ActionRequest::default()
             };
-            self.apply(tx, &case, &camera, Action::Verify, &request, now, changes)
+            let case = self
+                .apply(tx, &case, &camera, Action::Verify, &request, now, changes)
                 .await?;
+            if complied {
+                let request = ActionRequest {
+                    note: Some("the shop complied with its notice in time; closed without dispatch".into()),
+                    ..ActionRequest::default()
+                };
+                let dispatcher = Actor::system("dispatcher");
+                self.apply(tx, &case, &dispatcher, Action::Close, &request, now, changes)
+                    .await?;
+            }
         }
         sqlx::query("UPDATE events SET case_id = $1 WHERE id = $2 AND type = 'violation_cleared'")
             .bind(&case_id)
@@ -827,7 +871,7 @@ impl Dispatcher {
         .bind(&entry.hash)
         .execute(&mut **tx)
         .await?;
-        changes.push(CaseChange {
+        let change = CaseChange {
             case: case.id.clone(),
             number: case.number,
             kind: case.kind.clone(),
@@ -836,7 +880,13 @@ impl Dispatcher {
             action: what.to_owned(),
             actor: actor.name.clone(),
             at: now,
-        });
+        };
+        let hooks = self.config.dispatch.webhooks.iter();
+        for hook in hooks.filter(|h| h.on.is_empty() || h.on.iter().any(|a| a == what)) {
+            let payload = json!({ "change": change, "detail": detail, "assignee": case.assignee });
+            crate::outbox::enqueue(tx, hook, &payload.to_string(), entry.at).await?;
+        }
+        changes.push(change);
         Ok(())
     }
 
@@ -866,6 +916,21 @@ impl Dispatcher {
         let mut changes = Vec::new();
         let mut escalated = Vec::new();
         let dispatcher = Actor::system("dispatcher");
+        // Notices whose grace has run out: the shop did not comply, the grid team goes.
+        let ignored = sqlx::query("SELECT * FROM cases WHERE state = 'filed' AND notice_until < $1")
+            .bind(t)
+            .fetch_all(&mut *tx)
+            .await?;
+        for row in &ignored {
+            let case = Case::from_row(row)?;
+            if self
+                .dispatch_fairly(&mut tx, &case, &dispatcher, now, &mut changes)
+                .await?
+                .is_some()
+            {
+                escalated.push(case.id);
+            }
+        }
         for row in &rows {
             let case = Case::from_row(row)?;
             let handle_late = case.handle_due.is_some_and(|d| d < t);

@@ -21,6 +21,36 @@ pub struct Dispatch {
     /// API bearer tokens, stored as their SHA-256 (`gridwatch token` prints one for a secret).
     #[serde(default)]
     pub tokens: Vec<Token>,
+    /// Where case changes are announced (e.g. a grid team's phones, an SMS gateway).
+    #[serde(default)]
+    pub webhooks: Vec<Webhook>,
+    /// Shops with a registered shopfront, told first when goods stand beyond their line.
+    #[serde(default)]
+    pub shops: Vec<Shop>,
+}
+
+/// An HTTP endpoint that is POSTed a JSON body for each case change it subscribes to.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Webhook {
+    pub name: String,
+    pub url: String,
+    /// The case actions it is told of (`report`, `dispatch`, `escalate`, `notice`, `close`, …);
+    /// all of them when empty.
+    #[serde(default)]
+    pub on: Vec<String>,
+}
+
+/// A shop in the registry: who to tell, and which camera zone is its shopfront.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Shop {
+    pub id: String,
+    pub name: String,
+    /// A phone number or address the notice webhook passes on.
+    pub contact: String,
+    pub camera: crate::CameraId,
+    pub zone: crate::ZoneId,
 }
 
 impl Default for Dispatch {
@@ -29,6 +59,8 @@ impl Default for Dispatch {
             merge_radius_m: default_merge_radius(),
             recurrence_within: default_recurrence_within(),
             tokens: Vec::new(),
+            webhooks: Vec::new(),
+            shops: Vec::new(),
         }
     }
 }
@@ -75,6 +107,9 @@ pub enum Role {
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct CasePolicy {
     pub auto_dispatch_at: Option<f64>,
+    /// Graduated response: a violation in a registered shop's shopfront first notifies the shop,
+    /// which has this long to comply before the case is dispatched.
+    pub notice_grace: Option<Span>,
     pub accept_within: Span,
     pub handle_within: Span,
 }
@@ -83,6 +118,7 @@ impl Default for CasePolicy {
     fn default() -> Self {
         Self {
             auto_dispatch_at: None,
+            notice_grace: None,
             accept_within: default_accept_within(),
             handle_within: default_handle_within(),
         }

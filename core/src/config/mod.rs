@@ -27,7 +27,7 @@ use serde::{de::Error as _, Deserialize, Deserializer};
 
 pub use camera::{Calibration, Camera, DecodePolicy, Reconnect, Transport, Zone};
 pub use diagnostic::{ConfigError, ConfigErrors};
-pub use dispatch::{CasePolicy, Dispatch, Role, Token};
+pub use dispatch::{CasePolicy, Dispatch, Role, Shop, Token, Webhook};
 pub use grid::{Grid, GridSource};
 pub use roster::{Member, Shift, Team};
 pub use rule::{Anchor, ClassMatch, Companion, Confirm, Exemption, Rule, ZoneMatch};
@@ -261,6 +261,10 @@ pub struct KindInfo {
     /// case of a kind without it) wait for an operator to file or void them.
     #[serde(default)]
     pub auto_dispatch_at: Option<f64>,
+    /// Graduated response: a violation in a registered shop's shopfront first notifies the shop
+    /// (through the webhooks that take `notice`), which has this long to comply before dispatch.
+    #[serde(default)]
+    pub notice_grace: Option<time::Span>,
     /// A dispatched case not accepted within this is escalated.
     #[serde(default)]
     pub accept_within: Option<time::Span>,
@@ -336,6 +340,7 @@ impl Config {
         };
         CasePolicy {
             auto_dispatch_at: info.auto_dispatch_at,
+            notice_grace: info.notice_grace,
             accept_within: info.accept_within.unwrap_or(default.accept_within),
             handle_within: info.handle_within.unwrap_or(default.handle_within),
         }

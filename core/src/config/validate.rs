@@ -185,6 +185,33 @@ fn dispatch(config: &Config, map: &SourceMap, report: &mut impl FnMut(ConfigErro
             _ => {}
         }
     }
+    for (i, hook) in d.webhooks.iter().enumerate() {
+        if !["http://", "https://"].iter().any(|p| hook.url.starts_with(p)) {
+            report(map.error(
+                at!["dispatch", "webhooks", i, "url"],
+                format!(
+                    "webhook `{}`: url `{}` must start with http:// or https://",
+                    hook.name, hook.url
+                ),
+            ));
+        }
+    }
+    for (i, shop) in d.shops.iter().enumerate() {
+        match config.cameras.iter().find(|c| c.id == shop.camera) {
+            None => report(map.error(
+                at!["dispatch", "shops", i, "camera"],
+                format!("shop `{}`: no camera has id `{}`", shop.id, shop.camera),
+            )),
+            Some(camera) if !camera.zones.iter().any(|z| z.id == shop.zone) => report(map.error(
+                at!["dispatch", "shops", i, "zone"],
+                format!(
+                    "shop `{}`: camera `{}` has no zone `{}`",
+                    shop.id, shop.camera, shop.zone
+                ),
+            )),
+            Some(_) => {}
+        }
+    }
     for (kind, info) in &config.kinds {
         if info.auto_dispatch_at.is_some_and(|t| !(0.0..=1.0).contains(&t)) {
             report(map.error(

@@ -73,6 +73,8 @@ pub fn router(dispatcher: Arc<Dispatcher>) -> Router {
         .route("/api/v1/tasks/mine", get(my_tasks))
         .route("/api/v1/grids", get(grids))
         .route("/api/v1/indicators", get(indicators))
+        .route("/api/v1/deliveries", get(deliveries))
+        .route("/api/v1/exports/false-positives", get(false_positives))
         .route("/api/v1/feed", get(feed))
         .route("/api/v1/openapi.json", get(openapi))
         .route("/open311/v2/services.json", get(open311::services))
@@ -252,6 +254,29 @@ async fn indicators(
         _ => period.grid,
     };
     Ok(Json(s.dispatcher.indicators(from, to, grid.as_deref()).await?))
+}
+
+/// Webhook deliveries, newest first: whether each arrived, and why not.
+async fn deliveries(
+    State(s): State<AppState>,
+    caller: Caller,
+) -> Result<Json<Vec<crate::outbox::Delivery>>, ApiError> {
+    caller.require(
+        &[Role::Command, Role::Auditor, Role::Admin],
+        "read webhook deliveries",
+    )?;
+    Ok(Json(s.dispatcher.deliveries().await?))
+}
+
+/// Cases voided at review with their reasons and the events that raised them, as JSON Lines:
+/// the detector's false positives, for retraining.
+async fn false_positives(State(s): State<AppState>, caller: Caller) -> Result<impl IntoResponse, ApiError> {
+    caller.require(
+        &[Role::Command, Role::Auditor, Role::Admin],
+        "export false positives",
+    )?;
+    let lines = s.dispatcher.false_positives().await?;
+    Ok(([(header::CONTENT_TYPE, "application/x-ndjson")], lines))
 }
 
 async fn feed(

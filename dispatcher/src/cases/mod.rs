@@ -41,6 +41,9 @@ pub struct Case {
     pub reworks: i64,
     pub cleared_at: Option<i64>,
     pub void_reason: Option<String>,
+    /// Graduated response: the registered shop told, and until when it may comply.
+    pub shop: Option<String>,
+    pub notice_until: Option<i64>,
 }
 
 impl Case {
@@ -79,6 +82,8 @@ impl Case {
             reworks: row.try_get("reworks")?,
             cleared_at: row.try_get("cleared_at")?,
             void_reason: row.try_get("void_reason")?,
+            shop: row.try_get("shop")?,
+            notice_until: row.try_get("notice_until")?,
         })
     }
 }

@@ -154,7 +154,10 @@ impl Action {
             Action::Return => &[Dispatched, Accepted],
             Action::RequestExtension | Action::GrantExtension => &[Accepted, Rework],
             Action::Handle => &[Accepted, Rework],
-            Action::Verify | Action::Rework => &[Handled],
+            // A filed case is verified when the violation ends before anyone is sent (a shop
+            // that complied with its notice).
+            Action::Verify => &[Handled, Filed],
+            Action::Rework => &[Handled],
             Action::Close => &[Verified],
             Action::Reopen => &[Closed],
         }

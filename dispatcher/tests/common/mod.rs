@@ -73,11 +73,12 @@ pub fn morning() -> DateTime<Utc> {
     "2026-06-01T02:00:00Z".parse().unwrap()
 }
 
-pub fn town(extra: &str) -> (Config, GridMap, tempfile::TempDir) {
+/// The configuration `text`, with the town's grids beside it.
+pub fn town(text: &str) -> (Config, GridMap, tempfile::TempDir) {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("grids.geojson"), GRIDS).unwrap();
     let path = dir.path().join("town.toml");
-    std::fs::write(&path, format!("{TOWN}\n{extra}")).unwrap();
+    std::fs::write(&path, text).unwrap();
     let loaded = Config::load(&path).unwrap_or_else(|e| panic!("{e}"));
     (loaded.config, GridMap::new(loaded.grids), dir)
 }
@@ -142,13 +143,22 @@ pub async fn backends() -> Vec<Backend> {
     ]
 }
 
-/// A dispatcher for the town on `backend`, its clock at `start`.
+/// A dispatcher for the town with `extra` configuration on `backend`, its clock at `start`.
 pub async fn dispatcher(
     backend: &Backend,
     extra: &str,
     start: DateTime<Utc>,
 ) -> (Dispatcher, Arc<SimulatedClock>) {
-    let (config, grids, _dir) = town(extra);
+    dispatcher_for(backend, &format!("{TOWN}\n{extra}"), start).await
+}
+
+/// A dispatcher for the configuration `text` on `backend`, its clock at `start`.
+pub async fn dispatcher_for(
+    backend: &Backend,
+    text: &str,
+    start: DateTime<Utc>,
+) -> (Dispatcher, Arc<SimulatedClock>) {
+    let (config, grids, _dir) = town(text);
     let store = Store::open(&backend.url()).await.unwrap();
     let clock = Arc::new(SimulatedClock::starting_at(start));
     (
