@@ -30,7 +30,9 @@ fn a_violation_on_camera_becomes_a_dispatched_case() {
         .spawn()
         .unwrap();
     let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
     let api = line
         .trim()
         .strip_prefix("gridwatch: cases and API on ")

@@ -128,3 +128,31 @@ impl Dispatcher {
         Ok(out)
     }
 }
+
+/// The last health a camera's pipeline reported.
+#[derive(Debug, Clone, Serialize)]
+pub struct CameraHealthRow {
+    pub camera: String,
+    pub state: String,
+    /// Milliseconds since the epoch.
+    pub since: i64,
+    pub detail: Option<String>,
+}
+
+impl Dispatcher {
+    pub async fn camera_health(&self) -> Result<Vec<CameraHealthRow>, DispatchError> {
+        let rows = sqlx::query("SELECT id, state, since, detail FROM cameras ORDER BY id")
+            .fetch_all(self.store().pool())
+            .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(CameraHealthRow {
+                    camera: r.try_get("id")?,
+                    state: r.try_get("state")?,
+                    since: r.try_get("since")?,
+                    detail: r.try_get("detail")?,
+                })
+            })
+            .collect()
+    }
+}

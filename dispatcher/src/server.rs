@@ -218,36 +218,39 @@ pub fn verify(loaded: LoadedConfig) -> Result<String, Vec<String>> {
         .enable_all()
         .build()
         .map_err(|e| vec![format!("cannot start the async runtime: {e}")])?;
-    runtime.block_on(async {
-        let config = loaded.config;
-        let store = Store::open(&config.storage.database)
-            .await
-            .map_err(|e| vec![e.to_string()])?;
-        let evidence_dir = config.storage.evidence_dir.clone();
-        let dispatcher = Dispatcher::new(
-            store,
-            Arc::new(config),
-            GridMap::new(loaded.grids),
-            Arc::new(WallClock),
-        );
-        let entries = dispatcher
-            .audit_log(None)
-            .await
-            .map_err(|e| vec![e.to_string()])?;
-        let mut problems = Vec::new();
-        if let Err(broken) = crate::cases::audit::verify(&entries) {
-            problems.push(broken.to_string());
-        }
-        let artifacts = crate::evidence::check(dispatcher.store(), &evidence_dir, &mut problems)
-            .await
-            .map_err(|e| vec![e.to_string()])?;
-        if problems.is_empty() {
-            Ok(format!(
-                "audit chain: {} entries intact; evidence: {artifacts} files match their hashes",
-                entries.len()
-            ))
-        } else {
-            Err(problems)
-        }
-    })
+    runtime.block_on(check(loaded))
+}
+
+/// [`verify`], for callers already in an async runtime.
+pub async fn check(loaded: LoadedConfig) -> Result<String, Vec<String>> {
+    let config = loaded.config;
+    let store = Store::open(&config.storage.database)
+        .await
+        .map_err(|e| vec![e.to_string()])?;
+    let evidence_dir = config.storage.evidence_dir.clone();
+    let dispatcher = Dispatcher::new(
+        store,
+        Arc::new(config),
+        GridMap::new(loaded.grids),
+        Arc::new(WallClock),
+    );
+    let entries = dispatcher
+        .audit_log(None)
+        .await
+        .map_err(|e| vec![e.to_string()])?;
+    let mut problems = Vec::new();
+    if let Err(broken) = crate::cases::audit::verify(&entries) {
+        problems.push(broken.to_string());
+    }
+    let artifacts = crate::evidence::check(dispatcher.store(), &evidence_dir, &mut problems)
+        .await
+        .map_err(|e| vec![e.to_string()])?;
+    if problems.is_empty() {
+        Ok(format!(
+            "audit chain: {} entries intact; evidence: {artifacts} files match their hashes",
+            entries.len()
+        ))
+    } else {
+        Err(problems)
+    }
 }

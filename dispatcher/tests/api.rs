@@ -58,8 +58,16 @@ impl Client {
     }
 }
 
+/// One camera in grid G01.
+const CAMERA: &str = r#"
+[[cameras]]
+id = "cam-1"
+uri = "rtsp://10.0.0.5/sub"
+location = { lon = 119.002, lat = 26.002 }
+"#;
+
 async fn client(backend: &Backend) -> Client {
-    let (d, _) = dispatcher(backend, &tokens(), morning()).await;
+    let (d, _) = dispatcher(backend, &format!("{}{CAMERA}", tokens()), morning()).await;
     Client {
         base: serve(d).await,
         http: reqwest::Client::new(),
@@ -338,6 +346,18 @@ async fn duplicates_open311_feed_and_the_openapi_document() {
         (StatusCode::OK, Some("G01"), Some(1)),
         "{rows}"
     );
+    let health = r#"{"type":"camera_health","camera":"cam-1","state":"offline","at":"2026-06-01T02:00:05Z","detail":"rtspsrc: could not connect"}"#;
+    assert_eq!(
+        c.post("ingest", "/api/v1/events", health).await.0,
+        StatusCode::CREATED
+    );
+    let (_, cameras) = c.get("g01-officer", "/api/v1/cameras").await;
+    let camera = &cameras["cameras"][0];
+    assert_eq!(
+        (&camera["grid"], &camera["health"]["state"]),
+        (&json!("G01"), &json!("offline")),
+        "{cameras}"
+    );
     let (_, services) = c.get("auditor", "/open311/v2/services.json").await;
     assert!(
         services
@@ -380,6 +400,9 @@ async fn duplicates_open311_feed_and_the_openapi_document() {
         "/api/v1/tasks/mine",
         "/api/v1/grids",
         "/api/v1/indicators",
+        "/api/v1/cameras",
+        "/api/v1/deliveries",
+        "/api/v1/exports/false-positives",
         "/api/v1/feed",
         "/open311/v2/services.json",
         "/open311/v2/requests.json",

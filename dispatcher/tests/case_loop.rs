@@ -159,6 +159,14 @@ async fn low_confidence_waits_for_review_and_a_void_keeps_its_reason() {
             (State::Voided, Some("a parked delivery trolley")),
             "{db}"
         );
+        // Kept for retraining: the export carries the reason and the event that raised it.
+        let export = d.false_positives().await.unwrap();
+        let line: serde_json::Value = serde_json::from_str(export.lines().next().unwrap()).unwrap();
+        assert_eq!(
+            (line["reason"].as_str(), line["event"]["track"].as_i64()),
+            (Some("a parked delivery trolley"), Some(2)),
+            "{db}"
+        );
         backend.drop_database().await;
     }
 }

@@ -72,6 +72,7 @@ pub fn router(dispatcher: Arc<Dispatcher>) -> Router {
         .route("/api/v1/cases/{id}/audit", get(case_audit))
         .route("/api/v1/tasks/mine", get(my_tasks))
         .route("/api/v1/grids", get(grids))
+        .route("/api/v1/cameras", get(cameras))
         .route("/api/v1/indicators", get(indicators))
         .route("/api/v1/deliveries", get(deliveries))
         .route("/api/v1/exports/false-positives", get(false_positives))
@@ -230,6 +231,30 @@ async fn grids(State(s): State<AppState>, caller: Caller) -> Result<Json<serde_j
         })
         .collect();
     Ok(Json(json!({ "grids": grids })))
+}
+
+/// The configured cameras with their grid and the last health their pipeline reported.
+async fn cameras(State(s): State<AppState>, caller: Caller) -> Result<Json<serde_json::Value>, ApiError> {
+    caller.require(&READERS, "read cameras")?;
+    let health = s.dispatcher.camera_health().await?;
+    let cameras: Vec<_> = s
+        .dispatcher
+        .config()
+        .cameras
+        .iter()
+        .map(|c| {
+            let grid = s.dispatcher.grids().locate(c.location).map(|g| g.id.to_string());
+            let state = health.iter().find(|h| h.camera == c.id.as_str());
+            json!({
+                "id": c.id,
+                "name": c.name,
+                "location": c.location,
+                "grid": grid,
+                "health": state,
+            })
+        })
+        .collect();
+    Ok(Json(json!({ "cameras": cameras })))
 }
 
 #[derive(serde::Deserialize)]
