@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 use gridwatch_core::{
-    config::{Config, Role},
+    config::{Config, Member, Role},
     CameraHealth, Clock, GeoPoint, MemberId, PipelineEvent, ViolationCleared, ViolationEvent,
 };
 use serde::{Deserialize, Serialize};
@@ -254,12 +254,21 @@ impl Dispatcher {
     /// The open case of the same kind this sighting belongs to: same camera zone, or the nearest
     /// within the merge radius.
     async fn open_case_near(&self, tx: &mut Tx, v: &ViolationEvent) -> Result<Option<Case>, DispatchError> {
-        let rows =
-            sqlx::query("SELECT * FROM cases WHERE kind = $1 AND state <> 'voided' AND state <> 'closed'")
-                .bind(v.kind.as_str())
-                .fetch_all(&mut **tx)
-                .await?;
         let radius = self.config.dispatch.merge_radius_m;
+        let ((lat0, lat1), (lon0, lon1)) = around(v.location, radius);
+        let rows = sqlx::query(
+            "SELECT * FROM cases WHERE kind = $1 AND state <> 'voided' AND state <> 'closed'
+               AND ((lat BETWEEN $2 AND $3 AND lon BETWEEN $4 AND $5) OR (camera = $6 AND zone = $7))",
+        )
+        .bind(v.kind.as_str())
+        .bind(lat0)
+        .bind(lat1)
+        .bind(lon0)
+        .bind(lon1)
+        .bind(v.camera.as_str())
+        .bind(v.zone.as_ref().map(|z| z.to_string()))
+        .fetch_all(&mut **tx)
+        .await?;
         let mut best: Option<(f64, Case)> = None;
         for row in &rows {
             let case = Case::from_row(row)?;
@@ -420,13 +429,20 @@ impl Dispatcher {
         now: DateTime<Utc>,
     ) -> Result<Option<String>, DispatchError> {
         let since = ms(now) - span_ms(self.config.dispatch.recurrence_within);
-        let rows =
-            sqlx::query("SELECT * FROM cases WHERE kind = $1 AND state = 'closed' AND closed_at >= $2")
-                .bind(v.kind.as_str())
-                .bind(since)
-                .fetch_all(&mut **tx)
-                .await?;
         let radius = self.config.dispatch.merge_radius_m;
+        let ((lat0, lat1), (lon0, lon1)) = around(v.location, radius);
+        let rows = sqlx::query(
+            "SELECT * FROM cases WHERE kind = $1 AND state = 'closed' AND closed_at >= $2
+               AND lat BETWEEN $3 AND $4 AND lon BETWEEN $5 AND $6",
+        )
+        .bind(v.kind.as_str())
+        .bind(since)
+        .bind(lat0)
+        .bind(lat1)
+        .bind(lon0)
+        .bind(lon1)
+        .fetch_all(&mut **tx)
+        .await?;
         let mut closest: Option<(f64, String)> = None;
         for row in &rows {
             let case = Case::from_row(row)?;
@@ -457,7 +473,7 @@ impl Dispatcher {
         };
         let roster = Roster::new(&self.config);
         let on_duty = roster.on_duty(&grid, now);
-        let open = self.open_tasks(tx).await?;
+        let open = self.open_tasks(tx, &on_duty).await?;
         let Some(member) = fewest_open(&on_duty, |id| {
             open.iter().find(|(m, _)| m == id.as_str()).map_or(0, |(_, n)| *n)
         }) else {
@@ -473,15 +489,26 @@ impl Dispatcher {
         ))
     }
 
-    /// Open tasks per member.
-    async fn open_tasks(&self, tx: &mut Tx) -> Result<Vec<(String, i64)>, DispatchError> {
-        let rows = sqlx::query(
+    /// Open tasks of each of `members` (those without any are left out).
+    async fn open_tasks(
+        &self,
+        tx: &mut Tx,
+        members: &[&Member],
+    ) -> Result<Vec<(String, i64)>, DispatchError> {
+        if members.is_empty() {
+            return Ok(Vec::new());
+        }
+        let placeholders: Vec<String> = (1..=members.len()).map(|i| format!("${i}")).collect();
+        let sql = format!(
             "SELECT assignee, COUNT(*) AS n FROM cases
-             WHERE assignee IS NOT NULL AND state IN ('dispatched', 'accepted', 'handled', 'rework')
+             WHERE assignee IN ({}) AND state IN ('dispatched', 'accepted', 'handled', 'rework')
              GROUP BY assignee",
-        )
-        .fetch_all(&mut **tx)
-        .await?;
+            placeholders.join(", ")
+        );
+        let query = members
+            .iter()
+            .fold(sqlx::query(&sql), |q, m| q.bind(m.id.to_string()));
+        let rows = query.fetch_all(&mut **tx).await?;
         rows.iter()
             .map(|r| Ok((r.try_get("assignee")?, r.try_get("n")?)))
             .collect()
@@ -1006,6 +1033,18 @@ impl Dispatcher {
             })
             .collect()
     }
+}
+
+/// Latitude and longitude bounds of a square `radius` metres around `place`, to narrow a search
+/// before the exact distance is measured.
+fn around(place: GeoPoint, radius: f64) -> ((f64, f64), (f64, f64)) {
+    const METRES_PER_DEGREE: f64 = 111_320.0;
+    let dlat = radius / METRES_PER_DEGREE;
+    let dlon = radius / (METRES_PER_DEGREE * place.lat().to_radians().cos().max(0.01));
+    (
+        (place.lat() - dlat, place.lat() + dlat),
+        (place.lon() - dlon, place.lon() + dlon),
+    )
 }
 
 fn role_name(role: Role) -> &'static str {
