@@ -10,6 +10,7 @@ use crate::{cases::Case, DispatchError, Dispatcher};
 #[serde(deny_unknown_fields)]
 pub struct CaseFilter {
     pub state: Option<String>,
+    /// A grid id, or `none` for the command centre's queue of cases outside every grid.
     pub grid: Option<String>,
     pub kind: Option<String>,
     pub assignee: Option<String>,
@@ -28,6 +29,9 @@ pub struct CasePage {
 
 pub const MAX_PER_PAGE: u32 = 200;
 
+/// The `grid` filter value that selects cases outside every grid.
+pub const UNASSIGNED: &str = "none";
+
 impl Dispatcher {
     /// Cases matching `filter`, newest first.
     pub async fn cases(&self, filter: &CaseFilter) -> Result<CasePage, DispatchError> {
@@ -45,9 +49,14 @@ impl Dispatcher {
             ("kind", &filter.kind),
             ("assignee", &filter.assignee),
         ] {
-            if let Some(value) = value {
-                values.push(value.clone());
-                conditions.push(format!("{column} = ${}", values.len()));
+            match value.as_deref() {
+                None => {}
+                // The command centre's queue: cases outside every grid.
+                Some(UNASSIGNED) if column == "grid" => conditions.push("grid IS NULL".to_owned()),
+                Some(value) => {
+                    values.push(value.to_owned());
+                    conditions.push(format!("{column} = ${}", values.len()));
+                }
             }
         }
         let clause = if conditions.is_empty() {

@@ -358,6 +358,22 @@ async fn duplicates_open311_feed_and_the_openapi_document() {
         (&json!("G01"), &json!("offline")),
         "{cameras}"
     );
+    // Outside every grid: the command centre's queue, not a team's.
+    let nowhere = PipelineEvent::Violation(violation(
+        "street_vending",
+        "cam-9",
+        None,
+        9,
+        place(0.05, 0.05),
+        0.9,
+    ));
+    assert_eq!(c.post_event("ingest", &nowhere).await.0, StatusCode::CREATED);
+    let (_, queue) = c.get("command", "/api/v1/cases?grid=none").await;
+    assert_eq!(
+        (queue["total"].as_i64(), &queue["cases"][0]["state"]),
+        (Some(1), &json!("filed")),
+        "{queue}"
+    );
     let (_, services) = c.get("auditor", "/open311/v2/services.json").await;
     assert!(
         services
@@ -377,8 +393,20 @@ async fn duplicates_open311_feed_and_the_openapi_document() {
         .await
         .unwrap();
     let requests: Value = response.json().await.unwrap();
-    assert_eq!(requests[0]["service_request_id"], "1", "{requests}");
-    assert_eq!(requests[0]["agency_responsible"], "G01", "{requests}");
+    let agency = |id: &str| {
+        let request = requests
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["service_request_id"] == id)
+            .unwrap();
+        request["agency_responsible"].as_str().unwrap().to_owned()
+    };
+    assert_eq!(
+        (agency("1"), agency("2")),
+        ("G01".to_owned(), "command centre".to_owned()),
+        "{requests}"
+    );
     let (status, one) = c.get("auditor", "/open311/v2/requests/1.json").await;
     assert_eq!((status, &one[0]["status"]), (StatusCode::OK, &json!("open")));
 
