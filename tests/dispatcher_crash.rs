@@ -7,9 +7,8 @@ mod common;
 mod nats;
 
 use std::{
-    io::{BufRead, BufReader},
     path::Path,
-    process::{Child, Command, Stdio},
+    process::Child,
     sync::atomic::{AtomicUsize, Ordering},
 };
 
@@ -26,21 +25,10 @@ const TOKEN: &str = "demo-ingest";
 
 /// Starts `gridwatch dispatcher`; returns it and its base URL once it listens.
 fn start(config: &Path) -> (Child, String) {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_gridwatch"))
-        .args(["dispatcher", "--config", config.to_str().unwrap()])
-        .stdout(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap())
-        .read_line(&mut line)
-        .unwrap();
-    let url = line
-        .trim()
-        .strip_prefix("gridwatch dispatcher: listening on ")
-        .unwrap_or_else(|| panic!("unexpected first line: {line}"))
-        .to_owned();
-    (child, url)
+    common::start(
+        &["dispatcher", "--config", config.to_str().unwrap()],
+        "gridwatch dispatcher: listening on ",
+    )
 }
 
 /// Events over the demo town's four grids: some close enough to merge into one case.

@@ -3,11 +3,7 @@
 
 mod common;
 
-use std::{
-    io::{BufRead, BufReader},
-    process::{Command, Stdio},
-    time::{Duration, Instant},
-};
+use std::time::{Duration, Instant};
 
 use common::demo_copy;
 
@@ -16,28 +12,29 @@ fn a_violation_on_camera_becomes_a_dispatched_case() {
     let dir = tempfile::tempdir().unwrap();
     // The parking rule's dwell shortened so that the recording's first e-bike on the pavement
     // (at rest from about 0:25) is confirmed within the test's minute.
-    let (config, _) = demo_copy(dir.path(), |demo| {
+    let (config, text) = demo_copy(dir.path(), |demo| {
         demo.replace("127.0.0.1:8080", "127.0.0.1:0").replace(
-            "dwell = \"5m\"\ncameras = [\"metro-exit\"]",
+            "dwell = \"45s\"\ncameras = [\"metro-exit\"]",
             "dwell = \"15s\"\ncameras = [\"metro-exit\"]",
         )
     });
-    let mut child = Command::new(env!("CARGO_BIN_EXE_gridwatch"))
-        .args(["run", "--config", config.to_str().unwrap(), "--events"])
-        .arg(dir.path().join("events.jsonl"))
-        .args(["--seconds", "120"])
-        .stdout(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap())
-        .read_line(&mut line)
-        .unwrap();
-    let api = line
-        .trim()
-        .strip_prefix("gridwatch: cases and API on ")
-        .unwrap_or_else(|| panic!("unexpected first line: {line}"))
-        .to_owned();
+    assert!(
+        text.contains("dwell = \"15s\""),
+        "the parking rule's dwell was not found to shorten"
+    );
+    let events = dir.path().join("events.jsonl");
+    let (mut child, api) = common::start(
+        &[
+            "run",
+            "--config",
+            config.to_str().unwrap(),
+            "--events",
+            events.to_str().unwrap(),
+            "--seconds",
+            "120",
+        ],
+        "gridwatch: cases and API on ",
+    );
 
     let client = reqwest::blocking::Client::new();
     let deadline = Instant::now() + Duration::from_secs(110);

@@ -374,49 +374,43 @@ impl Dispatcher {
             .shops
             .iter()
             .find(|shop| shop.camera == v.camera && Some(&shop.zone) == v.zone.as_ref());
-        if let (Some(grace), Some(shop)) = (policy.notice_grace, shop) {
+        let notice = policy.notice_grace.zip(shop);
+        if notice.is_none() && !policy.auto_dispatch_at.is_some_and(|t| v.confidence >= t) {
+            return Ok(id); // waits for an operator's review
+        }
+        let dispatcher = Actor::system("dispatcher");
+        let case = self
+            .apply(
+                tx,
+                &case,
+                &dispatcher,
+                Action::File,
+                &ActionRequest::default(),
+                now,
+                changes,
+            )
+            .await?;
+        match notice {
             // Graduated response: the shop is told first and given time to comply.
-            let dispatcher = Actor::system("dispatcher");
-            let case = self
-                .apply(
-                    tx,
-                    &case,
-                    &dispatcher,
-                    Action::File,
-                    &ActionRequest::default(),
-                    now,
-                    changes,
-                )
-                .await?;
-            let until = ms(now) + span_ms(grace);
-            sqlx::query("UPDATE cases SET shop = $1, notice_until = $2 WHERE id = $3")
-                .bind(&shop.id)
-                .bind(until)
-                .bind(&id)
-                .execute(&mut **tx)
-                .await?;
-            let detail = json!({
-                "shop": shop.id, "name": shop.name, "contact": shop.contact,
-                "until": DateTime::<Utc>::from_timestamp_millis(until),
-            });
-            self.log(tx, &case, &dispatcher, "notice", case.state, detail, now, changes)
-                .await?;
-        } else if policy.auto_dispatch_at.is_some_and(|t| v.confidence >= t) {
-            let dispatcher = Actor::system("dispatcher");
-            let case = self
-                .apply(
-                    tx,
-                    &case,
-                    &dispatcher,
-                    Action::File,
-                    &ActionRequest::default(),
-                    now,
-                    changes,
-                )
-                .await?;
-            if case.grid.is_some() {
+            Some((grace, shop)) => {
+                let until = ms(now) + span_ms(grace);
+                sqlx::query("UPDATE cases SET shop = $1, notice_until = $2 WHERE id = $3")
+                    .bind(&shop.id)
+                    .bind(until)
+                    .bind(&id)
+                    .execute(&mut **tx)
+                    .await?;
+                let detail = json!({
+                    "shop": shop.id, "name": shop.name, "contact": shop.contact,
+                    "until": DateTime::<Utc>::from_timestamp_millis(until),
+                });
+                self.log(tx, &case, &dispatcher, "notice", case.state, detail, now, changes)
+                    .await?;
+            }
+            None if case.grid.is_some() => {
                 self.dispatch_fairly(tx, &case, &dispatcher, now, changes).await?;
             }
+            None => {} // outside every grid: the command centre dispatches it
         }
         Ok(id)
     }

@@ -3,7 +3,11 @@
 
 #![allow(dead_code)] // each test file uses its own part of this
 
-use std::{path::Path, process::Command};
+use std::{
+    io::{BufRead, BufReader},
+    path::Path,
+    process::{Child, Command, Stdio},
+};
 
 pub fn gridwatch(args: &[&str], env: &[(&str, &str)]) -> (i32, String, String) {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
@@ -31,4 +35,24 @@ pub fn demo_copy(dir: &Path, edit: impl Fn(String) -> String) -> (std::path::Pat
     let path = dir.join("city.toml");
     std::fs::write(&path, &text).unwrap();
     (path, text)
+}
+
+/// Starts `gridwatch ARGS` and waits for its first line on stdout, which must start with
+/// `announce`; returns the child and the rest of that line (e.g. the address it listens on).
+pub fn start(args: &[&str], announce: &str) -> (Child, String) {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_gridwatch"))
+        .args(args)
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let rest = line
+        .trim()
+        .strip_prefix(announce)
+        .unwrap_or_else(|| panic!("expected `{announce}…`, got: {line}"))
+        .to_owned();
+    (child, rest)
 }
