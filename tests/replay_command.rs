@@ -1,5 +1,8 @@
 //! `gridwatch replay` as an engineer runs it before changing a model or a rule.
 
+#[path = "../pipeline/tests/footage/mod.rs"]
+mod footage;
+
 use std::{path::Path, process::Command};
 
 fn replay(args: &[&str]) -> (i32, String, String) {
@@ -106,28 +109,19 @@ fn a_missing_scenario_is_reported_and_the_others_still_run() {
 
 /// Decodes an MP4 clip with GStreamer: the frames in it and the last one's time.
 fn decode_clip(path: &Path) -> (u32, std::time::Duration) {
-    use gstreamer::prelude::*;
-    gstreamer::init().unwrap();
-    let pipeline = gstreamer::parse::launch(&format!(
-        "filesrc location=\"{}\" ! qtdemux ! decodebin ! appsink name=sink sync=false",
-        path.display()
-    ))
-    .unwrap()
-    .downcast::<gstreamer::Pipeline>()
-    .unwrap();
-    let sink = pipeline
-        .by_name("sink")
-        .unwrap()
-        .downcast::<gstreamer_app::AppSink>()
-        .unwrap();
-    pipeline.set_state(gstreamer::State::Playing).unwrap();
     let (mut frames, mut last) = (0, std::time::Duration::ZERO);
-    while let Ok(sample) = sink.pull_sample() {
-        frames += 1;
-        let pts = sample.buffer().and_then(|b| b.pts()).unwrap();
-        last = last.max(std::time::Duration::from_nanos(pts.nseconds()));
-    }
-    pipeline.set_state(gstreamer::State::Null).unwrap();
+    footage::pull(
+        &format!(
+            "filesrc location=\"{}\" ! qtdemux ! decodebin ! appsink name=sink sync=false",
+            path.display()
+        ),
+        |sample| {
+            frames += 1;
+            let pts = sample.buffer().and_then(|b| b.pts()).unwrap();
+            last = last.max(std::time::Duration::from_nanos(pts.nseconds()));
+            true
+        },
+    );
     (frames, last)
 }
 
