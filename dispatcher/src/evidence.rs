@@ -3,8 +3,7 @@
 
 use std::path::Path;
 
-use gridwatch_core::ViolationEvent;
-use sha2::{Digest, Sha256};
+use gridwatch_core::{Sha256Hex, ViolationEvent};
 use sqlx::Row;
 
 use crate::Store;
@@ -29,11 +28,7 @@ pub async fn check(store: &Store, root: &Path, problems: &mut Vec<String>) -> Re
             match std::fs::read(&path) {
                 Err(e) => problems.push(format!("event {id}: evidence `{}`: {e}", path.display())),
                 Ok(bytes) => {
-                    let hash: String = Sha256::digest(&bytes)
-                        .iter()
-                        .map(|b| format!("{b:02x}"))
-                        .collect();
-                    if hash != artifact.sha256.to_string() {
+                    if Sha256Hex::of(&bytes) != artifact.sha256 {
                         problems.push(format!(
                             "event {id}: evidence `{}` has changed since it was sealed",
                             path.display()

@@ -6,7 +6,6 @@ mod common;
 use common::*;
 use gridwatch_core::{config::Config, EvidenceKind, EvidenceRef, PipelineEvent, Sha256Hex};
 use gridwatch_dispatcher::server;
-use sha2::{Digest, Sha256};
 
 #[tokio::test]
 async fn tampering_with_evidence_or_the_audit_log_is_found() {
@@ -17,10 +16,7 @@ async fn tampering_with_evidence_or_the_audit_log_is_found() {
         std::fs::create_dir_all(evidence.join("2026-06-01")).unwrap();
         let photo = evidence.join("2026-06-01/onset.jpg");
         std::fs::write(&photo, b"the frame as the camera delivered it").unwrap();
-        let hash: String = Sha256::digest(std::fs::read(&photo).unwrap())
-            .iter()
-            .map(|b| format!("{b:02x}"))
-            .collect();
+        let hash = Sha256Hex::of(&std::fs::read(&photo).unwrap());
 
         let text = TOWN
             .replace(
@@ -38,7 +34,7 @@ async fn tampering_with_evidence_or_the_audit_log_is_found() {
             path: "2026-06-01/onset.jpg".into(),
             media_type: "image/jpeg".into(),
             bytes: 36,
-            sha256: Sha256Hex::try_from(hash).unwrap(),
+            sha256: hash,
             captured_at: v.onset,
         }];
         d.ingest(&PipelineEvent::Violation(v)).await.unwrap();

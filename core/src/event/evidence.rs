@@ -35,6 +35,14 @@ impl TryFrom<String> for Sha256Hex {
     }
 }
 
+impl Sha256Hex {
+    /// The digest of `bytes`.
+    pub fn of(bytes: &[u8]) -> Self {
+        use sha2::{Digest, Sha256};
+        Self(Sha256::digest(bytes).iter().map(|b| format!("{b:02x}")).collect())
+    }
+}
+
 impl From<Sha256Hex> for String {
     fn from(h: Sha256Hex) -> String {
         h.0

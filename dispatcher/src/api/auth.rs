@@ -1,18 +1,17 @@
 //! Bearer tokens: the caller's secret, hashed, looked up among the configured tokens.
 
 use axum::{extract::FromRequestParts, http::request::Parts, http::StatusCode};
-use gridwatch_core::config::{Role, Token};
-use sha2::{Digest, Sha256};
+use gridwatch_core::{
+    config::{Role, Token},
+    Sha256Hex,
+};
 
 use super::{error::ApiError, AppState};
 use crate::Actor;
 
 /// The lowercase hex SHA-256 of a token's secret, as configured.
 pub fn token_hash(secret: &str) -> String {
-    Sha256::digest(secret.as_bytes())
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
+    Sha256Hex::of(secret.as_bytes()).to_string()
 }
 
 /// The authenticated caller.

@@ -3,10 +3,10 @@
 
 use std::path::{Path, PathBuf};
 
-use gridwatch_core::{EventId, EvidenceRef};
+use gridwatch_core::{EventId, EvidenceRef, Sha256Hex};
 use serde::{Deserialize, Serialize};
 
-use super::{store::sha256, EvidenceError};
+use super::EvidenceError;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Manifest {
@@ -53,7 +53,7 @@ pub fn verify(root: &Path, manifest: &Manifest) -> Vec<Tampered> {
             let path = root.join(&a.path);
             match std::fs::read(&path) {
                 Err(_) => Some(Tampered::Missing(path)),
-                Ok(bytes) if bytes.len() as u64 != a.bytes || sha256(&bytes) != a.sha256 => {
+                Ok(bytes) if bytes.len() as u64 != a.bytes || Sha256Hex::of(&bytes) != a.sha256 => {
                     Some(Tampered::Altered(path))
                 }
                 Ok(_) => None,

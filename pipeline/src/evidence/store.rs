@@ -4,18 +4,11 @@ use std::path::{Path, PathBuf};
 
 use chrono::{DateTime, Utc};
 use gridwatch_core::{CameraId, EventId, EvidenceKind, EvidenceRef, Sha256Hex};
-use sha2::{Digest, Sha256};
 
 use super::EvidenceError;
 
 pub struct EvidenceStore {
     root: PathBuf,
-}
-
-/// The lowercase hex SHA-256 of `bytes`.
-pub(super) fn sha256(bytes: &[u8]) -> Sha256Hex {
-    let hex: String = Sha256::digest(bytes).iter().map(|b| format!("{b:02x}")).collect();
-    Sha256Hex::try_from(hex).expect("a SHA-256 digest is 64 hex digits")
 }
 
 impl EvidenceStore {
@@ -57,7 +50,7 @@ impl EvidenceStore {
             path: relative.to_string_lossy().into_owned(),
             media_type: media_type.to_owned(),
             bytes: bytes.len() as u64,
-            sha256: sha256(bytes),
+            sha256: Sha256Hex::of(bytes),
             captured_at,
         })
     }
