@@ -10,7 +10,7 @@ use gridwatch_core::{
 };
 use serde::{Deserialize, Serialize};
 use serde_json::json;
-use sqlx::{Any, Row, Transaction};
+use sqlx::{any::AnyRow, Any, Row, Transaction};
 use tokio::sync::{broadcast, Mutex};
 
 use crate::{
@@ -269,22 +269,12 @@ impl Dispatcher {
         .bind(v.zone.as_ref().map(|z| z.to_string()))
         .fetch_all(&mut **tx)
         .await?;
-        let mut best: Option<(f64, Case)> = None;
-        for row in &rows {
-            let case = Case::from_row(row)?;
+        nearest(&rows, v.location, |case, distance| {
             let same_zone = v.zone.is_some()
                 && case.camera == v.camera.as_str()
                 && case.zone.as_deref() == v.zone.as_ref().map(|z| z.as_str());
-            let distance = self.distance_to(&case, v.location);
-            if (same_zone || distance <= radius) && best.as_ref().is_none_or(|(d, _)| distance < *d) {
-                best = Some((distance, case));
-            }
-        }
-        Ok(best.map(|(_, case)| case))
-    }
-
-    fn distance_to(&self, case: &Case, place: GeoPoint) -> f64 {
-        GeoPoint::new(case.lon, case.lat).map_or(f64::INFINITY, |p| p.metres_to(place))
+            same_zone || distance <= radius
+        })
     }
 
     async fn sighted_again(
@@ -437,15 +427,7 @@ impl Dispatcher {
         .bind(lon1)
         .fetch_all(&mut **tx)
         .await?;
-        let mut closest: Option<(f64, String)> = None;
-        for row in &rows {
-            let case = Case::from_row(row)?;
-            let distance = self.distance_to(&case, v.location);
-            if distance <= radius && closest.as_ref().is_none_or(|(d, _)| distance < *d) {
-                closest = Some((distance, case.id));
-            }
-        }
-        Ok(closest.map(|(_, id)| id))
+        Ok(nearest(&rows, v.location, |_, distance| distance <= radius)?.map(|case| case.id))
     }
 
     /// Dispatches to the on-duty member with the fewest open tasks; leaves the case filed when
@@ -1027,6 +1009,27 @@ impl Dispatcher {
             })
             .collect()
     }
+}
+
+/// Of the cases in `rows` that `accept` (given each with its distance in metres from `place`),
+/// the nearest; the first of equals.
+fn nearest(
+    rows: &[AnyRow],
+    place: GeoPoint,
+    accept: impl Fn(&Case, f64) -> bool,
+) -> Result<Option<Case>, DispatchError> {
+    let mut cases = Vec::with_capacity(rows.len());
+    for row in rows {
+        let case = Case::from_row(row)?;
+        let distance = GeoPoint::new(case.lon, case.lat).map_or(f64::INFINITY, |p| p.metres_to(place));
+        if accept(&case, distance) {
+            cases.push((distance, case));
+        }
+    }
+    Ok(cases
+        .into_iter()
+        .min_by(|a, b| a.0.total_cmp(&b.0))
+        .map(|(_, case)| case))
 }
 
 /// Latitude and longitude bounds of a square `radius` metres around `place`, to narrow a search
