@@ -443,3 +443,12 @@ fn shop_on_a_zone_its_camera_does_not_have() {
         "shop `fruit`: camera `east-gate` has no zone `apron`",
     );
 }
+
+#[test]
+fn negative_group_distance() {
+    let config = base_with(
+        "subjects = [{ class = \"bicycle\" }]",
+        "subjects = [{ class = \"bicycle\" }]\ngroup_within = -1.0",
+    );
+    assert_one_error(&config, "-1.0", "rule `parking`: group_within must be 0 or more");
+}

@@ -37,6 +37,11 @@ pub struct Rule {
     /// How many subjects must be in violation together (e.g. ≥ 3 bicycles out of their bays).
     #[serde(default = "one")]
     pub min_count: u32,
+    /// Subjects this close to a case's subject, in multiples of their box height, are part of its
+    /// set-up (a shop's piles of goods, a row of bicycles): one case, one event. 0 (the default)
+    /// joins only subjects whose boxes overlap.
+    #[serde(default)]
+    pub group_within: f64,
     pub zone: ZoneMatch,
     #[serde(default)]
     pub anchor: Anchor,

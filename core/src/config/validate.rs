@@ -413,6 +413,12 @@ fn rule(
             ));
         }
     }
+    if rule.group_within.is_nan() || rule.group_within < 0.0 {
+        report(map.error(
+            at!["rules", i, "group_within"],
+            format!("rule `{id}`: group_within must be 0 or more"),
+        ));
+    }
     if rule.min_count == 0 {
         report(map.error(
             at!["rules", i, "min_count"],

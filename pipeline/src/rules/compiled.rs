@@ -19,6 +19,7 @@ pub(super) struct CompiledRule {
     subjects: Vec<(u16, f32)>,
     companions: Vec<(u16, f32, f64)>,
     pub min_count: usize,
+    group_within: f64,
     inside: bool,
     zones: Vec<(ZoneId, ImagePolygon)>,
     anchor: Anchor,
@@ -103,6 +104,7 @@ impl CompiledRule {
             subjects,
             companions,
             min_count: rule.min_count as usize,
+            group_within: rule.group_within,
             inside,
             zones,
             anchor: rule.anchor,
@@ -170,6 +172,14 @@ impl CompiledRule {
             Anchor::BottomCenter => b.bottom_center(),
             Anchor::Center => b.center(),
         }
+    }
+
+    /// Whether a subject at `bbox` belongs to the set-up of a case standing at `spot`.
+    pub fn same_set_up(&self, spot: &ImageBox, bbox: &ImageBox) -> bool {
+        let dx = (spot.x1 - bbox.x2).max(bbox.x1 - spot.x2).max(0.0);
+        let dy = (spot.y1 - bbox.y2).max(bbox.y1 - spot.y2).max(0.0);
+        spot.iou(bbox) > 0.0
+            || (self.group_within > 0.0 && dx.hypot(dy) <= self.group_within * (bbox.y2 - bbox.y1))
     }
 
     /// Every companion class has a detection near the subject (within its multiple of the

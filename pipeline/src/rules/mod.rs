@@ -263,7 +263,7 @@ impl RuleEngine {
                 let near = self
                     .cases
                     .iter()
-                    .position(|c| c.rule == ri && c.spot.iou(&bbox) > 0.0);
+                    .position(|c| c.rule == ri && rule.same_set_up(&c.spot, &bbox));
                 match (same, near) {
                     (Some(i), _) => {
                         let case = &mut self.cases[i];

@@ -321,6 +321,33 @@ dwell = "30s"
 }
 
 #[test]
+fn subjects_apart_make_one_case_only_within_the_group_distance() {
+    // Two piles of a shop's goods (here carts), 70 px apart: a box height is 100 px.
+    let rules = |group: &str| {
+        format!(
+            "[[rules]]\nid = \"goods\"\nkind = \"street_vending\"\nsubjects = [{{ class = \"vending_cart\" }}]\nzone = {{ inside = [\"sidewalk\"] }}\ndwell = \"30s\"\n{group}"
+        )
+    };
+    let piles = |_| vec![det(CART, 1000.0, 500.0), det(CART, 1150.0, 500.0)];
+    let apart = summary(&run(&mut engine(&rules("")), "10:00:00", 80, piles));
+    assert_eq!(apart.len(), 2, "{apart:?}");
+    let grouped = summary(&run(
+        &mut engine(&rules("group_within = 1.0")),
+        "10:00:00",
+        80,
+        piles,
+    ));
+    assert_eq!(grouped.len(), 1, "{grouped:?}");
+    let too_far = summary(&run(
+        &mut engine(&rules("group_within = 0.5")),
+        "10:00:00",
+        80,
+        piles,
+    ));
+    assert_eq!(too_far.len(), 2, "{too_far:?}");
+}
+
+#[test]
 fn every_case_is_opened_before_it_is_confirmed_and_abandoned_if_it_never_is() {
     let mut engine = engine(VENDING);
     let start: DateTime<Utc> = "2026-06-01T10:00:00+08:00".parse().unwrap();
