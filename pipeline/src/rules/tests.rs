@@ -329,22 +329,10 @@ fn subjects_apart_make_one_case_only_within_the_group_distance() {
         )
     };
     let piles = |_| vec![det(CART, 1000.0, 500.0), det(CART, 1150.0, 500.0)];
-    let apart = summary(&run(&mut engine(&rules("")), "10:00:00", 80, piles));
-    assert_eq!(apart.len(), 2, "{apart:?}");
-    let grouped = summary(&run(
-        &mut engine(&rules("group_within = 1.0")),
-        "10:00:00",
-        80,
-        piles,
-    ));
-    assert_eq!(grouped.len(), 1, "{grouped:?}");
-    let too_far = summary(&run(
-        &mut engine(&rules("group_within = 0.5")),
-        "10:00:00",
-        80,
-        piles,
-    ));
-    assert_eq!(too_far.len(), 2, "{too_far:?}");
+    for (group, events) in [("", 2), ("group_within = 1.0", 1), ("group_within = 0.5", 2)] {
+        let findings = summary(&run(&mut engine(&rules(group)), "10:00:00", 80, piles));
+        assert_eq!(findings.len(), events, "`{group}`: {findings:?}");
+    }
 }
 
 #[test]
