@@ -50,17 +50,37 @@ fn two_replays_give_identical_events() {
 }
 
 #[test]
-fn parked_vehicles_are_found_and_nothing_fires_on_the_negatives() {
+fn every_scenario_meets_its_bar_and_nothing_fires_on_the_negatives() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut scenarios: Vec<String> = std::fs::read_dir(root.join("replay-fixtures"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.join("scenario.toml").is_file())
+        .map(|p| p.strip_prefix(root).unwrap().to_str().unwrap().to_owned())
+        .collect();
+    scenarios.sort();
+    assert!(scenarios.len() >= 8, "{scenarios:?}");
     let dir = tempfile::tempdir().unwrap();
     let junit = dir.path().join("replay.xml");
-    let (code, stdout, stderr) = replay(&[
-        "--junit",
-        junit.to_str().unwrap(),
-        "replay-fixtures/parking-day",
-        "replay-fixtures/negatives-day",
-        "replay-fixtures/barbecue-day",
-    ]);
+    let mut args = vec!["--junit", junit.to_str().unwrap()];
+    args.extend(scenarios.iter().map(String::as_str));
+    let (code, stdout, stderr) = replay(&args);
     assert_eq!(code, 0, "{stdout}{stderr}");
+    // The bar, whatever a scenario's own thresholds say: precision and recall ≥ 0.9 per kind.
+    let rows: Vec<Vec<&str>> = stdout
+        .lines()
+        .map(|l| l.split_whitespace().collect::<Vec<_>>())
+        .filter(|cols| {
+            cols.first()
+                .is_some_and(|name| scenarios.iter().any(|s| s.ends_with(&format!("/{name}"))))
+        })
+        .collect();
+    assert!(rows.len() >= scenarios.len(), "{stdout}");
+    for cols in rows.iter().filter(|cols| cols[1] != "(none)") {
+        for measure in &cols[5..7] {
+            assert!(measure.parse::<f64>().unwrap() >= 0.9, "{cols:?}\n{stdout}");
+        }
+    }
     let xml = std::fs::read_to_string(&junit).unwrap();
     assert!(
         xml.contains("<testsuite name=\"parking-day\" tests=\"1\" failures=\"0\""),

@@ -452,3 +452,16 @@ fn negative_group_distance() {
     );
     assert_one_error(&config, "-1.0", "rule `parking`: group_within must be 0 or more");
 }
+
+#[test]
+fn unless_with_a_negative_distance() {
+    let config = base_with(
+        "subjects = [{ class = \"bicycle\" }]",
+        "subjects = [{ class = \"bicycle\" }]\nunless = [{ class = \"person\", within = -2.5 }]",
+    );
+    assert_one_error(
+        &config,
+        "-2.5",
+        "rule `parking`: unless distance `within` must be above 0",
+    );
+}

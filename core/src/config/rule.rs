@@ -34,6 +34,10 @@ pub struct Rule {
     /// Classes that must be near a subject, e.g. a person by a cart, smoke above a grill.
     #[serde(default)]
     pub companions: Vec<Companion>,
+    /// Classes whose presence near a subject means the rule does not apply to it: a tricycle
+    /// with its vendor standing by is a stall, not a parked vehicle.
+    #[serde(default)]
+    pub unless: Vec<Companion>,
     /// How many subjects must be in violation together (e.g. ≥ 3 bicycles out of their bays).
     #[serde(default = "one")]
     pub min_count: u32,
@@ -69,6 +73,15 @@ pub struct Rule {
     pub cameras: Option<Vec<CameraId>>,
 }
 
+impl Rule {
+    /// The `companions` and `unless` entries, each with its key and position in that list.
+    pub fn nearby(&self) -> impl Iterator<Item = (&'static str, usize, &Companion)> {
+        [("companions", &self.companions), ("unless", &self.unless)]
+            .into_iter()
+            .flat_map(|(key, list)| list.iter().enumerate().map(move |(n, c)| (key, n, c)))
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ClassMatch {
@@ -86,6 +99,9 @@ pub struct Companion {
     pub min_score: f32,
     /// Maximum distance from the subject, in multiples of the subject's box height.
     pub within: f64,
+    /// Only a tracked object standing still counts (a vendor standing by, not a passer-by).
+    #[serde(default)]
+    pub stationary: bool,
 }
 
 /// Where the anchor must be: inside a zone of one of the roles, or outside every zone of them.

@@ -392,12 +392,8 @@ fn rule(
         .map(|s| s.min_score)
         .enumerate()
         .map(|(n, score)| ("subjects", n, score));
-    let companion_scores = rule
-        .companions
-        .iter()
-        .enumerate()
-        .map(|(n, c)| ("companions", n, c.min_score));
-    for (key, n, score) in scores.chain(companion_scores) {
+    let nearby_scores = rule.nearby().map(|(key, n, c)| (key, n, c.min_score));
+    for (key, n, score) in scores.chain(nearby_scores) {
         if !(0.0..=1.0).contains(&score) {
             report(map.error(
                 at!["rules", i, key, n, "min_score"],
@@ -405,11 +401,11 @@ fn rule(
             ));
         }
     }
-    for (n, companion) in rule.companions.iter().enumerate() {
+    for (key, n, companion) in rule.nearby() {
         if companion.within.is_nan() || companion.within <= 0.0 {
             report(map.error(
-                at!["rules", i, "companions", n, "within"],
-                format!("rule `{id}`: companion distance `within` must be above 0"),
+                at!["rules", i, key, n, "within"],
+                format!("rule `{id}`: {key} distance `within` must be above 0"),
             ));
         }
     }
@@ -476,7 +472,7 @@ fn list_or_none(items: &[&str]) -> String {
     }
 }
 
-/// Rules' subject and companion classes that the model card does not list.
+/// Rules' subject, companion and `unless` classes that the model card does not list.
 pub(super) fn classes(
     config: &Config,
     known: &[String],
@@ -485,16 +481,10 @@ pub(super) fn classes(
 ) -> Vec<ConfigError> {
     let mut errors = Vec::new();
     for (i, rule) in config.rules.iter().enumerate() {
-        let named = rule
-            .subjects
-            .iter()
-            .map(|s| ("subjects", &s.class))
-            .chain(rule.companions.iter().map(|c| ("companions", &c.class)));
-        let mut index = [0usize; 2];
-        for (key, class) in named {
-            let slot = usize::from(key == "companions");
-            let n = index[slot];
-            index[slot] += 1;
+        let subjects = rule.subjects.iter().enumerate();
+        let named = (subjects.map(|(n, s)| ("subjects", n, &s.class)))
+            .chain(rule.nearby().map(|(key, n, c)| (key, n, &c.class)));
+        for (key, n, class) in named {
             if !known.iter().any(|k| k == class) {
                 errors.push(map.error(
                     at!["rules", i, key, n, "class"],

@@ -6,7 +6,7 @@ use std::time::Duration;
 use chrono::{DateTime, TimeDelta, Utc};
 use chrono_tz::Tz;
 use gridwatch_core::{
-    config::{time::TimeWindow, Anchor, Camera, Rule, ZoneMatch},
+    config::{time::TimeWindow, Anchor, Camera, Companion, Rule, ZoneMatch},
     Detection, ImageBox, ImagePoint, ImagePolygon, RuleId, ViolationKind, ZoneId,
 };
 
@@ -17,7 +17,8 @@ pub(super) struct CompiledRule {
     pub id: RuleId,
     pub kind: ViolationKind,
     subjects: Vec<(u16, f32)>,
-    companions: Vec<(u16, f32, f64)>,
+    companions: Vec<Nearby>,
+    unless: Vec<Nearby>,
     pub min_count: usize,
     group_within: f64,
     inside: bool,
@@ -36,6 +37,48 @@ pub(super) struct CompiledRule {
 /// A configured length of time as a wall-clock span (absurdly long ones saturate).
 fn delta(d: Duration) -> TimeDelta {
     TimeDelta::from_std(d).unwrap_or(TimeDelta::MAX)
+}
+
+/// A class that must (a companion) or must not (`unless`) be near a subject.
+struct Nearby {
+    class: u16,
+    min_score: f32,
+    /// In multiples of the subject's box height, centre to centre.
+    within: f64,
+    stationary: bool,
+}
+
+impl Nearby {
+    /// Whether such an object is near `subject`. Stationary ones are looked for among the tracks;
+    /// others among the detections, since smoke has no shape to track.
+    fn is_near(
+        &self,
+        subject: &ImageBox,
+        tracks: &[Track],
+        detections: &[Detection],
+        still: Stillness,
+    ) -> bool {
+        let c = subject.center();
+        let reach = self.within * (subject.y2 - subject.y1);
+        let close = |class: u16, score: f32, bbox: &ImageBox| {
+            let p = bbox.center();
+            class == self.class && score >= self.min_score && (p.x - c.x).hypot(p.y - c.y) <= reach
+        };
+        if self.stationary {
+            tracks
+                .iter()
+                .any(|t| close(t.class(), t.score(), &t.bbox()) && t.is_stationary(still.window, still.drift))
+        } else {
+            detections.iter().any(|d| close(d.class, d.score, &d.bbox))
+        }
+    }
+}
+
+/// What standing still means: moving less than `drift` box heights over `window`.
+#[derive(Clone, Copy)]
+pub(super) struct Stillness {
+    pub window: Duration,
+    pub drift: f64,
 }
 
 /// A track that satisfies a rule in this frame, and the zone it satisfies it in.
@@ -67,11 +110,19 @@ impl CompiledRule {
             .iter()
             .map(|s| Ok((class(&s.class)?, s.min_score)))
             .collect::<Result<_, RuleError>>()?;
-        let companions = rule
-            .companions
-            .iter()
-            .map(|c| Ok((class(&c.class)?, c.min_score, c.within)))
-            .collect::<Result<_, RuleError>>()?;
+        let nearby = |list: &[Companion]| {
+            list.iter()
+                .map(|c| {
+                    Ok(Nearby {
+                        class: class(&c.class)?,
+                        min_score: c.min_score,
+                        within: c.within,
+                        stationary: c.stationary,
+                    })
+                })
+                .collect::<Result<Vec<_>, RuleError>>()
+        };
+        let (companions, unless) = (nearby(&rule.companions)?, nearby(&rule.unless)?);
         let (inside, roles) = match &rule.zone {
             ZoneMatch::Inside(roles) => (true, roles),
             ZoneMatch::Outside(roles) => (false, roles),
@@ -103,6 +154,7 @@ impl CompiledRule {
             kind: rule.kind.clone(),
             subjects,
             companions,
+            unless,
             min_count: rule.min_count as usize,
             group_within: rule.group_within,
             inside,
@@ -132,6 +184,7 @@ impl CompiledRule {
         tz: Tz,
         tracks: &'t [Track],
         detections: &[Detection],
+        still: Stillness,
     ) -> Vec<Qualified<'t>> {
         let local = now.with_timezone(&tz).time();
         tracks
@@ -147,7 +200,9 @@ impl CompiledRule {
                     zones.iter().any(|z| z.contains(point))
                         && (windows.is_empty() || windows.iter().any(|w| w.contains(local)))
                 });
-                if exempt || !self.has_companions(&t.bbox(), detections) {
+                let bbox = t.bbox();
+                let near = |n: &Nearby| n.is_near(&bbox, tracks, detections, still);
+                if exempt || !self.companions.iter().all(near) || self.unless.iter().any(near) {
                     return None;
                 }
                 let zone = self
@@ -180,18 +235,5 @@ impl CompiledRule {
         let dy = (spot.y1 - bbox.y2).max(bbox.y1 - spot.y2).max(0.0);
         spot.iou(bbox) > 0.0
             || (self.group_within > 0.0 && dx.hypot(dy) <= self.group_within * (bbox.y2 - bbox.y1))
-    }
-
-    /// Every companion class has a detection near the subject (within its multiple of the
-    /// subject's box height, centre to centre). Detections, not tracks: smoke has no shape to track.
-    fn has_companions(&self, subject: &ImageBox, detections: &[Detection]) -> bool {
-        let c = subject.center();
-        let height = subject.y2 - subject.y1;
-        self.companions.iter().all(|&(class, min, within)| {
-            detections.iter().any(|d| {
-                let p = d.bbox.center();
-                d.class == class && d.score >= min && (p.x - c.x).hypot(p.y - c.y) <= within * height
-            })
-        })
     }
 }

@@ -1,12 +1,12 @@
 //! Rules: when tracked objects amount to a violation, and when it is over.
 //!
 //! One generic engine runs every configured rule on a camera's tracks, frame by frame. A subject
-//! that satisfies a rule (class and score, zone, stationary, companions, time window, no
-//! exemption) becomes a candidate; it is confirmed once it has been seen in at least k of the last
-//! n analysed frames and its dwell time has passed since its onset. A confirmed violation is not
-//! reported again while it lasts, even if its track is lost and found again under a new id at the
-//! same spot; it clears when its subject has been gone for the rule's clearing time, and its spot
-//! then stays quiet for the cool-down.
+//! that satisfies a rule (class and score, zone, stationary, companions, none of its `unless`
+//! classes near it, time window, no exemption) becomes a candidate; it is confirmed once it has
+//! been seen in at least k of the last n analysed frames and its dwell time has passed since its
+//! onset. A confirmed violation is not reported again while it lasts, even if its track is lost
+//! and found again under a new id at the same spot; it clears when its subject has been gone for
+//! the rule's clearing time, and its spot then stays quiet for the cool-down.
 
 mod compiled;
 
@@ -21,7 +21,7 @@ use gridwatch_core::{
 };
 
 use crate::track::{Track, TrackerConfig};
-use compiled::CompiledRule;
+use compiled::{CompiledRule, Stillness};
 
 /// A rule that cannot run on this camera's detector.
 #[derive(Debug, Clone, thiserror::Error)]
@@ -170,8 +170,7 @@ pub struct RuleEngine {
     rules: Vec<CompiledRule>,
     cases: Vec<Case>,
     next_case: u64,
-    stationary_window: Duration,
-    stationary_drift: f64,
+    still: Stillness,
 }
 
 impl RuleEngine {
@@ -194,8 +193,10 @@ impl RuleEngine {
             rules: bound,
             cases: Vec::new(),
             next_case: 1,
-            stationary_window: tracking.history,
-            stationary_drift: tracking.stationary_drift,
+            still: Stillness {
+                window: tracking.history,
+                drift: tracking.stationary_drift,
+            },
         })
     }
 
@@ -215,11 +216,11 @@ impl RuleEngine {
     ) -> Vec<Finding> {
         let mut findings = Vec::new();
         for (ri, rule) in self.rules.iter().enumerate() {
-            let (window, drift) = (self.stationary_window, self.stationary_drift);
+            let Stillness { window, drift } = self.still;
             // New cases need a subject at rest; a confirmed case continues with whatever stands
             // on its spot, so a track found again after an occlusion needs no time to settle.
             let continuing = if rule.in_force(now, self.tz) {
-                rule.qualify(now, self.tz, tracks, detections)
+                rule.qualify(now, self.tz, tracks, detections, self.still)
             } else {
                 Vec::new()
             };

@@ -176,6 +176,58 @@ fn a_cart_without_its_vendor_is_not_vending() {
 }
 
 #[test]
+fn a_companion_that_must_stand_still_is_not_a_passer_by() {
+    let standing = VENDING.replace("within = 2.0 }", "within = 2.0, stationary = true }");
+    // Passers-by one after another: someone is always near the cart, nobody stays.
+    let passers = |t: u64| {
+        vec![
+            det(CART, 1100.0, 500.0),
+            det(PERSON, 1000.0 + 15.0 * (t % 20) as f64, 500.0),
+        ]
+    };
+    assert!(!run(&mut engine(VENDING), "10:00:00", 100, passers).is_empty());
+    assert!(run(&mut engine(&standing), "10:00:00", 100, passers).is_empty());
+    assert_eq!(
+        summary(&run(&mut engine(&standing), "10:00:00", 200, vendor)),
+        [
+            "49: confirmed vending in Some(\"pavement\") since 10:00:19",
+            // The vendor's track outlives the last sighting by the tracker's grace period (it
+            // bridges a passer-by walking in front), so the stall is seen 10 s longer.
+            "130: cleared vending at 10:02:10",
+        ]
+    );
+}
+
+#[test]
+fn a_subject_with_an_unless_class_by_it_is_left_alone() {
+    let rules = r#"
+[[rules]]
+id = "parking"
+kind = "out_of_line_parking"
+subjects = [{ class = "bicycle" }]
+unless = [{ class = "person", within = 1.5, stationary = true }]
+zone = { outside = ["parking_bay"] }
+dwell = "30s"
+"#;
+    // Its owner stands by the bicycle for a minute, then walks off and leaves it there.
+    let attended = |t: u64| {
+        let mut scene = vec![det(BICYCLE, 500.0, 650.0)];
+        match t {
+            0..=59 => scene.push(det(PERSON, 590.0, 650.0)),
+            60..=79 => scene.push(det(PERSON, 590.0 + 20.0 * (t - 59) as f64, 650.0)),
+            _ => {}
+        }
+        scene
+    };
+    assert_eq!(
+        summary(&run(&mut engine(rules), "08:00:00", 150, attended)),
+        // Left alone from 60 on (alone at the same spot it would be confirmed at 30); the onset
+        // reaches back over the rest the tracker remembers (20 s), the dwell counts from there.
+        ["71: confirmed parking in None since 08:00:41"]
+    );
+}
+
+#[test]
 fn the_market_is_exempt_in_its_hours_only() {
     let in_market = |t: u64| {
         if t < 100 {

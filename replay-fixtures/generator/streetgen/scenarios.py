@@ -23,6 +23,8 @@ from .scene import random_street
 
 EARTH_RADIUS_M = 6_371_008.8
 RULES = {"street_vending": "vending-on-pavement", "out_of_line_parking": "parking-out-of-bay", "roadside_barbecue": "barbecue-at-night"}
+# Actors that the demo configuration catches with a rule of their own rather than their kind's.
+ACTOR_RULES = {"shop-goods": "goods-beyond-shop-line", "tricycle-vendor": "vending-from-tricycle"}
 
 
 @dataclass
@@ -180,7 +182,7 @@ SCENARIOS = {
                         overrides=(("vending-on-pavement", "dwell", "45s"), ("vending-on-pavement", "clear_after", "20s"))),
     "vending-night": Spec(2, "market-st", "2026-06-01T21:30:00+08:00", 150, True, vending_night,
                           "A tricycle loaded with goods sells on the pavement at night, under street lamps and headlights.",
-                          overrides=(("vending-on-pavement", "dwell", "45s"), ("vending-on-pavement", "clear_after", "20s"))),
+                          overrides=(("vending-from-tricycle", "dwell", "45s"), ("vending-from-tricycle", "clear_after", "20s"))),
     "shopfront-day": Spec(3, "market-st", "2026-06-02T09:00:00+08:00", 150, False, shopfront_day,
                           "A shop sets crates out beyond its shop line (店外经营) and takes them in; a queue waits at another shop.",
                           overrides=(("goods-beyond-shop-line", "dwell", "45s"), ("goods-beyond-shop-line", "clear_after", "20s"))),
@@ -314,7 +316,7 @@ def truth(spec, st, actors):
     for a in actors:
         if a.role != "violation" or (a.group and groups[a.group] is not a):
             continue
-        rule = "goods-beyond-shop-line" if a.name == "shop-goods" else RULES[a.kind]
+        rule = ACTOR_RULES.get(a.name, RULES[a.kind])
         dwell = _duration(over.get((rule, "dwell"), "2m" if a.kind == "roadside_barbecue" else "5m"))
         clear_after = _duration(over.get((rule, "clear_after"), "2m"))
         arrive, leave = a.stay
