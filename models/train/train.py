@@ -72,7 +72,7 @@ def card(classes, per_class_map, overall, epochs, minutes, infer_ms, params, dev
     """The model card's text."""
     lines = [
         f'name = "{NAME}"',
-        'version = "2"',
+        'version = "3"',
         f'onnx = "{NAME}.onnx"',
         'licence = "MIT OR Apache-2.0"',
         "# Class names, in output order; rules refer to them.",

@@ -84,7 +84,8 @@ def random_arrangement(rng, cam, street, night):
             for k in range(int(rng.integers(1, 4)) if vehicle != "tricycle" else 1):
                 actors.append(T.parked(rng, vehicle, x, y + 0.7 * k, t - 100, t + 100, squash=rng.uniform(0.45, 1.0), facing=rng.choice([-1, 1])))
         elif what == "stall":
-            style = rng.choice(["cart", "table", "tricycle"])
+            # Tables are the rarest class otherwise (only stalls bring one): favour them.
+            style = rng.choice(["cart", "table", "tricycle"], p=[0.3, 0.45, 0.25])
             actors.append(T.stall(rng, style, x, y, t - 50, t + 50, umbrella=bool(rng.random() < 0.5)))
         elif what == "shop_goods":
             actors.append(T.shop_goods(rng, x, y, t - 50, t + 50))
@@ -125,7 +126,9 @@ def write_set(out, split, count, seed, width=640, height=360, share=(0, 1)):
         rng = np.random.default_rng((seed, i, 1))
         exposure = rng.uniform(0.8, 1.15)
         parts, t = random_arrangement(rng, view.cam, view.street, view.night)
-        image, boxes = view.frame(parts, t, rng, exposure=exposure, min_label=8)
+        # Label everything at least 4 px on its short side: a goods pile 20 px wide is often only
+        # 5 px tall, and an unlabelled pile the detector does find would count against it.
+        image, boxes = view.frame(parts, t, rng, exposure=exposure, min_label=4)
         name = f"{split}-{seed}-{i:05d}"
         cv2.imwrite(str(images / f"{name}.jpg"), image, [cv2.IMWRITE_JPEG_QUALITY, 90])
         with open(labels / f"{name}.txt", "w") as f:
