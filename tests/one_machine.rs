@@ -14,8 +14,8 @@ fn a_violation_on_camera_becomes_a_dispatched_case() {
     // (at rest from about 0:25) is confirmed within the test's minute.
     let (config, text) = demo_copy(dir.path(), |demo| {
         demo.replace("127.0.0.1:8080", "127.0.0.1:0").replace(
-            "dwell = \"45s\"\ncameras = [\"metro-exit\"]",
-            "dwell = \"15s\"\ncameras = [\"metro-exit\"]",
+            "its owner by it\ndwell = \"45s\"",
+            "its owner by it\ndwell = \"15s\"",
         )
     });
     assert!(
