@@ -15,7 +15,7 @@ fn shipped_demo_config_is_valid() {
     assert_eq!(loaded.grids.len(), 4);
     assert_eq!(config.teams.len(), 4);
     assert_eq!(config.cameras.len(), 3);
-    assert_eq!(config.rules.len(), 4);
+    assert_eq!(config.rules.len(), 5);
     assert_eq!(config.cameras[1].decode, DecodePolicy::Fps(1.0));
     assert_eq!(
         config.cameras[2].decode,
