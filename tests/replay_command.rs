@@ -1,20 +1,13 @@
 //! `gridwatch replay` as an engineer runs it before changing a model or a rule.
 
+mod common;
 #[path = "../pipeline/tests/footage/mod.rs"]
 mod footage;
 
 use std::{path::Path, process::Command};
 
 fn replay(args: &[&str]) -> (i32, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_gridwatch"))
-        .arg("replay")
-        .args(args)
-        .current_dir(Path::new(env!("CARGO_MANIFEST_DIR")))
-        .env_remove("ORT_DYLIB_PATH")
-        .output()
-        .unwrap();
-    let text = |b: Vec<u8>| String::from_utf8(b).unwrap();
-    (out.status.code().unwrap(), text(out.stdout), text(out.stderr))
+    common::gridwatch(&[&["replay"], args].concat(), &[])
 }
 
 /// The report without its timings, which differ from run to run.
@@ -51,14 +44,10 @@ fn two_replays_give_identical_events() {
 
 #[test]
 fn every_scenario_meets_its_bar_and_nothing_fires_on_the_negatives() {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let mut scenarios: Vec<String> = std::fs::read_dir(root.join("replay-fixtures"))
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.join("scenario.toml").is_file())
-        .map(|p| p.strip_prefix(root).unwrap().to_str().unwrap().to_owned())
+    let scenarios: Vec<String> = common::scenarios()
+        .iter()
+        .map(|p| p.to_str().unwrap().to_owned())
         .collect();
-    scenarios.sort();
     assert!(scenarios.len() >= 8, "{scenarios:?}");
     let dir = tempfile::tempdir().unwrap();
     let junit = dir.path().join("replay.xml");
@@ -66,7 +55,7 @@ fn every_scenario_meets_its_bar_and_nothing_fires_on_the_negatives() {
     args.extend(scenarios.iter().map(String::as_str));
     let (code, stdout, stderr) = replay(&args);
     assert_eq!(code, 0, "{stdout}{stderr}");
-    // The bar, whatever a scenario's own thresholds say: precision and recall ≥ 0.9 per kind.
+    // The project's bar, whatever a scenario's own thresholds say: precision and recall ≥ 0.9 per kind.
     let rows: Vec<Vec<&str>> = stdout
         .lines()
         .map(|l| l.split_whitespace().collect::<Vec<_>>())

@@ -1,26 +1,19 @@
 //! The committed replay scenarios are complete, consistent with gridwatch's configuration, small
 //! enough to keep in the repository, and exactly reproducible by their generator.
 
+mod common;
+
 use std::{
     path::{Path, PathBuf},
     process::Command,
 };
 
+use common::scenarios;
 use gridwatch_core::{config::Config, ImagePolygon};
 use gridwatch_pipeline::replay::Scenario;
 
 fn root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).to_path_buf()
-}
-
-fn scenarios() -> Vec<PathBuf> {
-    let mut dirs: Vec<PathBuf> = std::fs::read_dir(root().join("replay-fixtures"))
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.join("scenario.toml").is_file())
-        .collect();
-    dirs.sort();
-    dirs
 }
 
 #[test]

@@ -5,7 +5,7 @@
 
 use std::{
     io::{BufRead, BufReader},
-    path::Path,
+    path::{Path, PathBuf},
     process::{Child, Command, Stdio},
 };
 
@@ -19,9 +19,21 @@ pub fn gridwatch(args: &[&str], env: &[(&str, &str)]) -> (i32, String, String) {
     (out.status.code().unwrap(), text(out.stdout), text(out.stderr))
 }
 
+/// The committed replay scenarios: every folder of `replay-fixtures/` with a `scenario.toml`, sorted.
+pub fn scenarios() -> Vec<PathBuf> {
+    let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("replay-fixtures");
+    let mut dirs: Vec<PathBuf> = std::fs::read_dir(fixtures)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.join("scenario.toml").is_file())
+        .collect();
+    dirs.sort();
+    dirs
+}
+
 /// A copy of the demo config in `dir`, edited by `edit`, with the grids file beside it, the model
 /// and recordings taken from the repository, and its database and evidence kept in `dir`.
-pub fn demo_copy(dir: &Path, edit: impl Fn(String) -> String) -> (std::path::PathBuf, String) {
+pub fn demo_copy(dir: &Path, edit: impl Fn(String) -> String) -> (PathBuf, String) {
     let demo = std::fs::read_to_string("examples/demo.toml").unwrap();
     let text = edit(
         demo.replace("../models/", &format!("{}/models/", env!("CARGO_MANIFEST_DIR")))
