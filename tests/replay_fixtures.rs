@@ -96,7 +96,7 @@ fn regenerating_a_scenario_gives_identical_labels() {
         "the footage generator's environment is missing: run scripts/setup"
     );
     let out = tempfile::tempdir().unwrap();
-    let names = ["vending-day", "barbecue-night"];
+    let names = ["vending-day", "barbecue-night", "shopfront-day"];
     let status = Command::new(&python)
         .arg(root().join("replay-fixtures/generator/generate.py"))
         .args(["labels", out.path().to_str().unwrap()])

@@ -131,10 +131,11 @@ def look_goods(rng):
     )
 
 
-def goods(p, look, x0, x1, base):
-    """A pile of merchandise between x0 and x1 standing on height `base`."""
+def goods(p, look, x0, x1, base, group=None):
+    """A pile of merchandise between x0 and x1 standing on height `base`; piles of one `group` are
+    labelled as one display."""
     rng = np.random.default_rng(look["seed"])
-    p.label("goods")
+    p.label("goods", group)
     width = x1 - x0
     kind, colours = look["kind"], look["colours"]
     if kind == "fruit":

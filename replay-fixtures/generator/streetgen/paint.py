@@ -21,10 +21,15 @@ class Canvas:
         self.image = image
         self.ids = np.zeros(image.shape[:2], np.int32)
         self.objects = []  # [cls, box [u0, v0, u1, v1], drawn pixel count]
+        self.groups = {}  # group key -> object id, for one object drawn by several painters
         self.glows = []  # (u, v, radius px): bright lamps that bloom in the lens
 
-    def new_object(self, cls):
+    def new_object(self, cls, group=None):
+        if group is not None and group in self.groups:
+            return self.groups[group]
         self.objects.append([cls, [np.inf, np.inf, -np.inf, -np.inf], 0])
+        if group is not None:
+            self.groups[group] = len(self.objects)
         return len(self.objects)  # ids start at 1; 0 is background
 
     def labels(self, min_visible=0.4, min_size=6):
@@ -57,9 +62,10 @@ class Painter:
         self.scale = cam.scale(x, y)
         self.obj = 0
 
-    def label(self, cls):
-        """Starts a new labelled object; following primitives belong to it."""
-        self.obj = self.canvas.new_object(cls)
+    def label(self, cls, group=None):
+        """Starts a new labelled object; following primitives belong to it. Painters that pass the
+        same `group` add to one object, labelled by the box around all of it."""
+        self.obj = self.canvas.new_object(cls, group)
         return self
 
     def unlabelled(self):
