@@ -3,9 +3,12 @@
 
   1. python ../../replay-fixtures/generator/generate.py dataset DATA      (synthetic stills, YOLO labels)
   2. python train.py DATA [--hours H]                                      (this script)
+  3. python evaluate.py DATA [--floor PX]                                  (re-measure, by object size)
 
-Writes models/gridwatch-demo.onnx and models/gridwatch-demo.model.toml. Trains from scratch (no
-pretrained weights: nothing is downloaded) on CPU, or on a GPU when torch sees one.
+Writes models/gridwatch-demo.onnx, models/gridwatch-demo.model.toml and the PyTorch weights
+models/train/gridwatch-demo.pt. Trains from scratch (no pretrained weights: nothing is downloaded),
+or with --further from the committed version's weights to train it on; on CPU, or on a GPU when
+torch sees one.
 
 The model sees a 640×360 still (a 720p camera frame halved) whole, at 640×384. Goods and tables
 are only a few pixels tall, so it trains at that same scale, on square tiles cut from the stills:
@@ -24,6 +27,8 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 MODELS = HERE.parent
 NAME = "gridwatch-demo"
+# The version this recipe writes into the card; bump it for each model that is committed.
+VERSION = "4"
 # The model input, width × height: a 640×360 still letterboxed to a multiple of the 32-pixel stride.
 INPUT = (640, 384)
 # Training tiles: square, full height of a still, two per still overlapping in the middle.
@@ -68,11 +73,11 @@ def inference_ms(onnx_path, runs=50):
     return statistics.median(times)
 
 
-def card(classes, per_class_map, overall, epochs, minutes, infer_ms, params, device, train_n, val_n):
+def card(classes, per_class_map, overall, epochs, minutes, infer_ms, params, device, train_n, val_n, init):
     """The model card's text."""
     lines = [
         f'name = "{NAME}"',
-        'version = "3"',
+        f'version = "{VERSION}"',
         f'onnx = "{NAME}.onnx"',
         'licence = "MIT OR Apache-2.0"',
         "# Class names, in output order; rules refer to them.",
@@ -97,13 +102,14 @@ def card(classes, per_class_map, overall, epochs, minutes, infer_ms, params, dev
         "train_seeds = \"10000 (views and frames derived from it)\"",
         f"heldout_images = {val_n}",
         "heldout_seeds = \"900000\"",
+        f'continued_from = "{init}"  # these are more epochs on that version\'s weights' if init else "# trained from scratch",
         f"epochs = {epochs}",
         f"training_minutes = {minutes:.0f}",
         f'device = "{device}"',
         f"parameters = {params}",
         "",
         "[accuracy]",
-        "# mAP@0.5 per class on the held-out synthetic set, whole 640×360 stills.",
+        "# mAP@0.5 per class of this ONNX file on the held-out synthetic set, whole 640×360 stills (evaluate.py).",
         f"map50 = {overall:.3f}",
     ]
     lines += [f"{c} = {per_class_map[i]:.3f}" for i, c in enumerate(classes)]
@@ -175,22 +181,23 @@ def weights(run):
     return best if best.exists() else run / "weights" / "last.pt"
 
 
-def describe(data, run):
-    """Evaluates the best weights on the held-out set, exports ONNX and writes the model card."""
+def describe(data, run, init=None):
+    """Exports the best weights to ONNX, measures that file on the held-out set and writes the card."""
     import csv
 
     import torch
     from ultralytics import YOLO
 
-    device = "0" if torch.cuda.is_available() else "cpu"
+    from evaluate import evaluate
+
+    shutil.copy(weights(run), HERE / f"{NAME}.pt")
     model = YOLO(str(weights(run)))
-    metrics = model.val(data=str(data), imgsz=INPUT[0], batch=16, device=device, plots=False, split="val")
-    per_class = list(metrics.box.ap50)
     exported = Path(model.export(format="onnx", imgsz=(INPUT[1], INPUT[0]), opset=17, dynamic=True, simplify=False))
     onnx_path = MODELS / f"{NAME}.onnx"
     shutil.copy(exported, onnx_path)
     classes = [model.names[i] for i in range(len(model.names))]
     fix_spatial_size(onnx_path, classes)
+    per_class = evaluate(onnx_path, Path(data).parent, classes)[0]
     params = sum(p.numel() for p in model.model.parameters())
     with open(run / "results.csv") as f:
         rows = list(csv.DictReader(f))
@@ -199,8 +206,8 @@ def describe(data, run):
     root = Path(data).parent
     train_n = len(list(root.glob("images/train/*.jpg")))
     val_n = len(list(root.glob("images/val/*.jpg")))
-    text = card(classes, per_class, metrics.box.map50, epochs, minutes, inference_ms(onnx_path), params,
-                "GPU" if device != "cpu" else f"CPU, {os.cpu_count()} cores", train_n, val_n)
+    device = "GPU" if torch.cuda.is_available() else f"CPU, {os.cpu_count()} cores"
+    text = card(classes, per_class, sum(per_class) / len(per_class), epochs, minutes, inference_ms(onnx_path), params, device, train_n, val_n, init)
     (MODELS / f"{NAME}.model.toml").write_text(text)
     print(text)
     print(f"lowest per-class mAP@0.5: {min(per_class):.3f}", file=sys.stderr)
@@ -212,10 +219,15 @@ def main():
     parser.add_argument("--epochs", type=int, default=40)
     parser.add_argument("--hours", type=float, default=None, help="stop after this long (the schedule adapts)")
     parser.add_argument("--runs", default=str(Path(tempfile.gettempdir(), "gridwatch-runs")))
+    parser.add_argument("--further", action="store_true", help=f"start from the committed weights (train/{NAME}.pt), not from scratch")
     parser.add_argument("--describe-only", action="store_true", help="skip training; evaluate, export and describe the last run")
     args = parser.parse_args()
 
     offline_ultralytics()
+    import tomllib
+
+    # The committed weights belong to the committed card: read its version before it is rewritten.
+    init = tomllib.loads((MODELS / f"{NAME}.model.toml").read_text())["version"] if args.further else None
     data = Path(args.data, "data.yaml").resolve()
     run = Path(args.runs, NAME)
     if not args.describe_only:
@@ -228,12 +240,14 @@ def main():
         torch_utils.NUM_THREADS = os.cpu_count()
         torch.manual_seed(0)
         tiles = tile(data, Path(args.data).parent / f"{Path(args.data).name}-tiles")
-        YOLO(str(HERE / f"{NAME}.yaml")).train(
+        # The camera fixes every object's size; rescaling tiles by up to half (Ultralytics' default)
+        # shrinks goods piles a few pixels tall out of sight, so scale only by a quarter.
+        YOLO(str(HERE / (f"{NAME}.pt" if init else f"{NAME}.yaml"))).train(
             data=str(tiles), imgsz=TILE, val=False, epochs=args.epochs, time=args.hours, batch=32, workers=0,
-            device="0" if torch.cuda.is_available() else "cpu", pretrained=False, amp=False, plots=False, seed=0,
-            deterministic=True, project=args.runs, name=NAME, exist_ok=True, patience=100, close_mosaic=3, verbose=False,
+            device="0" if torch.cuda.is_available() else "cpu", pretrained=bool(init), amp=False, plots=False, seed=0,
+            deterministic=True, project=args.runs, name=NAME, exist_ok=True, patience=100, close_mosaic=3, scale=0.25, verbose=False,
         )
-    describe(data, run)
+    describe(data, run, init)
 
 
 if __name__ == "__main__":
