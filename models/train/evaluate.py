@@ -72,8 +72,8 @@ def detect(session, image):
     canvas, (scale, left, top) = letterbox(image, width, height)
     x = cv2.cvtColor(canvas, cv2.COLOR_BGR2RGB).transpose(2, 0, 1)[None].astype(np.float32) / 255
     out = session.run(None, {session.get_inputs()[0].name: x})[0][0].T
+    out = out[out[:, 4:].max(1) > MIN_SCORE]
     cls, score = out[:, 4:].argmax(1), out[:, 4:].max(1)
-    out, cls, score = out[score > MIN_SCORE], cls[score > MIN_SCORE], score[score > MIN_SCORE]
     cx, cy, w, h = out[:, 0], out[:, 1], out[:, 2], out[:, 3]
     boxes = np.stack([(cx - w / 2 - left) / scale, (cy - h / 2 - top) / scale, (cx + w / 2 - left) / scale, (cy + h / 2 - top) / scale], 1)
     rows = []

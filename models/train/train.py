@@ -197,13 +197,13 @@ def describe(data, run, init=None):
     shutil.copy(exported, onnx_path)
     classes = [model.names[i] for i in range(len(model.names))]
     fix_spatial_size(onnx_path, classes)
-    per_class = evaluate(onnx_path, Path(data).parent, classes)[0]
+    root = Path(data).parent
+    per_class = evaluate(onnx_path, root, classes)[0]
     params = sum(p.numel() for p in model.model.parameters())
     with open(run / "results.csv") as f:
         rows = list(csv.DictReader(f))
     epochs = len(rows)
     minutes = float(rows[-1]["time"]) / 60
-    root = Path(data).parent
     train_n = len(list(root.glob("images/train/*.jpg")))
     val_n = len(list(root.glob("images/val/*.jpg")))
     device = "GPU" if torch.cuda.is_available() else f"CPU, {os.cpu_count()} cores"

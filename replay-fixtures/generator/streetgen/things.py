@@ -186,8 +186,8 @@ def shop_goods(rng, x, y, out_at, in_at, kind="street_vending", name="shop-goods
         if not (out_at <= t <= in_at):
             return []
         # The piles stand in a row along the shop line and overlap in depth: one display, one label.
-        pile = lambda p, t, g: A.goods(p, g, -0.45, 0.45, 0.0, group=(name, x, y))
-        out = [Sprite(x, y + i * 1.1, lambda p, t, g=g: pile(p, t, g), shadow=0.5) for i, g in enumerate(looks)]
+        out = [Sprite(x, y + i * 1.1, lambda p, t, g=g: A.goods(p, g, -0.45, 0.45, 0.0, group=(name, x, y)), shadow=0.5)
+               for i, g in enumerate(looks)]
         if t - out_at < 10 or in_at - t < 10:
             out.append(Sprite(x - 0.8, y + 1.0, lambda p, t: A.person(p, keeper, phase=None), shadow=0.3))
         return out
