@@ -4,7 +4,9 @@
   python evaluate.py DATA [--onnx ../gridwatch-demo.onnx] [--floor 8]
 
 DATA is a folder written by generate.py dataset. The ONNX model sees each still letterboxed as
-gridwatch's runtime does (centred, grey 114 padding), through ONNX Runtime on the CPU.
+gridwatch's runtime does (centred, grey 114 padding), through ONNX Runtime on the CPU, and its
+boxes are merged as gridwatch merges them: per class, at the NMS_IOU that train.py writes into the
+card's `[output] nms_iou`.
 
 Objects whose short side is under `--floor` pixels are "don't care", as in the KITTI and Caltech
 benchmarks: a detection of one is neither a hit nor a false alarm, and missing one costs nothing.

@@ -34,6 +34,14 @@ pub struct OutputSpec {
     pub layout: OutputLayout,
     #[serde(default)]
     pub dynamic_batch: bool,
+    /// Boxes of one class overlapping more than this are one object (ignored by end-to-end
+    /// layouts). Part of the card because a model's measured accuracy depends on it.
+    #[serde(default = "default_nms_iou")]
+    pub nms_iou: f64,
+}
+
+fn default_nms_iou() -> f64 {
+    0.45
 }
 
 /// A detector's card. Sections that only document the model (training, accuracy, speed) are kept
@@ -75,6 +83,12 @@ impl ModelCard {
             return Err(bad(format!(
                 "input layout `{}` colour `{}` is not supported; use layout \"nchw\", colour \"rgb\"",
                 card.input.layout, card.input.colour
+            )));
+        }
+        let nms_iou = card.output.nms_iou;
+        if nms_iou.is_nan() || nms_iou <= 0.0 || nms_iou > 1.0 {
+            return Err(bad(format!(
+                "output nms_iou {nms_iou} is outside 0…1 (boxes overlapping more than it are one object)"
             )));
         }
         if card.onnx.is_relative() {

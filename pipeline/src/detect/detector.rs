@@ -19,8 +19,6 @@ use super::{
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Thresholds {
     pub min_score: f32,
-    /// Boxes of one class overlapping more than this are one object.
-    pub max_iou: f64,
     pub max_detections: usize,
 }
 
@@ -28,7 +26,6 @@ impl Default for Thresholds {
     fn default() -> Self {
         Self {
             min_score: 0.25,
-            max_iou: 0.45,
             max_detections: 300,
         }
     }
@@ -174,6 +171,7 @@ impl Detector {
         }
         let shape_error = |e: ndarray::ShapeError| DetectError::Inference(e.to_string());
         let t = self.thresholds;
+        let nms_iou = self.card.output.nms_iou;
         images
             .iter()
             .zip(placements)
@@ -187,12 +185,12 @@ impl Detector {
                 Ok(match self.card.output.layout {
                     OutputLayout::Yolov5 => yolo::non_max_suppression(
                         yolo::decode_v5(one, placement, frame, t.min_score),
-                        t.max_iou,
+                        nms_iou,
                         t.max_detections,
                     ),
                     OutputLayout::Yolov8 => yolo::non_max_suppression(
                         yolo::decode_v8(one, placement, frame, t.min_score),
-                        t.max_iou,
+                        nms_iou,
                         t.max_detections,
                     ),
                     // End-to-end models have already suppressed duplicates.
