@@ -21,7 +21,7 @@ import cv2
 import numpy as np
 
 IOU_HIT = 0.5
-NMS_IOU = 0.7
+NMS_IOU = 0.6
 MIN_SCORE = 0.001
 MAX_DETECTIONS = 300
 
