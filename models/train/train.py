@@ -22,6 +22,7 @@ import statistics
 import sys
 import tempfile
 import time
+import tomllib
 from pathlib import Path
 
 from evaluate import NMS_IOU, evaluate
@@ -226,8 +227,6 @@ def main():
     args = parser.parse_args()
 
     offline_ultralytics()
-    import tomllib
-
     # The committed weights belong to the committed card: read its version before it is rewritten.
     init = tomllib.loads((MODELS / f"{NAME}.model.toml").read_text())["version"] if args.further else None
     data = Path(args.data, "data.yaml").resolve()
