@@ -217,8 +217,9 @@ impl RuleEngine {
         let mut findings = Vec::new();
         for (ri, rule) in self.rules.iter().enumerate() {
             let Stillness { window, drift } = self.still;
-            // New cases need a subject at rest; a confirmed case continues with whatever stands
-            // on its spot, so a track found again after an occlusion needs no time to settle.
+            // New cases need a subject at rest and seen in this very frame; a confirmed case
+            // continues with whatever stands on its spot, so a track found again after an
+            // occlusion needs no time to settle, and one hidden for a moment still holds it.
             let continuing = if rule.in_force(now, self.tz) {
                 rule.qualify(now, self.tz, tracks, detections, self.still)
             } else {
@@ -227,6 +228,9 @@ impl RuleEngine {
             let mut qualified: Vec<_> = continuing
                 .iter()
                 .filter(|q| !rule.stationary || q.track.is_stationary(window, drift))
+                // A track coasting through a gap keeps its last box while what stood by it moves
+                // on: the goods of a cart driving off stay behind, unmatched, where no cart is.
+                .filter(|q| q.track.last_seen() == stream_now)
                 .cloned()
                 .collect();
             if rule.min_count > 1 {
