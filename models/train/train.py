@@ -31,7 +31,7 @@ HERE = Path(__file__).resolve().parent
 MODELS = HERE.parent
 NAME = "gridwatch-demo"
 # The version this recipe writes into the card; bump it for each model that is committed.
-VERSION = "5"
+VERSION = "6"
 # The model input, width × height: a 640×360 still letterboxed to a multiple of the 32-pixel stride.
 INPUT = (640, 384)
 # Training tiles: square, full height of a still, two per still overlapping in the middle.
@@ -216,6 +216,18 @@ def describe(data, run, init=None):
     print(f"lowest per-class mAP@0.5: {min(per_class):.3f}", file=sys.stderr)
 
 
+def continued_from(describe_only):
+    """The version the committed weights belong to. Once a run has been described, the committed
+    card is this recipe's VERSION: describing again keeps the version that card says it continued,
+    and training further needs a new VERSION first."""
+    committed = tomllib.loads((MODELS / f"{NAME}.model.toml").read_text())
+    if committed["version"] != VERSION:
+        return committed["version"]
+    if describe_only:
+        return committed["training"].get("continued_from")
+    sys.exit(f"the committed card is already version {VERSION}; bump VERSION in train.py to train it further")
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("data", help="folder written by generate.py dataset (holds data.yaml)")
@@ -227,8 +239,7 @@ def main():
     args = parser.parse_args()
 
     offline_ultralytics()
-    # The committed weights belong to the committed card: read its version before it is rewritten.
-    init = tomllib.loads((MODELS / f"{NAME}.model.toml").read_text())["version"] if args.further else None
+    init = continued_from(args.describe_only) if args.further else None
     data = Path(args.data, "data.yaml").resolve()
     run = Path(args.runs, NAME)
     if not args.describe_only:
