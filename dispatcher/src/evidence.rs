@@ -4,18 +4,13 @@
 use std::path::Path;
 
 use gridwatch_core::{Sha256Hex, ViolationEvent};
-use sqlx::Row;
 
 use crate::Store;
 
 /// Adds a sentence to `problems` for each missing or changed file; returns how many were checked.
 pub async fn check(store: &Store, root: &Path, problems: &mut Vec<String>) -> Result<usize, sqlx::Error> {
-    let rows = sqlx::query("SELECT id, body FROM events WHERE type = 'violation' ORDER BY received_at")
-        .fetch_all(store.pool())
-        .await?;
     let mut checked = 0;
-    for row in &rows {
-        let (id, body): (String, String) = (row.try_get("id")?, row.try_get("body")?);
+    for (id, body) in crate::store::events::violations(store.pool()).await? {
         let Ok(event) = serde_json::from_str::<ViolationEvent>(&body) else {
             problems.push(format!(
                 "event {id}: its stored body no longer parses as a violation"

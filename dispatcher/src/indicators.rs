@@ -7,7 +7,7 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 
 use crate::{
-    cases::{Case, State},
+    cases::{Case, Escalation, State},
     DispatchError, Dispatcher,
 };
 
@@ -60,7 +60,10 @@ pub fn of(grid: Option<String>, kind: Option<String>, cases: &[&Case]) -> Indica
     let closed: Vec<&&Case> = cases.iter().filter(|c| c.state == State::Closed).collect();
     let on_time = closed
         .iter()
-        .filter(|c| c.escalation < 2 && matches!((c.handled_at, c.handle_due), (Some(h), Some(d)) if h <= d))
+        .filter(|c| {
+            c.escalation < Escalation::CommandCentre
+                && matches!((c.handled_at, c.handle_due), (Some(h), Some(d)) if h <= d)
+        })
         .count();
     let handled = count(&|c| c.handled_at.is_some() || c.reworks > 0);
     let spans = |from: fn(&Case) -> Option<i64>, to: fn(&Case) -> Option<i64>| {
@@ -98,12 +101,12 @@ impl Dispatcher {
         to: DateTime<Utc>,
         grid: Option<&str>,
     ) -> Result<Vec<Indicators>, DispatchError> {
-        let rows = sqlx::query("SELECT * FROM cases WHERE reported_at >= $1 AND reported_at <= $2")
-            .bind(from.timestamp_millis())
-            .bind(to.timestamp_millis())
-            .fetch_all(self.store().pool())
-            .await?;
-        let cases: Vec<Case> = rows.iter().map(Case::from_row).collect::<Result<_, _>>()?;
+        let cases = crate::store::cases::reported_between(
+            self.store().pool(),
+            from.timestamp_millis(),
+            to.timestamp_millis(),
+        )
+        .await?;
         let cases: Vec<&Case> = cases
             .iter()
             .filter(|c| grid.is_none() || c.grid.as_deref() == grid)

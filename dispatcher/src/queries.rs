@@ -1,15 +1,22 @@
-//! Reading cases: lists with filters and pages, a member's tasks, one case's audit trail.
+//! Reading cases: lists with filters and pages, a member's tasks, the false positives, the cameras'
+//! last health.
 
 use serde::{Deserialize, Serialize};
-use sqlx::{any::AnyArguments, query::Query, Any, Row};
 
-use crate::{cases::Case, DispatchError, Dispatcher};
+use crate::{
+    cases::{Case, State},
+    store::{self, cameras::CameraHealthRow, cases::Selection},
+    DispatchError, Dispatcher,
+};
 
 /// Filters and paging for a case list; absent filters match everything.
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct CaseFilter {
     pub state: Option<String>,
+    /// Only cases in one of these states (Open311's `open` and `closed`).
+    #[serde(skip)]
+    pub among: Option<&'static [State]>,
     /// A grid id, or `none` for the command centre's queue of cases outside every grid.
     pub grid: Option<String>,
     pub kind: Option<String>,
@@ -41,43 +48,35 @@ impl Dispatcher {
                 "per_page: between 1 and {MAX_PER_PAGE}"
             )));
         }
-        let mut conditions = Vec::new();
-        let mut values = Vec::new();
-        for (column, value) in [
-            ("state", &filter.state),
-            ("grid", &filter.grid),
-            ("kind", &filter.kind),
-            ("assignee", &filter.assignee),
-        ] {
-            match value.as_deref() {
-                None => {}
-                // The command centre's queue: cases outside every grid.
-                Some(UNASSIGNED) if column == "grid" => conditions.push("grid IS NULL".to_owned()),
-                Some(value) => {
-                    values.push(value.to_owned());
-                    conditions.push(format!("{column} = ${}", values.len()));
-                }
-            }
-        }
-        let clause = if conditions.is_empty() {
-            String::new()
-        } else {
-            format!("WHERE {}", conditions.join(" AND "))
+        let states: Option<Vec<State>> = match filter.state.as_deref() {
+            None => filter.among.map(<[State]>::to_vec),
+            // A state that is no state (or not among those asked for) matches nothing.
+            Some(name) => Some(
+                State::parse(name)
+                    .filter(|s| filter.among.is_none_or(|among| among.contains(s)))
+                    .into_iter()
+                    .collect(),
+            ),
         };
-        fn bind<'q>(sql: &'q str, values: &[String]) -> Query<'q, Any, AnyArguments<'q>> {
-            values.iter().fold(sqlx::query(sql), |q, v| q.bind(v.clone()))
+        if states.as_ref().is_some_and(Vec::is_empty) {
+            return Ok(CasePage {
+                cases: Vec::new(),
+                page,
+                per_page,
+                total: 0,
+            });
         }
-        let count_sql = format!("SELECT COUNT(*) AS n FROM cases {clause}");
-        let total: i64 = bind(&count_sql, &values)
-            .fetch_one(self.store().pool())
-            .await?
-            .try_get("n")?;
-        let list_sql = format!(
-            "SELECT * FROM cases {clause} ORDER BY number DESC LIMIT {per_page} OFFSET {}",
-            (page as i64 - 1) * per_page as i64
-        );
-        let rows = bind(&list_sql, &values).fetch_all(self.store().pool()).await?;
-        let cases = rows.iter().map(Case::from_row).collect::<Result<_, _>>()?;
+        let selection = Selection {
+            states: states.as_deref(),
+            grid: filter
+                .grid
+                .as_deref()
+                .map(|g| if g == UNASSIGNED { None } else { Some(g) }),
+            kind: filter.kind.as_deref(),
+            assignee: filter.assignee.as_deref(),
+        };
+        let offset = (page as i64 - 1) * per_page as i64;
+        let (cases, total) = store::cases::list(self.store.pool(), &selection, per_page, offset).await?;
         Ok(CasePage {
             cases,
             page,
@@ -88,80 +87,47 @@ impl Dispatcher {
 
     /// The cases in a member's hands.
     pub async fn tasks_of(&self, member: &str) -> Result<Vec<Case>, DispatchError> {
-        let rows = sqlx::query(
-            "SELECT * FROM cases WHERE assignee = $1 AND state IN ('dispatched', 'accepted', 'handled', 'rework')
-             ORDER BY handle_due",
-        )
-        .bind(member)
-        .fetch_all(self.store().pool())
-        .await?;
-        Ok(rows.iter().map(Case::from_row).collect::<Result<_, _>>()?)
+        Ok(store::cases::tasks_of(self.store.pool(), member).await?)
     }
-}
 
-impl Dispatcher {
     /// The id of the case with this display number.
     pub async fn case_id_of_number(&self, number: i64) -> Result<Option<String>, DispatchError> {
-        let row = sqlx::query("SELECT id FROM cases WHERE number = $1")
-            .bind(number)
-            .fetch_optional(self.store().pool())
-            .await?;
-        Ok(row.map(|r| r.try_get("id")).transpose()?)
+        Ok(store::cases::id_of_number(self.store.pool(), number).await?)
     }
-}
 
-impl Dispatcher {
     /// Voided cases as JSON Lines: the case number, kind, camera, the operator's reason and the
     /// event bodies (with their evidence references) that raised it.
     pub async fn false_positives(&self) -> Result<String, DispatchError> {
-        let rows = sqlx::query(
-            "SELECT c.number, c.kind, c.camera, c.void_reason, e.body FROM cases c
-             JOIN events e ON e.case_id = c.id AND e.type = 'violation'
-             WHERE c.state = 'voided' ORDER BY c.number, e.received_at",
-        )
-        .fetch_all(self.store().pool())
-        .await?;
         let mut out = String::new();
-        for row in &rows {
-            let body: String = row.try_get("body")?;
+        for voided in store::cases::voided_with_events(self.store.pool()).await? {
             let line = serde_json::json!({
-                "case": row.try_get::<i64, _>("number")?,
-                "kind": row.try_get::<String, _>("kind")?,
-                "camera": row.try_get::<String, _>("camera")?,
-                "reason": row.try_get::<Option<String>, _>("void_reason")?,
-                "event": serde_json::from_str::<serde_json::Value>(&body).unwrap_or_default(),
+                "case": voided.number,
+                "kind": voided.kind,
+                "camera": voided.camera,
+                "reason": voided.reason,
+                "event": serde_json::from_str::<serde_json::Value>(&voided.event).unwrap_or_default(),
             });
             out += &line.to_string();
             out.push('\n');
         }
         Ok(out)
     }
-}
 
-/// The last health a camera's pipeline reported.
-#[derive(Debug, Clone, Serialize)]
-pub struct CameraHealthRow {
-    pub camera: String,
-    pub state: String,
-    /// Milliseconds since the epoch.
-    pub since: i64,
-    pub detail: Option<String>,
-}
-
-impl Dispatcher {
+    /// The last health each camera's pipeline reported.
     pub async fn camera_health(&self) -> Result<Vec<CameraHealthRow>, DispatchError> {
-        let rows = sqlx::query("SELECT id, state, since, detail FROM cameras ORDER BY id")
-            .fetch_all(self.store().pool())
-            .await?;
-        rows.iter()
-            .map(|r| {
-                Ok(CameraHealthRow {
-                    camera: r.try_get("id")?,
-                    state: r.try_get("state")?,
-                    since: r.try_get("since")?,
-                    detail: r.try_get("detail")?,
-                })
-            })
-            .collect()
+        Ok(store::cameras::all(self.store.pool()).await?)
+    }
+
+    /// The audit chain in order: all of it, or one case's entries.
+    pub async fn audit_log(
+        &self,
+        case: Option<&str>,
+    ) -> Result<Vec<crate::cases::audit::Entry>, DispatchError> {
+        Ok(store::audit::entries(self.store.pool(), case).await?)
+    }
+
+    /// Cases in each state.
+    pub async fn count_by_state(&self) -> Result<Vec<(State, i64)>, DispatchError> {
+        Ok(store::cases::count_by_state(self.store.pool()).await?)
     }
 }

@@ -7,7 +7,7 @@ use std::{net::SocketAddr, sync::Arc, thread, time::Duration};
 use gridwatch_core::{config::LoadedConfig, PipelineEvent, WallClock};
 use tokio::sync::{mpsc, oneshot};
 
-use crate::{api, grid::GridMap, DispatchError, Dispatcher, Store};
+use crate::{api, grid::GridMap, intake, Dispatcher, Store};
 
 /// How often overdue cases are looked for.
 const ESCALATION_EVERY: Duration = Duration::from_secs(30);
@@ -83,10 +83,10 @@ pub fn run(loaded: LoadedConfig) -> Result<(), String> {
         } = start(loaded).await?;
         println!("gridwatch dispatcher: listening on http://{address}");
         if let Some(nats) = nats {
-            let intake = dispatcher.clone();
+            let consumer = dispatcher.clone();
             tokio::spawn(async move {
                 loop {
-                    if let Err(e) = crate::intake::consume(intake.clone(), &nats).await {
+                    if let Err(e) = intake::jetstream::consume(consumer.clone(), &nats).await {
                         eprintln!("gridwatch dispatcher: {e}; reconnecting in 2 s");
                     }
                     tokio::time::sleep(Duration::from_secs(2)).await;
@@ -122,7 +122,7 @@ pub struct Local {
 impl Local {
     /// Opens the store and binds the API's port; returns once both are ready.
     pub fn start(loaded: LoadedConfig) -> Result<Self, String> {
-        let (events, mut incoming) = mpsc::unbounded_channel::<PipelineEvent>();
+        let (events, incoming) = mpsc::unbounded_channel::<PipelineEvent>();
         let (stop, stopped) = oneshot::channel::<()>();
         let (ready, started) = std::sync::mpsc::channel();
         let thread = thread::Builder::new()
@@ -141,12 +141,9 @@ impl Local {
                         }
                     };
                     let _ = ready.send(Ok(address));
-                    let intake = dispatcher.clone();
-                    let consumer = tokio::spawn(async move {
-                        while let Some(event) = incoming.recv().await {
-                            ingest_until_stored(&intake, &event).await;
-                        }
-                    });
+                    let consumer = dispatcher.clone();
+                    let consumer =
+                        tokio::spawn(async move { intake::local::consume(&consumer, incoming).await });
                     let served = axum::serve(listener, api::router(dispatcher))
                         .with_graceful_shutdown(async {
                             let _ = stopped.await;
@@ -188,26 +185,6 @@ impl Local {
             .expect("stopped once")
             .join()
             .map_err(|_| "the dispatcher thread panicked".to_owned())?
-    }
-}
-
-/// Ingests `event`, waiting out a store outage however long it lasts: an event is never dropped
-/// for the store's sake. One that can never be accepted is reported and left.
-async fn ingest_until_stored(dispatcher: &Dispatcher, event: &PipelineEvent) {
-    let mut wait = Duration::from_secs(1);
-    loop {
-        match dispatcher.ingest(event).await {
-            Ok(_) => return,
-            Err(DispatchError::Invalid(why)) => {
-                eprintln!("gridwatch dispatcher: event refused: {why}");
-                return;
-            }
-            Err(e) => {
-                eprintln!("gridwatch dispatcher: {e}; retrying in {} s", wait.as_secs());
-                tokio::time::sleep(wait).await;
-                wait = (wait * 2).min(Duration::from_secs(60));
-            }
-        }
     }
 }
 

@@ -454,3 +454,155 @@ async fn duplicates_open311_feed_and_the_openapi_document() {
         StatusCode::OK
     );
 }
+
+#[tokio::test]
+async fn fair_dispatch_says_why_it_cannot() {
+    for backend in backends().await {
+        let db = backend.name();
+        // At 03:00 only G01's night assistant works; G02 has nobody on duty.
+        let night: chrono::DateTime<chrono::Utc> = "2026-06-01T19:00:00Z".parse().unwrap();
+        let (d, _) = dispatcher(&backend, &format!("{}{CAMERA}", tokens()), night).await;
+        let c = Client {
+            base: serve(d).await,
+            http: reqwest::Client::new(),
+        };
+        let report = |track, at| {
+            PipelineEvent::Violation(violation("out_of_line_parking", "cam-1", None, track, at, 0.9))
+        };
+        let case_of = |body: Value| body["case"].as_str().unwrap().to_owned();
+        let dispatch = json!({ "action": "dispatch" }).to_string();
+        let file = json!({ "action": "file" }).to_string();
+
+        // A reported case refuses dispatch whoever is on duty: the state's answer, 409.
+        let in_g02 = case_of(c.post_event("ingest", &report(1, place(0.015, 0.002))).await.1);
+        let (status, body) = c
+            .post(
+                "command",
+                &format!("/api/v1/cases/{in_g02}/actions"),
+                dispatch.clone(),
+            )
+            .await;
+        assert_eq!(status, StatusCode::CONFLICT, "{db}: {body}");
+        assert!(
+            body["error"]
+                .as_str()
+                .unwrap()
+                .starts_with("cannot dispatch a case that is reported"),
+            "{db}: {body}"
+        );
+
+        // Filed in G02 at night: nobody on duty, and the answer says so.
+        c.post(
+            "command",
+            &format!("/api/v1/cases/{in_g02}/actions"),
+            file.clone(),
+        )
+        .await;
+        let (status, body) = c
+            .post(
+                "command",
+                &format!("/api/v1/cases/{in_g02}/actions"),
+                dispatch.clone(),
+            )
+            .await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{db}: {body}");
+        assert_eq!(
+            body["error"], "to: nobody in grid G02 is on duty now; name a member",
+            "{db}"
+        );
+
+        // Outside every grid there is no roster to choose from.
+        let nowhere = case_of(c.post_event("ingest", &report(2, place(0.05, 0.05))).await.1);
+        c.post(
+            "command",
+            &format!("/api/v1/cases/{nowhere}/actions"),
+            file.clone(),
+        )
+        .await;
+        let (status, body) = c
+            .post(
+                "command",
+                &format!("/api/v1/cases/{nowhere}/actions"),
+                dispatch.clone(),
+            )
+            .await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{db}: {body}");
+        assert_eq!(
+            body["error"], "to: the case lies outside every grid; name a member to send it to",
+            "{db}"
+        );
+        backend.drop_database().await;
+    }
+}
+
+#[tokio::test]
+async fn open311_status_filters_every_case_not_only_the_newest_page() {
+    for backend in backends().await {
+        let db = backend.name();
+        let c = client(&backend).await;
+        // The oldest case is voided; two hundred newer ones stay open, each at its own spot.
+        for track in 0..=200u64 {
+            let at = place(0.0006 * (track % 15) as f64, 0.0006 * (track / 15) as f64);
+            let event = violation("out_of_line_parking", "cam-1", None, track + 1, at, 0.5);
+            let (status, body) = c.post_event("ingest", &PipelineEvent::Violation(event)).await;
+            assert_eq!(status, StatusCode::CREATED, "{db}: {body}");
+            if track == 0 {
+                let case = body["case"].as_str().unwrap();
+                let void = json!({ "action": "void", "reason": "a parked car's shadow" }).to_string();
+                let (status, body) = c
+                    .post("command", &format!("/api/v1/cases/{case}/actions"), void)
+                    .await;
+                assert_eq!(status, StatusCode::OK, "{db}: {body}");
+            }
+        }
+        let (status, closed) = c.get("auditor", "/open311/v2/requests.json?status=closed").await;
+        assert_eq!(status, StatusCode::OK, "{db}: {closed}");
+        let numbers: Vec<&str> = closed
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter_map(|r| r["service_request_id"].as_str())
+            .collect();
+        assert_eq!(numbers, ["1"], "{db}: {closed}");
+        let (_, open) = c.get("auditor", "/open311/v2/requests.json?status=open").await;
+        assert_eq!(open.as_array().unwrap().len(), 200, "{db}");
+        backend.drop_database().await;
+    }
+}
+
+#[tokio::test]
+async fn a_store_outage_answers_503_with_a_plain_sentence() {
+    for backend in backends().await {
+        let db = backend.name();
+        let (d, _) = dispatcher(&backend, &format!("{}{CAMERA}", tokens()), morning()).await;
+        let pool = d.store().pool().clone();
+        let c = Client {
+            base: serve(d).await,
+            http: reqwest::Client::new(),
+        };
+        let v = violation("street_vending", "cam-1", None, 1, place(0.002, 0.002), 0.9);
+        let (_, body) = c.post_event("ingest", &PipelineEvent::Violation(v.clone())).await;
+        let case = body["case"].as_str().unwrap().to_owned();
+        pool.close().await;
+
+        let again = violation("street_vending", "cam-1", None, 2, place(0.004, 0.004), 0.9);
+        let answers = [
+            c.get("command", "/api/v1/cases").await,
+            c.get("command", &format!("/api/v1/cases/{case}")).await,
+            c.post_event("ingest", &PipelineEvent::Violation(again)).await,
+            c.get("auditor", "/open311/v2/requests.json").await,
+        ];
+        for (status, body) in answers {
+            assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE, "{db}: {body}");
+            assert_eq!(
+                body["error"], "the case store cannot be reached; try again shortly",
+                "{db}: nothing of the database's own text reaches the caller"
+            );
+        }
+        let ready = c.http.get(format!("{}/readyz", c.base)).send().await.unwrap();
+        assert_eq!(ready.status(), StatusCode::SERVICE_UNAVAILABLE, "{db}");
+        let text = ready.text().await.unwrap();
+        assert!(!text.contains("pool"), "{db}: {text}");
+        backend.drop_database().await;
+    }
+}

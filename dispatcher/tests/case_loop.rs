@@ -6,7 +6,7 @@ mod common;
 use common::*;
 use gridwatch_core::PipelineEvent;
 use gridwatch_dispatcher::{
-    cases::{audit, Action, State},
+    cases::{audit, Action, Escalation, State},
     ActionRequest, DispatchError, Ingested,
 };
 
@@ -298,7 +298,11 @@ async fn overdue_cases_escalate_to_the_leader_then_the_command_centre() {
             std::slice::from_ref(&id),
             "{db}"
         );
-        assert_eq!(d.case(&command(), &id).await.unwrap().escalation, 1, "{db}");
+        assert_eq!(
+            d.case(&command(), &id).await.unwrap().escalation,
+            Escalation::GridLeader,
+            "{db}"
+        );
         assert!(
             d.escalate_overdue().await.unwrap().is_empty(),
             "{db}: escalated once per level"
@@ -313,7 +317,7 @@ async fn overdue_cases_escalate_to_the_leader_then_the_command_centre() {
             "{db}"
         );
         let case = d.case(&command(), &id).await.unwrap();
-        assert_eq!(case.escalation, 2, "{db}");
+        assert_eq!(case.escalation, Escalation::CommandCentre, "{db}");
         let log = d.audit_log(None).await.unwrap();
         let last = log.last().unwrap();
         assert_eq!(
@@ -464,6 +468,32 @@ async fn indicators_count_the_loop_per_grid_and_kind() {
         );
         assert_eq!(total.dispatch_rate, Some(1.0), "{db}");
         assert_eq!(total.closing_rate, Some(0.5), "{db}");
+        backend.drop_database().await;
+    }
+}
+
+#[tokio::test]
+async fn a_filed_case_is_not_verified_before_anyone_was_sent() {
+    for backend in backends().await {
+        let db = backend.name();
+        let (d, _) = dispatcher(&backend, "", morning()).await;
+        let v = violation("street_vending", "cam-1", None, 3, place(0.004, 0.004), 0.5);
+        let id = stored_case(d.ingest(&PipelineEvent::Violation(v.clone())).await.unwrap());
+        d.act(&command(), &id, &act(Action::File)).await.unwrap();
+
+        let err = d.act(&command(), &id, &act(Action::Verify)).await.unwrap_err();
+        assert!(
+            matches!(&err, DispatchError::Refused(_)),
+            "{db}: verifying a filed case without a shop notice must be refused, got {err:?}"
+        );
+        assert_eq!(
+            err.to_string(),
+            "cannot verify a case that is filed; verify applies to handled cases, or filed ones under a shop notice",
+            "{db}"
+        );
+        // Nor does the camera's clearing verify it: nobody has dealt with it.
+        d.ingest(&cleared(&v)).await.unwrap();
+        assert_eq!(d.case(&command(), &id).await.unwrap().state, State::Filed, "{db}");
         backend.drop_database().await;
     }
 }

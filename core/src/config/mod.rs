@@ -204,6 +204,35 @@ pub struct NatsOutput {
     pub spool: PathBuf,
 }
 
+impl NatsOutput {
+    /// The stream this output's events travel in.
+    pub fn event_stream(&self) -> EventStream {
+        EventStream::new(&self.stream, &self.prefix)
+    }
+}
+
+/// The JetStream stream of pipeline events, as the pipeline (publishing) and the dispatcher
+/// (consuming) both declare it: whichever starts first creates it, so both ask for the same.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EventStream {
+    pub name: String,
+    /// Every event under the prefix: `<prefix>.<camera>.<type>`.
+    pub subjects: Vec<String>,
+    /// How long the stream remembers message ids: an event re-sent within it (after a spool, a
+    /// reconnect, a restarted worker) is stored once.
+    pub duplicate_window: std::time::Duration,
+}
+
+impl EventStream {
+    pub fn new(name: &str, prefix: &str) -> Self {
+        Self {
+            name: name.to_owned(),
+            subjects: vec![format!("{prefix}.>")],
+            duplicate_window: std::time::Duration::from_secs(3600),
+        }
+    }
+}
+
 fn default_stream() -> String {
     "GRIDWATCH".to_owned()
 }

@@ -1,4 +1,6 @@
-//! Every API failure as JSON `{"error": "..."}` with the status that says whose fault it is.
+//! Every API failure as JSON `{"error": "..."}` with the status that says whose fault it is. A
+//! failure of the store is the server's business: it is logged with what it concerned, and the
+//! caller gets a plain sentence, never the database's own text.
 
 use axum::{
     http::StatusCode,
@@ -8,6 +10,9 @@ use axum::{
 use serde_json::json;
 
 use crate::DispatchError;
+
+/// What the caller is told when the store fails.
+pub const STORE_UNAVAILABLE: &str = "the case store cannot be reached; try again shortly";
 
 /// An error response.
 #[derive(Debug)]
@@ -23,6 +28,28 @@ impl ApiError {
             message: message.into(),
         }
     }
+
+    /// `e`, answered; `subject` (the case or event the request concerned) goes into the log when
+    /// the store failed.
+    pub fn about(e: DispatchError, subject: Option<&str>) -> Self {
+        let status = match &e {
+            DispatchError::NotFound(_) => StatusCode::NOT_FOUND,
+            DispatchError::Forbidden(_) => StatusCode::FORBIDDEN,
+            DispatchError::Refused(_) => StatusCode::CONFLICT,
+            DispatchError::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            DispatchError::Store(_) => return Self::store_failed(&e, subject),
+        };
+        ApiError::new(status, e.to_string())
+    }
+
+    /// 503 for a failure of the store, logged with `subject`.
+    pub fn store_failed(e: &dyn std::fmt::Display, subject: Option<&str>) -> Self {
+        match subject {
+            Some(subject) => eprintln!("gridwatch dispatcher: {subject}: {e}"),
+            None => eprintln!("gridwatch dispatcher: {e}"),
+        }
+        ApiError::new(StatusCode::SERVICE_UNAVAILABLE, STORE_UNAVAILABLE)
+    }
 }
 
 impl IntoResponse for ApiError {
@@ -33,13 +60,6 @@ impl IntoResponse for ApiError {
 
 impl From<DispatchError> for ApiError {
     fn from(e: DispatchError) -> Self {
-        let status = match &e {
-            DispatchError::NotFound(_) => StatusCode::NOT_FOUND,
-            DispatchError::Forbidden(_) => StatusCode::FORBIDDEN,
-            DispatchError::Refused(_) => StatusCode::CONFLICT,
-            DispatchError::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
-            DispatchError::Store(_) => StatusCode::SERVICE_UNAVAILABLE,
-        };
-        ApiError::new(status, e.to_string())
+        ApiError::about(e, None)
     }
 }

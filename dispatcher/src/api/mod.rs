@@ -137,7 +137,11 @@ fn parse_event(body: &[u8]) -> Result<PipelineEvent, ApiError> {
 async fn post_event(State(s): State<AppState>, caller: Caller, body: Bytes) -> Result<Response, ApiError> {
     caller.require(&[Role::Ingest, Role::Command, Role::Admin], "post events")?;
     let outcome = match parse_event(&body) {
-        Ok(event) => s.dispatcher.ingest(&event).await.map_err(ApiError::from),
+        Ok(event) => s
+            .dispatcher
+            .ingest(&event)
+            .await
+            .map_err(|e| ApiError::about(e, Some(&subject_of(&event)))),
         Err(e) => Err(e),
     };
     let counter = match &outcome {
@@ -154,6 +158,15 @@ async fn post_event(State(s): State<AppState>, caller: Caller, body: Bytes) -> R
     Ok((status, Json(outcome)).into_response())
 }
 
+/// What an event is about, for the log.
+fn subject_of(event: &PipelineEvent) -> String {
+    match event {
+        PipelineEvent::Violation(v) => format!("event {}", v.id),
+        PipelineEvent::ViolationCleared(c) => format!("event {} (cleared)", c.id),
+        PipelineEvent::CameraHealth(h) => format!("camera {} health", h.camera),
+    }
+}
+
 async fn list_cases(
     State(s): State<AppState>,
     caller: Caller,
@@ -162,7 +175,7 @@ async fn list_cases(
     caller.require(&READERS, "read cases")?;
     if caller.0.role == Role::Member {
         // A member sees their own grid; asking for another is asking for nothing.
-        let own = s.dispatcher.member_grid(&caller.0);
+        let own = caller.0.grid(s.dispatcher.config());
         if filter.grid.is_some() && filter.grid != own {
             filter.grid = Some(String::new());
         } else {
@@ -178,7 +191,14 @@ async fn one_case(
     Path(id): Path<String>,
 ) -> Result<Json<Case>, ApiError> {
     caller.require(&READERS, "read cases")?;
-    Ok(Json(s.dispatcher.case(&caller.0, &id).await?))
+    Ok(Json(
+        s.dispatcher.case(&caller.0, &id).await.map_err(about_case(&id))?,
+    ))
+}
+
+/// Answers a failure of a request about case `id`.
+fn about_case(id: &str) -> impl FnOnce(crate::DispatchError) -> ApiError + '_ {
+    move |e| ApiError::about(e, Some(&format!("case {id}")))
 }
 
 async fn act_on_case(
@@ -188,9 +208,14 @@ async fn act_on_case(
     body: Bytes,
 ) -> Result<Json<Case>, ApiError> {
     // Visibility first: a member acting on another grid's case learns nothing (404).
-    s.dispatcher.case(&caller.0, &id).await?;
+    s.dispatcher.case(&caller.0, &id).await.map_err(about_case(&id))?;
     let request: ActionRequest = parse(&body)?;
-    Ok(Json(s.dispatcher.act(&caller.0, &id, &request).await?))
+    Ok(Json(
+        s.dispatcher
+            .act(&caller.0, &id, &request)
+            .await
+            .map_err(about_case(&id))?,
+    ))
 }
 
 async fn case_audit(
@@ -199,8 +224,10 @@ async fn case_audit(
     Path(id): Path<String>,
 ) -> Result<Json<Vec<crate::cases::audit::Entry>>, ApiError> {
     caller.require(&READERS, "read cases")?;
-    s.dispatcher.case(&caller.0, &id).await?;
-    Ok(Json(s.dispatcher.audit_log(Some(&id)).await?))
+    s.dispatcher.case(&caller.0, &id).await.map_err(about_case(&id))?;
+    Ok(Json(
+        s.dispatcher.audit_log(Some(&id)).await.map_err(about_case(&id))?,
+    ))
 }
 
 async fn my_tasks(State(s): State<AppState>, caller: Caller) -> Result<Json<Vec<Case>>, ApiError> {
@@ -275,7 +302,7 @@ async fn indicators(
     let to = period.to.unwrap_or_else(|| s.dispatcher.now());
     let from = period.from.unwrap_or(to - chrono::TimeDelta::days(30));
     let grid = match caller.0.role {
-        Role::Member => s.dispatcher.member_grid(&caller.0),
+        Role::Member => caller.0.grid(s.dispatcher.config()),
         _ => period.grid,
     };
     Ok(Json(s.dispatcher.indicators(from, to, grid.as_deref()).await?))
@@ -309,7 +336,7 @@ async fn feed(
     caller: Caller,
 ) -> Result<Sse<impl Stream<Item = Result<Event, Infallible>>>, ApiError> {
     caller.require(&READERS, "follow the feed")?;
-    let only = (caller.0.role == Role::Member).then(|| s.dispatcher.member_grid(&caller.0));
+    let only = (caller.0.role == Role::Member).then(|| caller.0.grid(s.dispatcher.config()));
     let changes = s.dispatcher.subscribe();
     let stream = futures_util::stream::unfold((changes, only), |(mut changes, only)| async move {
         loop {
@@ -337,10 +364,11 @@ async fn openapi() -> impl IntoResponse {
 }
 
 async fn ready(State(s): State<AppState>) -> Result<&'static str, ApiError> {
-    sqlx::query("SELECT 1")
-        .execute(s.dispatcher.store().pool())
+    s.dispatcher
+        .store()
+        .ping()
         .await
-        .map_err(|e| ApiError::new(StatusCode::SERVICE_UNAVAILABLE, format!("database: {e}")))?;
+        .map_err(|e| ApiError::store_failed(&e, Some("readiness check")))?;
     Ok("ready")
 }
 
@@ -358,16 +386,9 @@ async fn metrics(State(s): State<AppState>) -> Result<impl IntoResponse, ApiErro
         );
     }
     out += "# HELP gridwatch_cases Cases by state.\n# TYPE gridwatch_cases gauge\n";
-    let rows = sqlx::query("SELECT state, COUNT(*) AS n FROM cases GROUP BY state")
-        .fetch_all(s.dispatcher.store().pool())
-        .await
-        .map_err(|e| ApiError::new(StatusCode::SERVICE_UNAVAILABLE, format!("database: {e}")))?;
+    let counts = s.dispatcher.count_by_state().await?;
     for state in CaseState::ALL {
-        let n = rows
-            .iter()
-            .find(|r| sqlx::Row::try_get::<String, _>(*r, "state").ok().as_deref() == Some(state.as_str()))
-            .and_then(|r| sqlx::Row::try_get::<i64, _>(r, "n").ok())
-            .unwrap_or(0);
+        let n = counts.iter().find(|(s, _)| *s == state).map_or(0, |(_, n)| *n);
         out += &format!("gridwatch_cases{{state=\"{state}\"}} {n}\n");
     }
     Ok(([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], out))

@@ -10,7 +10,10 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 
 use super::{ApiError, AppState, Caller, READERS};
-use crate::{cases::Case, queries::CaseFilter};
+use crate::{
+    cases::{Case, State as CaseState},
+    queries::{CaseFilter, MAX_PER_PAGE},
+};
 
 pub async fn services(State(s): State<AppState>, caller: Caller) -> Result<Json<Vec<Value>>, ApiError> {
     caller.require(&READERS, "read services")?;
@@ -52,26 +55,21 @@ pub async fn requests(
 ) -> Result<Json<Vec<Value>>, ApiError> {
     caller.require(&READERS, "read requests")?;
     let own_grid =
-        (caller.0.role == gridwatch_core::config::Role::Member).then(|| s.dispatcher.member_grid(&caller.0));
+        (caller.0.role == gridwatch_core::config::Role::Member).then(|| caller.0.grid(s.dispatcher.config()));
+    let among: Option<&'static [CaseState]> = match q.status.as_deref() {
+        Some("open") => Some(&CaseState::OPEN),
+        Some("closed") => Some(&CaseState::ENDED),
+        _ => None,
+    };
     let filter = CaseFilter {
         kind: q.service_code,
         grid: own_grid.flatten(),
-        per_page: Some(super::super::queries::MAX_PER_PAGE),
+        among,
+        per_page: Some(MAX_PER_PAGE),
         ..CaseFilter::default()
     };
     let page = s.dispatcher.cases(&filter).await?;
-    let wanted = |case: &Case| match q.status.as_deref() {
-        Some("open") => case.state.is_open(),
-        Some("closed") => !case.state.is_open(),
-        _ => true,
-    };
-    Ok(Json(
-        page.cases
-            .iter()
-            .filter(|c| wanted(c))
-            .map(request_json)
-            .collect(),
-    ))
+    Ok(Json(page.cases.iter().map(request_json).collect()))
 }
 
 /// `GET /open311/v2/requests/{number}.json`.

@@ -69,17 +69,30 @@ impl State {
         State::ALL.into_iter().find(|state| state.as_str() == s)
     }
 
+    /// Done with, one way or the other: Open311's `closed`.
+    pub const ENDED: [State; 2] = [State::Voided, State::Closed];
+
     /// Still someone's business: new sightings merge into it rather than open a new case.
-    pub fn is_open(self) -> bool {
-        !matches!(self, State::Voided | State::Closed)
-    }
+    pub const OPEN: [State; 9] = [
+        State::Reported,
+        State::Filed,
+        State::Dispatched,
+        State::Accepted,
+        State::Returned,
+        State::Handled,
+        State::Rework,
+        State::Verified,
+        State::Reopened,
+    ];
 
     /// A grid member has it in hand: it counts towards their open tasks.
-    pub fn is_with_member(self) -> bool {
-        matches!(
-            self,
-            State::Dispatched | State::Accepted | State::Handled | State::Rework
-        )
+    pub const WITH_MEMBER: [State; 4] = [State::Dispatched, State::Accepted, State::Handled, State::Rework];
+
+    /// Sent and not yet handled: the handling deadline runs.
+    pub const BEING_HANDLED: [State; 3] = [State::Dispatched, State::Accepted, State::Rework];
+
+    pub fn is_open(self) -> bool {
+        State::OPEN.contains(&self)
     }
 }
 
@@ -154,13 +167,18 @@ impl Action {
             Action::Return => &[Dispatched, Accepted],
             Action::RequestExtension | Action::GrantExtension => &[Accepted, Rework],
             Action::Handle => &[Accepted, Rework],
-            // A filed case is verified when the violation ends before anyone is sent (a shop
-            // that complied with its notice).
+            // Filed, too, but only under a shop notice: see `needs_notice`.
             Action::Verify => &[Handled, Filed],
             Action::Rework => &[Handled],
             Action::Close => &[Verified],
             Action::Reopen => &[Closed],
         }
+    }
+
+    /// Whether taking this action from `state` needs the case to be under a shop notice: a filed
+    /// case is verified without dispatch only when its shop was told and complied in time.
+    fn needs_notice(self, state: State) -> bool {
+        self == Action::Verify && state == State::Filed
     }
 
     /// The state after the action, from `state`.
@@ -196,13 +214,24 @@ pub struct Refused {
 }
 
 fn allowed(action: Action) -> String {
-    let names: Vec<&str> = action.from().iter().map(|s| s.as_str()).collect();
-    format!("{} cases", names.join(" or "))
+    let (plain, noticed): (Vec<State>, Vec<State>) =
+        action.from().iter().partition(|s| !action.needs_notice(**s));
+    let names = |states: &[State]| states.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(" or ");
+    match noticed.is_empty() {
+        true => format!("{} cases", names(&plain)),
+        false => format!(
+            "{} cases, or {} ones under a shop notice",
+            names(&plain),
+            names(&noticed)
+        ),
+    }
 }
 
-/// The state `action` takes a case in `state` to, or why it cannot.
-pub fn transition(state: State, action: Action) -> Result<State, Refused> {
-    if action.from().contains(&state) {
+/// The state `action` takes a case in `state` to, or why it cannot; `under_notice` says whether
+/// the case's shop has been told to comply (graduated response).
+pub fn transition(state: State, action: Action, under_notice: bool) -> Result<State, Refused> {
+    let allowed = action.from().contains(&state) && (under_notice || !action.needs_notice(state));
+    if allowed {
         Ok(action.to(state))
     } else {
         Err(Refused { action, state })
@@ -233,27 +262,54 @@ mod tests {
         ];
         let mut state = State::Reported;
         for (action, expected) in steps {
-            state = transition(state, action).unwrap();
+            state = transition(state, action, false).unwrap();
             assert_eq!(state, expected, "after {action}");
         }
     }
 
     #[test]
     fn refusals_say_what_would_be_allowed() {
-        let err = transition(State::Reported, Action::Close).unwrap_err();
+        let err = transition(State::Reported, Action::Close, false).unwrap_err();
         assert_eq!(
             err.to_string(),
             "cannot close a case that is reported; close applies to verified cases"
         );
-        let err = transition(State::Closed, Action::Handle).unwrap_err();
+        let err = transition(State::Closed, Action::Handle, false).unwrap_err();
         assert_eq!(
             err.to_string(),
             "cannot handle a case that is closed; handle applies to accepted or rework cases"
         );
         assert!(
-            transition(State::Voided, Action::File).is_err(),
+            transition(State::Voided, Action::File, false).is_err(),
             "a voided case stays voided"
         );
+    }
+
+    #[test]
+    fn only_a_case_under_a_shop_notice_is_verified_without_dispatch() {
+        let err = transition(State::Filed, Action::Verify, false).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "cannot verify a case that is filed; verify applies to handled cases, or filed ones under a shop notice"
+        );
+        assert_eq!(
+            transition(State::Filed, Action::Verify, true),
+            Ok(State::Verified)
+        );
+        assert_eq!(
+            transition(State::Handled, Action::Verify, false),
+            Ok(State::Verified)
+        );
+    }
+
+    #[test]
+    fn the_state_sets_agree_with_each_other() {
+        for state in State::ALL {
+            assert_eq!(state.is_open(), !State::ENDED.contains(&state), "{state}");
+        }
+        for state in State::WITH_MEMBER.into_iter().chain(State::BEING_HANDLED) {
+            assert!(state.is_open(), "{state}");
+        }
     }
 
     #[test]

@@ -13,7 +13,7 @@ use std::{
 };
 
 use async_nats::jetstream::{self, context::Publish, stream};
-use gridwatch_core::PipelineEvent;
+use gridwatch_core::{config::EventStream, PipelineEvent};
 
 /// What became of an event.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -120,10 +120,11 @@ impl JetStream {
                             .await
                             .map_err(|e| e.to_string())?;
                         let context = jetstream::new(client);
+                        let wanted = EventStream::new(&self.stream, &self.prefix);
                         let config = stream::Config {
-                            name: self.stream.clone(),
-                            subjects: vec![format!("{}.>", self.prefix)],
-                            duplicate_window: Duration::from_secs(3600),
+                            name: wanted.name,
+                            subjects: wanted.subjects,
+                            duplicate_window: wanted.duplicate_window,
                             ..Default::default()
                         };
                         context

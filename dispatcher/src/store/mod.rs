@@ -1,15 +1,28 @@
-//! The case store: one code path over SQLite (a file, the embedded default) and PostgreSQL, with
-//! the schema's migrations built into the binary and applied on open.
+//! The case store: every SQL statement of the dispatcher, one code path over SQLite (a file, the
+//! embedded default) and PostgreSQL, with the schema's migrations built into the binary and
+//! applied on open. Where the two dialects differ, the difference is in [`Store::begin_write`].
+
+pub mod audit;
+pub mod cameras;
+pub mod cases;
+pub mod events;
+pub mod outbox;
 
 use std::str::FromStr;
 
 use sqlx::{
     any::{AnyConnectOptions, AnyPoolOptions},
     migrate::Migrator,
-    AnyPool, Executor,
+    Any, AnyPool, Executor, Transaction,
 };
 
 static MIGRATIONS: Migrator = sqlx::migrate!("./migrations");
+
+/// A transaction on the store.
+pub type Tx = Transaction<'static, Any>;
+
+/// The key of the PostgreSQL advisory lock every writing transaction holds ("gridwatc").
+const WRITER_LOCK: i64 = 0x6772_6964_7761_7463;
 
 /// Why the store could not be opened or used.
 #[derive(Debug, thiserror::Error)]
@@ -20,10 +33,17 @@ pub enum StoreError {
     Query(#[from] sqlx::Error),
 }
 
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Dialect {
+    Sqlite,
+    Postgres,
+}
+
 /// A connection pool to the case store.
 #[derive(Clone, Debug)]
 pub struct Store {
     pool: AnyPool,
+    dialect: Dialect,
 }
 
 impl Store {
@@ -35,7 +55,12 @@ impl Store {
             url: url.to_owned(),
             reason: e.to_string(),
         };
-        let sqlite = url.starts_with("sqlite:");
+        let dialect = if url.starts_with("sqlite:") {
+            Dialect::Sqlite
+        } else {
+            Dialect::Postgres
+        };
+        let sqlite = dialect == Dialect::Sqlite;
         if let Some(parent) = url
             .strip_prefix("sqlite:")
             .map(|path| std::path::Path::new(path.split('?').next().unwrap_or(path)))
@@ -70,10 +95,37 @@ impl Store {
             .await
             .map_err(|e| fail(&e))?;
         MIGRATIONS.run(&pool).await.map_err(|e| fail(&e))?;
-        Ok(Self { pool })
+        Ok(Self { pool, dialect })
     }
 
     pub fn pool(&self) -> &AnyPool {
         &self.pool
     }
+
+    /// A transaction for a change. Case numbers, audit sequence numbers and outbox ids follow the
+    /// highest stored, and each audit entry hashes the one before, so writers must take turns:
+    /// on PostgreSQL, where several dispatcher processes may share the database, the transaction
+    /// first takes an advisory lock that is released with its commit or rollback. SQLite has a
+    /// single writer per file already.
+    pub async fn begin_write(&self) -> Result<Tx, sqlx::Error> {
+        let mut tx = self.pool.begin().await?;
+        if self.dialect == Dialect::Postgres {
+            sqlx::query("SELECT pg_advisory_xact_lock($1)")
+                .bind(WRITER_LOCK)
+                .execute(&mut *tx)
+                .await?;
+        }
+        Ok(tx)
+    }
+
+    /// Whether the database answers.
+    pub async fn ping(&self) -> Result<(), sqlx::Error> {
+        sqlx::query("SELECT 1").execute(&self.pool).await.map(drop)
+    }
+}
+
+/// `'a', 'b'`: states as an SQL `IN` list. The names are the state machine's own constants.
+fn in_list(states: &[crate::cases::State]) -> String {
+    let quoted: Vec<String> = states.iter().map(|s| format!("'{}'", s.as_str())).collect();
+    quoted.join(", ")
 }

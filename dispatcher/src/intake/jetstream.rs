@@ -13,20 +13,29 @@ use crate::{DispatchError, Dispatcher};
 /// The consumer's durable name: all dispatcher processes share it, so each event goes to one.
 pub const CONSUMER: &str = "gridwatch-dispatcher";
 
+/// The pipeline's event stream, created as the pipeline would create it if it is not there yet.
+pub async fn open_stream(
+    js: &jetstream::Context,
+    nats: &NatsOutput,
+) -> Result<jetstream::stream::Stream, String> {
+    let wanted = nats.event_stream();
+    js.get_or_create_stream(jetstream::stream::Config {
+        name: wanted.name,
+        subjects: wanted.subjects,
+        duplicate_window: wanted.duplicate_window,
+        ..Default::default()
+    })
+    .await
+    .map_err(|e| format!("JetStream stream {}: {e}", nats.stream))
+}
+
 /// Consumes until the connection fails; returns why.
 pub async fn consume(dispatcher: Arc<Dispatcher>, nats: &NatsOutput) -> Result<(), String> {
     let client = async_nats::connect(&nats.url)
         .await
         .map_err(|e| format!("NATS at {}: {e}", nats.url))?;
     let js = jetstream::new(client);
-    let stream = js
-        .get_or_create_stream(jetstream::stream::Config {
-            name: nats.stream.clone(),
-            subjects: vec![format!("{}.>", nats.prefix)],
-            ..Default::default()
-        })
-        .await
-        .map_err(|e| format!("JetStream stream {}: {e}", nats.stream))?;
+    let stream = open_stream(&js, nats).await?;
     let consumer = stream
         .get_or_create_consumer(
             CONSUMER,

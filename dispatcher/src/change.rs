@@ -1,0 +1,143 @@
+//! One change to the store, the same way every time: take the writer's turn, begin, change cases,
+//! append each step to the audit chain (queueing its webhooks), commit, and only then announce.
+
+use chrono::{DateTime, Utc};
+use serde_json::{json, Value};
+use tokio::sync::MutexGuard;
+
+use crate::{
+    cases::{
+        actions::{self, ActionRequest},
+        audit::Entry,
+        Action, Case, State,
+    },
+    store::{self, Tx},
+    Actor, CaseChange, DispatchError, Dispatcher,
+};
+
+/// A change in progress. Dropped without [`Change::commit`], it is rolled back and nothing is
+/// announced.
+pub(crate) struct Change<'d> {
+    pub(crate) dispatcher: &'d Dispatcher,
+    pub(crate) tx: Tx,
+    /// When the change happens: one time for every step of it.
+    pub(crate) now: DateTime<Utc>,
+    changes: Vec<CaseChange>,
+    _turn: MutexGuard<'d, ()>,
+}
+
+impl Dispatcher {
+    /// Begins a change.
+    pub(crate) async fn change(&self) -> Result<Change<'_>, DispatchError> {
+        let turn = self.writers.lock().await;
+        let tx = self.store.begin_write().await?;
+        Ok(Change {
+            dispatcher: self,
+            tx,
+            now: self.now(),
+            changes: Vec::new(),
+            _turn: turn,
+        })
+    }
+}
+
+impl Change<'_> {
+    pub(crate) fn now_ms(&self) -> i64 {
+        self.now.timestamp_millis()
+    }
+
+    /// Commits, then tells the live feed what changed.
+    pub(crate) async fn commit(self) -> Result<(), DispatchError> {
+        self.tx.commit().await?;
+        for change in self.changes {
+            // Nobody listening is fine: the feed is a convenience, the store is the record.
+            let _ = self.dispatcher.feed.send(change);
+        }
+        Ok(())
+    }
+
+    /// Applies `action` to `case` (permission already checked), with its audit entry.
+    pub(crate) async fn apply(
+        &mut self,
+        case: &Case,
+        actor: &Actor,
+        action: Action,
+        request: &ActionRequest,
+    ) -> Result<Case, DispatchError> {
+        let applied = actions::apply(case, action, request, &self.dispatcher.config, self.now)?;
+        store::cases::save(&mut self.tx, &applied.case).await?;
+        self.audit(
+            &applied.case,
+            actor,
+            action.as_str(),
+            Some(case.state),
+            applied.detail,
+        )
+        .await?;
+        Ok(applied.case)
+    }
+
+    /// Writes `case` as it now is, with an audit entry for what happened to it that did not move
+    /// its state (a sighting, a notice, an escalation).
+    pub(crate) async fn note(
+        &mut self,
+        case: &Case,
+        actor: &Actor,
+        what: &str,
+        detail: Value,
+    ) -> Result<(), DispatchError> {
+        store::cases::save(&mut self.tx, case).await?;
+        self.audit(case, actor, what, Some(case.state), detail).await
+    }
+
+    /// Appends an entry to the audit chain for `case`, now in its current state, queues the
+    /// webhooks that follow `what`, and keeps the change to announce.
+    pub(crate) async fn audit(
+        &mut self,
+        case: &Case,
+        actor: &Actor,
+        what: &str,
+        from: Option<State>,
+        detail: Value,
+    ) -> Result<(), DispatchError> {
+        let (prev_seq, prev_hash) = store::audit::last(&mut self.tx).await?;
+        let mut entry = Entry {
+            seq: prev_seq + 1,
+            case_id: case.id.clone(),
+            at: self.now_ms(),
+            actor: actor.name.clone(),
+            action: what.to_owned(),
+            from_state: from.map(|s| s.as_str().to_owned()),
+            to_state: case.state.as_str().to_owned(),
+            detail: detail.to_string(),
+            prev_hash,
+            hash: String::new(),
+        };
+        entry.hash = entry.expected_hash();
+        store::audit::append(&mut self.tx, &entry).await?;
+        let change = CaseChange {
+            case: case.id.clone(),
+            number: case.number,
+            kind: case.kind.clone(),
+            grid: case.grid.clone(),
+            state: case.state,
+            action: what.to_owned(),
+            actor: actor.name.clone(),
+            at: self.now,
+        };
+        let hooks = self.dispatcher.config.dispatch.webhooks.iter();
+        for hook in hooks.filter(|h| h.on.is_empty() || h.on.iter().any(|a| a == what)) {
+            let payload = json!({ "change": change, "detail": detail, "assignee": case.assignee });
+            store::outbox::enqueue(
+                &mut self.tx,
+                &hook.name,
+                &hook.url,
+                &payload.to_string(),
+                entry.at,
+            )
+            .await?;
+        }
+        self.changes.push(change);
+        Ok(())
+    }
+}

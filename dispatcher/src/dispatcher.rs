@@ -1,0 +1,70 @@
+//! The dispatcher: what every stage of the case loop shares — the store, the configuration, the
+//! grids, the clock and the live feed of committed changes. Each stage adds its part in its own
+//! module; every change goes through [`Change`](crate::change::Change).
+
+use std::sync::Arc;
+
+use chrono::{DateTime, Utc};
+use gridwatch_core::{config::Config, Clock};
+use serde::Serialize;
+use tokio::sync::{broadcast, Mutex};
+
+use crate::{cases::State, grid::GridMap, store::Store};
+
+/// A change the live feed announces.
+#[derive(Debug, Clone, Serialize)]
+pub struct CaseChange {
+    pub case: String,
+    pub number: i64,
+    pub kind: String,
+    pub grid: Option<String>,
+    pub state: State,
+    pub action: String,
+    pub actor: String,
+    pub at: DateTime<Utc>,
+}
+
+pub struct Dispatcher {
+    pub(crate) store: Store,
+    pub(crate) config: Arc<Config>,
+    pub(crate) grids: GridMap,
+    clock: Arc<dyn Clock>,
+    /// This process's writers queue here rather than each holding a connection while it waits
+    /// for the store's own turn-taking (see [`Store::begin_write`]).
+    pub(crate) writers: Mutex<()>,
+    pub(crate) feed: broadcast::Sender<CaseChange>,
+}
+
+impl Dispatcher {
+    pub fn new(store: Store, config: Arc<Config>, grids: GridMap, clock: Arc<dyn Clock>) -> Self {
+        Self {
+            store,
+            config,
+            grids,
+            clock,
+            writers: Mutex::new(()),
+            feed: broadcast::channel(1024).0,
+        }
+    }
+
+    pub fn store(&self) -> &Store {
+        &self.store
+    }
+
+    pub fn config(&self) -> &Config {
+        &self.config
+    }
+
+    pub fn grids(&self) -> &GridMap {
+        &self.grids
+    }
+
+    pub fn now(&self) -> DateTime<Utc> {
+        self.clock.now()
+    }
+
+    /// Case changes as they are committed.
+    pub fn subscribe(&self) -> broadcast::Receiver<CaseChange> {
+        self.feed.subscribe()
+    }
+}

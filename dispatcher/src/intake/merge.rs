@@ -1,0 +1,73 @@
+//! Which case a sighting belongs to: the open case of its kind at the same spot (merging), and the
+//! recently closed one it repeats (反复, recurrence).
+
+use gridwatch_core::{GeoPoint, ViolationEvent};
+
+use crate::{
+    cases::Case,
+    change::Change,
+    store::{self, cases::Bounds},
+    DispatchError,
+};
+
+impl Change<'_> {
+    /// The open case of the same kind this sighting belongs to: same camera zone, or the nearest
+    /// within the merge radius.
+    pub(super) async fn open_case_near(&mut self, v: &ViolationEvent) -> Result<Option<Case>, DispatchError> {
+        let radius = self.dispatcher.config.dispatch.merge_radius_m;
+        let zone = v.zone.as_ref().map(|z| z.as_str());
+        let cases = store::cases::open_near(
+            &mut self.tx,
+            v.kind.as_str(),
+            around(v.location, radius),
+            v.camera.as_str(),
+            zone,
+        )
+        .await?;
+        Ok(nearest(cases, v.location, |case, distance| {
+            let same_zone =
+                zone.is_some() && case.camera == v.camera.as_str() && case.zone.as_deref() == zone;
+            same_zone || distance <= radius
+        }))
+    }
+
+    /// A case of the same kind at the same spot closed within the recurrence window.
+    pub(super) async fn recent_closed_case_near(
+        &mut self,
+        v: &ViolationEvent,
+    ) -> Result<Option<String>, DispatchError> {
+        let dispatch = &self.dispatcher.config.dispatch;
+        let since = self.now_ms() - dispatch.recurrence_within.0.as_millis() as i64;
+        let radius = dispatch.merge_radius_m;
+        let cases =
+            store::cases::closed_near(&mut self.tx, v.kind.as_str(), around(v.location, radius), since)
+                .await?;
+        Ok(nearest(cases, v.location, |_, distance| distance <= radius).map(|case| case.id))
+    }
+}
+
+/// Of `cases` that `accept` (given each with its distance in metres from `place`), the nearest;
+/// the first of equals.
+fn nearest(cases: Vec<Case>, place: GeoPoint, accept: impl Fn(&Case, f64) -> bool) -> Option<Case> {
+    cases
+        .into_iter()
+        .map(|case| {
+            let distance = GeoPoint::new(case.lon, case.lat).map_or(f64::INFINITY, |p| p.metres_to(place));
+            (distance, case)
+        })
+        .filter(|(distance, case)| accept(case, *distance))
+        .min_by(|a, b| a.0.total_cmp(&b.0))
+        .map(|(_, case)| case)
+}
+
+/// Latitude and longitude bounds of a square `radius` metres around `place`, to narrow a search
+/// before the exact distance is measured.
+fn around(place: GeoPoint, radius: f64) -> Bounds {
+    const METRES_PER_DEGREE: f64 = 111_320.0;
+    let dlat = radius / METRES_PER_DEGREE;
+    let dlon = radius / (METRES_PER_DEGREE * place.lat().to_radians().cos().max(0.01));
+    (
+        (place.lat() - dlat, place.lat() + dlat),
+        (place.lon() - dlon, place.lon() + dlon),
+    )
+}

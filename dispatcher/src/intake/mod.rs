@@ -1,0 +1,201 @@
+//! 信息收集: events in. Each is stored once (intake is idempotent by event id); a violation joins
+//! the open case at its spot or opens a case, which review then triages; a clearing goes to
+//! verification; a camera's health is kept for the command centre.
+//!
+//! Events arrive through [`local`] (the pipeline in the same process), [`jetstream`] (pipelines on
+//! other machines) or the API's `POST /api/v1/events`.
+
+pub mod jetstream;
+pub mod local;
+mod merge;
+
+use gridwatch_core::{CameraHealth, PipelineEvent, ViolationCleared, ViolationEvent};
+use serde::Serialize;
+use serde_json::json;
+
+use crate::{
+    cases::{Case, Escalation, State},
+    change::Change,
+    store::{self, cameras::CameraHealthRow, events::Received},
+    Actor, DispatchError, Dispatcher,
+};
+
+/// What became of an event.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(tag = "outcome", rename_all = "snake_case")]
+pub enum Ingested {
+    /// Stored now; the case it opened or joined, if any.
+    Stored { case: Option<String> },
+    /// Stored before: nothing changed.
+    Duplicate { case: Option<String> },
+}
+
+impl Dispatcher {
+    /// Stores `event` and moves the cases it concerns; returns only after the commit.
+    pub async fn ingest(&self, event: &PipelineEvent) -> Result<Ingested, DispatchError> {
+        let mut change = self.change().await?;
+        let outcome = match event {
+            PipelineEvent::Violation(v) => change.violation(v).await?,
+            PipelineEvent::ViolationCleared(c) => change.cleared(c).await?,
+            PipelineEvent::CameraHealth(h) => change.health(h).await?,
+        };
+        change.commit().await?;
+        Ok(outcome)
+    }
+}
+
+impl Change<'_> {
+    async fn record(
+        &mut self,
+        id: &str,
+        kind_of_event: &str,
+        camera: &str,
+        kind: Option<&str>,
+        body: &impl Serialize,
+    ) -> Result<bool, DispatchError> {
+        let received = Received {
+            id,
+            kind_of_event,
+            camera,
+            kind,
+            received_at: self.now_ms(),
+            body: serde_json::to_string(body).expect("events serialize"),
+        };
+        Ok(store::events::record(&mut self.tx, received).await?)
+    }
+
+    async fn violation(&mut self, v: &ViolationEvent) -> Result<Ingested, DispatchError> {
+        let config = &self.dispatcher.config;
+        if !config.known_kinds().contains(&v.kind) {
+            let known: Vec<String> = config.known_kinds().iter().map(|k| k.to_string()).collect();
+            return Err(DispatchError::Invalid(format!(
+                "kind: unknown violation kind `{}`; known kinds are {}",
+                v.kind,
+                known.join(", ")
+            )));
+        }
+        if !(0.0..=1.0).contains(&v.confidence) {
+            return Err(DispatchError::Invalid(format!(
+                "confidence: {} is not between 0 and 1",
+                v.confidence
+            )));
+        }
+        let id = v.id.to_string();
+        let fresh = self
+            .record(&id, "violation", v.camera.as_str(), Some(v.kind.as_str()), v)
+            .await?;
+        if !fresh {
+            let case = store::events::case_of_violation(&mut self.tx, &id).await?;
+            return Ok(Ingested::Duplicate { case });
+        }
+        let case = match self.open_case_near(v).await? {
+            Some(case) => self.sighted_again(case, v).await?,
+            None => self.open_case(v).await?,
+        };
+        store::events::link(&mut self.tx, &id, "violation", &case).await?;
+        Ok(Ingested::Stored { case: Some(case) })
+    }
+
+    /// Another sighting of an open case: counted, and checked against what the case says.
+    async fn sighted_again(&mut self, case: Case, v: &ViolationEvent) -> Result<String, DispatchError> {
+        let seen = Case {
+            occurrences: case.occurrences + 1,
+            last_event: v.id.to_string(),
+            updated_at: self.now_ms(),
+            ..case
+        };
+        let detail = json!({ "event": v.id, "occurrence": seen.occurrences });
+        self.note(&seen, &Actor::camera(&v.camera), "sighted", detail)
+            .await?;
+        self.still_there(&seen, v).await?;
+        Ok(seen.id)
+    }
+
+    /// A new case, reported; review decides what happens to it next.
+    async fn open_case(&mut self, v: &ViolationEvent) -> Result<String, DispatchError> {
+        let grid = self.dispatcher.grids.locate(v.location).map(|g| g.id.to_string());
+        let recurrence_of = self.recent_closed_case_near(v).await?;
+        let (id, t) = (v.id.to_string(), self.now_ms());
+        let case = Case {
+            id: id.clone(),
+            number: store::cases::next_number(&mut self.tx).await?,
+            kind: v.kind.to_string(),
+            state: State::Reported,
+            grid: grid.clone(),
+            camera: v.camera.to_string(),
+            zone: v.zone.as_ref().map(|z| z.to_string()),
+            lon: v.location.lon(),
+            lat: v.location.lat(),
+            confidence: v.confidence,
+            assignee: None,
+            occurrences: 1,
+            recurrence_of: recurrence_of.clone(),
+            first_event: id.clone(),
+            last_event: id.clone(),
+            reported_at: t,
+            updated_at: t,
+            filed_at: None,
+            dispatched_at: None,
+            accepted_at: None,
+            handled_at: None,
+            closed_at: None,
+            accept_due: None,
+            handle_due: None,
+            escalation: Escalation::OnTime,
+            extension_until: None,
+            extensions: 0,
+            reworks: 0,
+            cleared_at: None,
+            void_reason: None,
+            shop: None,
+            notice_until: None,
+        };
+        store::cases::insert(&mut self.tx, &case).await?;
+        let detail = json!({ "event": v.id, "grid": grid, "recurrence_of": recurrence_of });
+        self.audit(&case, &Actor::camera(&v.camera), "report", None, detail)
+            .await?;
+        self.review(case, v).await?;
+        Ok(id)
+    }
+
+    async fn cleared(&mut self, c: &ViolationCleared) -> Result<Ingested, DispatchError> {
+        let id = c.id.to_string();
+        let fresh = self
+            .record(
+                &id,
+                "violation_cleared",
+                c.camera.as_str(),
+                Some(c.kind.as_str()),
+                c,
+            )
+            .await?;
+        let case_id = store::events::case_of_violation(&mut self.tx, &id).await?;
+        if !fresh {
+            return Ok(Ingested::Duplicate { case: case_id });
+        }
+        let Some(case_id) = case_id else {
+            return Ok(Ingested::Stored { case: None });
+        };
+        let case = store::cases::find(&mut *self.tx, &case_id)
+            .await?
+            .ok_or_else(|| DispatchError::NotFound(case_id.clone()))?;
+        // A later sighting of the same case is not cleared by an earlier one's end.
+        if case.last_event == id {
+            self.gone(case, c).await?;
+        }
+        store::events::link(&mut self.tx, &id, "violation_cleared", &case_id).await?;
+        Ok(Ingested::Stored { case: Some(case_id) })
+    }
+
+    async fn health(&mut self, h: &CameraHealth) -> Result<Ingested, DispatchError> {
+        let state = serde_json::to_value(h.state).expect("states serialize");
+        let row = CameraHealthRow {
+            camera: h.camera.to_string(),
+            state: state.as_str().unwrap_or_default().to_owned(),
+            since: h.at.timestamp_millis(),
+            detail: h.detail.clone(),
+        };
+        store::cameras::upsert(&mut self.tx, &row).await?;
+        Ok(Ingested::Stored { case: None })
+    }
+}

@@ -1,0 +1,65 @@
+//! Every event received, exactly once: a violation and its clearing share an id, so the key is
+//! the id and the type.
+
+use sqlx::Row;
+
+use super::Tx;
+
+/// An event to keep.
+pub struct Received<'a> {
+    pub id: &'a str,
+    /// `violation`, `violation_cleared` or `camera_health`.
+    pub kind_of_event: &'a str,
+    pub camera: &'a str,
+    pub kind: Option<&'a str>,
+    pub received_at: i64,
+    /// The event's JSON.
+    pub body: String,
+}
+
+/// Stores `event`; false when it was stored before (nothing changes then).
+pub async fn record(tx: &mut Tx, event: Received<'_>) -> Result<bool, sqlx::Error> {
+    let inserted = sqlx::query(
+        "INSERT INTO events (id, type, camera, kind, received_at, body) VALUES ($1, $2, $3, $4, $5, $6)
+         ON CONFLICT (id, type) DO NOTHING",
+    )
+    .bind(event.id)
+    .bind(event.kind_of_event)
+    .bind(event.camera)
+    .bind(event.kind)
+    .bind(event.received_at)
+    .bind(event.body)
+    .execute(&mut **tx)
+    .await?;
+    Ok(inserted.rows_affected() == 1)
+}
+
+/// The case the violation with this id opened or joined.
+pub async fn case_of_violation(tx: &mut Tx, id: &str) -> Result<Option<String>, sqlx::Error> {
+    let row = sqlx::query("SELECT case_id FROM events WHERE id = $1 AND type = 'violation'")
+        .bind(id)
+        .fetch_optional(&mut **tx)
+        .await?;
+    Ok(row.map(|r| r.try_get("case_id")).transpose()?.flatten())
+}
+
+/// Notes which case an event concerns.
+pub async fn link(tx: &mut Tx, id: &str, kind_of_event: &str, case: &str) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE events SET case_id = $1 WHERE id = $2 AND type = $3")
+        .bind(case)
+        .bind(id)
+        .bind(kind_of_event)
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
+}
+
+/// Every stored violation's id and JSON, oldest first.
+pub async fn violations(pool: &sqlx::AnyPool) -> Result<Vec<(String, String)>, sqlx::Error> {
+    let rows = sqlx::query("SELECT id, body FROM events WHERE type = 'violation' ORDER BY received_at")
+        .fetch_all(pool)
+        .await?;
+    rows.iter()
+        .map(|r| Ok((r.try_get("id")?, r.try_get("body")?)))
+        .collect()
+}

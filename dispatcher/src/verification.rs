@@ -1,0 +1,52 @@
+//! 核查: a case's camera checks the work. A violation that clears after the case was marked
+//! handled verifies it; one still seen after "handled" sends it back for rework (返工).
+
+use gridwatch_core::{CameraId, ViolationCleared, ViolationEvent};
+
+use crate::{
+    cases::{actions::ActionRequest, Action, Case, State},
+    change::Change,
+    store, Actor, DispatchError,
+};
+
+impl Change<'_> {
+    /// `v` sighted the case again: if it was marked handled, the work is not done.
+    pub(crate) async fn still_there(&mut self, case: &Case, v: &ViolationEvent) -> Result<(), DispatchError> {
+        if case.state == State::Handled {
+            let request = ActionRequest {
+                reason: Some("the camera still sees the violation after it was marked handled".into()),
+                ..ActionRequest::default()
+            };
+            self.apply(case, &Actor::camera(&v.camera), Action::Rework, &request)
+                .await?;
+        }
+        Ok(())
+    }
+
+    /// The camera reports the case's violation gone.
+    pub(crate) async fn gone(&mut self, case: Case, c: &ViolationCleared) -> Result<(), DispatchError> {
+        let case = Case {
+            cleared_at: Some(self.now_ms()),
+            updated_at: self.now_ms(),
+            ..case
+        };
+        store::cases::save(&mut self.tx, &case).await?;
+        if case.state == State::Handled {
+            self.verified_by(&case, &c.camera).await?;
+        } else if crate::graduated::complied(&case, self.now) {
+            self.close_as_complied(&case, &c.camera).await?;
+        }
+        Ok(())
+    }
+
+    /// Verifies `case` on the word of `camera`.
+    pub(crate) async fn verified_by(
+        &mut self,
+        case: &Case,
+        camera: &CameraId,
+    ) -> Result<Case, DispatchError> {
+        let request = ActionRequest::noting("the camera reports the violation cleared");
+        self.apply(case, &Actor::camera(camera), Action::Verify, &request)
+            .await
+    }
+}

@@ -1,0 +1,64 @@
+//! Several dispatcher processes on one PostgreSQL database: case numbers, the audit chain and the
+//! outbox stay whole when they write at the same moment.
+
+mod common;
+
+use std::sync::Arc;
+
+use common::*;
+use gridwatch_core::PipelineEvent;
+use gridwatch_dispatcher::{cases::audit, Ingested};
+
+const WEBHOOK: &str = r#"
+[[dispatch.webhooks]]
+name = "archive"
+url = "http://127.0.0.1:9/unreachable"
+"#;
+
+#[tokio::test]
+async fn two_dispatchers_on_one_database_number_cases_and_chain_the_audit_without_collisions() {
+    let backend = backends().await.remove(1);
+    assert_eq!(backend.name(), "postgres");
+    // Two pools on one database: as far as PostgreSQL can tell, two processes.
+    let (first, _) = dispatcher(&backend, WEBHOOK, morning()).await;
+    let (second, _) = dispatcher(&backend, WEBHOOK, morning()).await;
+    let (first, second) = (Arc::new(first), Arc::new(second));
+    const EACH: u64 = 40;
+    let mut tasks = Vec::new();
+    for (n, d) in [first.clone(), second.clone()].into_iter().enumerate() {
+        for i in 0..EACH {
+            let d = d.clone();
+            let track = n as u64 * EACH + i + 1;
+            // Every event at its own spot, so each opens a case of its own.
+            let at = place(0.0006 * (track % 15) as f64, 0.0006 * (track / 15) as f64);
+            tasks.push(tokio::spawn(async move {
+                let v = violation("street_vending", "cam-1", None, track, at, 0.9);
+                d.ingest(&PipelineEvent::Violation(v)).await
+            }));
+        }
+    }
+    for task in tasks {
+        let outcome = task.await.unwrap();
+        assert!(
+            matches!(outcome, Ok(Ingested::Stored { case: Some(_) })),
+            "{outcome:?}"
+        );
+    }
+    let page = first
+        .cases(&gridwatch_dispatcher::queries::CaseFilter {
+            per_page: Some(200),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    let mut numbers: Vec<i64> = page.cases.iter().map(|c| c.number).collect();
+    numbers.sort_unstable();
+    assert_eq!(numbers, (1..=2 * EACH as i64).collect::<Vec<_>>());
+    let log = second.audit_log(None).await.unwrap();
+    // Each case: reported, filed, dispatched.
+    assert_eq!(log.len(), 3 * 2 * EACH as usize);
+    audit::verify(&log).unwrap();
+    let deliveries = first.deliveries().await.unwrap();
+    assert_eq!(deliveries.len(), log.len(), "one delivery per change");
+    backend.drop_database().await;
+}
