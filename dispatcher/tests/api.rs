@@ -52,6 +52,12 @@ impl Client {
         (status, response.json().await.unwrap_or(Value::Null))
     }
 
+    async fn act(&self, token: &str, case: &str, action: &str) -> (StatusCode, Value) {
+        let body = json!({ "action": action }).to_string();
+        self.post(token, &format!("/api/v1/cases/{case}/actions"), body)
+            .await
+    }
+
     async fn post_event(&self, token: &str, event: &PipelineEvent) -> (StatusCode, Value) {
         self.post(token, "/api/v1/events", serde_json::to_string(event).unwrap())
             .await
@@ -466,71 +472,31 @@ async fn fair_dispatch_says_why_it_cannot() {
             base: serve(d).await,
             http: reqwest::Client::new(),
         };
-        let report = |track, at| {
-            PipelineEvent::Violation(violation("out_of_line_parking", "cam-1", None, track, at, 0.9))
+        let mut track = 0;
+        let mut report = |at| {
+            track += 1;
+            let event = violation("out_of_line_parking", "cam-1", None, track, at, 0.9);
+            let c = &c;
+            async move {
+                let (_, body) = c.post_event("ingest", &PipelineEvent::Violation(event)).await;
+                body["case"].as_str().unwrap().to_owned()
+            }
         };
-        let case_of = |body: Value| body["case"].as_str().unwrap().to_owned();
-        let dispatch = json!({ "action": "dispatch" }).to_string();
-        let file = json!({ "action": "file" }).to_string();
-
-        // A reported case refuses dispatch whoever is on duty: the state's answer, 409.
-        let in_g02 = case_of(c.post_event("ingest", &report(1, place(0.015, 0.002))).await.1);
-        let (status, body) = c
-            .post(
-                "command",
-                &format!("/api/v1/cases/{in_g02}/actions"),
-                dispatch.clone(),
-            )
-            .await;
-        assert_eq!(status, StatusCode::CONFLICT, "{db}: {body}");
-        assert!(
-            body["error"]
-                .as_str()
-                .unwrap()
-                .starts_with("cannot dispatch a case that is reported"),
-            "{db}: {body}"
-        );
-
-        // Filed in G02 at night: nobody on duty, and the answer says so.
-        c.post(
-            "command",
-            &format!("/api/v1/cases/{in_g02}/actions"),
-            file.clone(),
-        )
-        .await;
-        let (status, body) = c
-            .post(
-                "command",
-                &format!("/api/v1/cases/{in_g02}/actions"),
-                dispatch.clone(),
-            )
-            .await;
-        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{db}: {body}");
-        assert_eq!(
-            body["error"], "to: nobody in grid G02 is on duty now; name a member",
-            "{db}"
-        );
-
-        // Outside every grid there is no roster to choose from.
-        let nowhere = case_of(c.post_event("ingest", &report(2, place(0.05, 0.05))).await.1);
-        c.post(
-            "command",
-            &format!("/api/v1/cases/{nowhere}/actions"),
-            file.clone(),
-        )
-        .await;
-        let (status, body) = c
-            .post(
-                "command",
-                &format!("/api/v1/cases/{nowhere}/actions"),
-                dispatch.clone(),
-            )
-            .await;
-        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{db}: {body}");
-        assert_eq!(
-            body["error"], "to: the case lies outside every grid; name a member to send it to",
-            "{db}"
-        );
+        let reported = report(place(0.015, 0.002)).await;
+        let (in_g02, nowhere) = (report(place(0.016, 0.003)).await, report(place(0.05, 0.05)).await);
+        for case in [&in_g02, &nowhere] {
+            assert_eq!(c.act("command", case, "file").await.0, StatusCode::OK, "{db}");
+        }
+        let refusals = [
+            // The state's answer comes first, whoever is on duty.
+            (&reported, StatusCode::CONFLICT, "cannot dispatch a case that is reported; dispatch applies to filed or returned or reopened cases"),
+            (&in_g02, StatusCode::UNPROCESSABLE_ENTITY, "to: nobody in grid G02 is on duty now; name a member"),
+            (&nowhere, StatusCode::UNPROCESSABLE_ENTITY, "to: the case lies outside every grid; name a member to send it to"),
+        ];
+        for (case, status, error) in refusals {
+            let (got, body) = c.act("command", case, "dispatch").await;
+            assert_eq!((got, body["error"].as_str()), (status, Some(error)), "{db}");
+        }
         backend.drop_database().await;
     }
 }
