@@ -211,3 +211,35 @@ fn a_terminal_shows_progress_and_a_pipe_gets_none() {
         "{stderr}"
     );
 }
+
+#[test]
+fn every_clearing_carries_the_id_its_violation_was_reported_with() {
+    use gridwatch_core::PipelineEvent;
+    let dir = tempfile::tempdir().unwrap();
+    let events = dir.path().join("events.jsonl");
+    let scenarios: Vec<String> = common::scenarios()
+        .iter()
+        .map(|p| p.to_str().unwrap().to_owned())
+        .collect();
+    let mut args = vec!["--events", events.to_str().unwrap()];
+    args.extend(scenarios.iter().map(String::as_str));
+    let (code, stdout, stderr) = replay(&args);
+    assert_eq!(code, 0, "{stdout}{stderr}");
+    let (mut reported, mut cleared) = (Vec::new(), 0);
+    for line in std::fs::read_to_string(&events).unwrap().lines() {
+        match serde_json::from_str(line).unwrap() {
+            PipelineEvent::Violation(v) => reported.push(v.id),
+            PipelineEvent::ViolationCleared(c) => {
+                cleared += 1;
+                assert!(
+                    reported.contains(&c.id),
+                    "{} cleared on camera {} was never reported",
+                    c.id,
+                    c.camera
+                );
+            }
+            PipelineEvent::CameraHealth(_) => {}
+        }
+    }
+    assert!(cleared >= 5, "the scenarios clear violations: {cleared} cleared");
+}

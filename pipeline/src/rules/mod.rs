@@ -150,7 +150,11 @@ enum Phase {
 struct Case {
     id: u64,
     rule: usize,
+    /// The track followed now: the subject's, or one found again in its place.
     track: u64,
+    /// The track the violation was confirmed with: its events' ids derive from it, so that every
+    /// event about one violation carries the id it was reported with.
+    reported_track: u64,
     spot: ImageBox,
     zone: Option<ZoneId>,
     onset: DateTime<Utc>,
@@ -305,6 +309,7 @@ impl RuleEngine {
                             id,
                             rule: ri,
                             track: t.id(),
+                            reported_track: t.id(),
                             spot: t.bbox(),
                             zone: q.zone.clone(),
                             onset,
@@ -331,6 +336,7 @@ impl RuleEngine {
                         let dwelt = now - case.onset >= rule.dwell;
                         if hits >= rule.k && dwelt && case.last_seen == now {
                             case.phase = Phase::Active;
+                            case.reported_track = case.track;
                             findings.push(Finding::Confirmed(Confirmed {
                                 case: case.id,
                                 camera: self.camera.clone(),
@@ -355,7 +361,7 @@ impl RuleEngine {
                             camera: self.camera.clone(),
                             rule: rule.id.clone(),
                             kind: rule.kind.clone(),
-                            track: case.track,
+                            track: case.reported_track,
                             onset: case.onset,
                             last_seen: case.last_seen,
                             cleared_at,
