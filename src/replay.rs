@@ -122,6 +122,10 @@ pub fn run(
         });
         let (scenario, replayed) = match outcome {
             Ok(done) => done,
+            Err(ReplayError::Invalid(errors)) => {
+                problems.extend(errors.0.iter().map(ToString::to_string));
+                continue;
+            }
             Err(e) => {
                 problems.push(e.to_string());
                 continue; // one broken scenario does not stop the others
