@@ -64,6 +64,12 @@ pub(super) fn check(config: &Config, map: &SourceMap) -> (Vec<Grid>, Vec<ConfigE
                 format!("model card `{}` does not exist", model.card.display()),
             ));
         }
+        if model.max_batch == 0 {
+            report(map.error(
+                at!["model", "max_batch"],
+                "model max_batch must be at least 1 frame",
+            ));
+        }
     }
     for (name, shift) in &config.shifts {
         if shift.start == shift.end {
