@@ -230,7 +230,8 @@ pub struct Tracking {
     pub max_jump: f64,
     /// A track unseen this long is gone (covers occlusion by passers-by).
     pub max_missed: time::Span,
-    /// How much of a track's past the stationary test looks at.
+    /// How much of a track's past the stationary test looks at; a rule with a shorter dwell
+    /// looks at its dwell.
     pub history: time::Span,
     /// A track whose ground point stays within this many box heights is stationary.
     pub stationary_drift: f64,

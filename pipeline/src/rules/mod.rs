@@ -174,12 +174,11 @@ pub struct RuleEngine {
     rules: Vec<CompiledRule>,
     cases: Vec<Case>,
     next_case: u64,
-    still: Stillness,
 }
 
 impl RuleEngine {
     /// Binds `rules` to `camera` and the detector's `classes`; rules that do not concern the
-    /// camera are left out. `tracking` supplies the stationary test's window and drift.
+    /// camera are left out. `tracking` supplies the stationary test's drift and longest window.
     pub fn build(
         camera: &Camera,
         rules: &[Rule],
@@ -187,9 +186,13 @@ impl RuleEngine {
         tz: Tz,
         tracking: &TrackerConfig,
     ) -> Result<Self, RuleError> {
+        let still = Stillness {
+            window: tracking.history,
+            drift: tracking.stationary_drift,
+        };
         let mut bound = Vec::new();
         for rule in rules {
-            bound.extend(CompiledRule::bind(rule, camera, classes)?);
+            bound.extend(CompiledRule::bind(rule, camera, classes, still)?);
         }
         Ok(Self {
             camera: camera.id.clone(),
@@ -197,10 +200,6 @@ impl RuleEngine {
             rules: bound,
             cases: Vec::new(),
             next_case: 1,
-            still: Stillness {
-                window: tracking.history,
-                drift: tracking.stationary_drift,
-            },
         })
     }
 
@@ -220,12 +219,12 @@ impl RuleEngine {
     ) -> Vec<Finding> {
         let mut findings = Vec::new();
         for (ri, rule) in self.rules.iter().enumerate() {
-            let Stillness { window, drift } = self.still;
+            let Stillness { window, drift } = rule.still;
             // New cases need a subject at rest and seen in this very frame; a confirmed case
             // continues with whatever stands on its spot, so a track found again after an
             // occlusion needs no time to settle, and one hidden for a moment still holds it.
             let continuing = if rule.in_force(now, self.tz) {
-                rule.qualify(now, self.tz, tracks, detections, self.still)
+                rule.qualify(now, self.tz, tracks, detections)
             } else {
                 Vec::new()
             };

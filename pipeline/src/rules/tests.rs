@@ -477,3 +477,19 @@ fn a_cleared_event_keeps_the_id_its_violation_was_reported_with() {
     };
     assert_eq!(cleared.to_event().id, confirmed.to_event(&camera, model).id);
 }
+
+#[test]
+fn a_short_dwell_is_judged_on_that_much_rest() {
+    // A dwell shorter than the tracker's history (20 s): a bicycle at rest for the dwell counts.
+    let rules = r#"
+[[rules]]
+id = "parking"
+kind = "out_of_line_parking"
+subjects = [{ class = "bicycle" }]
+zone = { outside = ["parking_bay"] }
+dwell = "6s"
+"#;
+    let outside = |_| vec![det(BICYCLE, 500.0, 650.0)];
+    let findings = summary(&run(&mut engine(rules), "08:00:00", 30, outside));
+    assert_eq!(findings, ["6: confirmed parking in None since 08:00:00"]);
+}
