@@ -28,6 +28,8 @@ struct ScenarioReport {
     score: ScenarioScore,
     thresholds: Thresholds,
     frames: u64,
+    /// Frames dropped for being older than the last one analysed.
+    dropped: u64,
     seconds: f64,
     /// Footage seconds replayed per second of wall time.
     speed: f64,
@@ -120,6 +122,10 @@ pub fn run(
         });
         let (scenario, replayed) = match outcome {
             Ok(done) => done,
+            Err(ReplayError::Invalid(errors)) => {
+                problems.extend(errors.0.iter().map(ToString::to_string));
+                continue;
+            }
             Err(e) => {
                 problems.push(e.to_string());
                 continue; // one broken scenario does not stop the others
@@ -132,10 +138,17 @@ pub fn run(
                 scenario.meta.name, replayed.frames
             );
         }
+        if replayed.dropped > 0 {
+            eprintln!(
+                "{}: {} frame(s) dropped for being older than the last one analysed",
+                scenario.meta.name, replayed.dropped
+            );
+        }
         reports.push(ScenarioReport {
             score: score(&scenario, &replayed.findings),
             thresholds: scenario.thresholds,
             frames: replayed.frames,
+            dropped: replayed.dropped,
             seconds,
             speed: scenario.meta.seconds / seconds.max(1e-9),
         });

@@ -145,3 +145,20 @@ fn run_brings_every_demo_camera_online_and_stops_when_asked() {
         "every event waits for NATS"
     );
 }
+
+#[test]
+fn a_batch_of_no_frames_is_pointed_at() {
+    let dir = tempfile::tempdir().unwrap();
+    let (config, bad) = demo_copy(dir.path(), |demo| demo.replace("max_batch = 8", "max_batch = 0"));
+
+    let (code, stdout, stderr) = gridwatch(&["check", config.to_str().unwrap()], &[]);
+    assert_eq!((code, stdout.as_str()), (1, ""), "{stderr}");
+    let line = bad.lines().position(|l| l.contains("max_batch = 0")).unwrap() + 1;
+    assert_eq!(
+        stderr,
+        format!(
+            "gridwatch: {}:{line}:13: model max_batch must be at least 1 frame\n",
+            config.display()
+        )
+    );
+}

@@ -211,3 +211,105 @@ fn a_terminal_shows_progress_and_a_pipe_gets_none() {
         "{stderr}"
     );
 }
+
+/// A copy of `parking-day`'s scenario in `dir`, playing the original footage, its scenario.toml
+/// edited by `edit`; returns the folder and the edited text.
+fn scenario_copy(dir: &Path, edit: impl Fn(&str) -> String) -> (std::path::PathBuf, String) {
+    let original = Path::new(env!("CARGO_MANIFEST_DIR")).join("replay-fixtures/parking-day");
+    let copy = dir.join("parking-day");
+    std::fs::create_dir(&copy).unwrap();
+    std::fs::copy(original.join("truth.toml"), copy.join("truth.toml")).unwrap();
+    let footage = format!("uri = \"{}\"", original.join("footage.mp4").display());
+    let text = std::fs::read_to_string(original.join("scenario.toml")).unwrap();
+    let text = edit(&text.replace("uri = \"footage.mp4\"", &footage));
+    std::fs::write(copy.join("scenario.toml"), &text).unwrap();
+    (copy, text)
+}
+
+/// Replays `scenario` and returns its one error line, after checking that nothing panicked.
+fn refused(scenario: &Path) -> String {
+    let (code, _, stderr) = replay(&[scenario.to_str().unwrap()]);
+    assert_eq!(code, 1, "{stderr}");
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    let lines: Vec<&str> = stderr.lines().collect();
+    assert_eq!(lines.len(), 1, "{stderr}");
+    lines[0].to_owned()
+}
+
+/// `file:line:column:` of the first `needle` in `text`, as an error names it.
+fn place(file: &Path, text: &str, needle: &str) -> String {
+    let before = &text[..text.find(needle).unwrap()];
+    let column = before.len() - before.rfind('\n').map_or(0, |i| i + 1) + 1;
+    format!(
+        "{}:{}:{column}:",
+        file.display(),
+        before.matches('\n').count() + 1
+    )
+}
+
+#[test]
+fn a_scenario_zone_of_two_points_is_pointed_at() {
+    let dir = tempfile::tempdir().unwrap();
+    let bay = "[[511.8, 363.7], [616.3, 343.9], [477.4, 261.0], [389.1, 273.6]]";
+    let (scenario, text) = scenario_copy(dir.path(), |s| s.replace(bay, "[[511.8, 363.7], [616.3, 343.9]]"));
+    let file = scenario.join("scenario.toml");
+    assert_eq!(
+        refused(&scenario),
+        format!(
+            "gridwatch: {} zone `bay-1` of camera `metro-exit` has 2 points; a polygon needs at least 3",
+            place(&file, &text, "[[511.8, 363.7], [616.3, 343.9]]")
+        )
+    );
+}
+
+#[test]
+fn a_degenerate_scenario_calibration_is_pointed_at() {
+    let dir = tempfile::tempdir().unwrap();
+    // Four image points on one line.
+    let (scenario, text) = scenario_copy(dir.path(), |s| {
+        s.replace(
+            "image = [[853.7, 593.7], [1149.2, 493.6], [557.5, 221.2], [365.4, 246.3]]",
+            "image = [[100, 100], [200, 200], [300, 300], [400, 400]]",
+        )
+    });
+    let file = scenario.join("scenario.toml");
+    assert_eq!(
+        refused(&scenario),
+        format!(
+            "gridwatch: {} calibration of camera `metro-exit` points do not span the plane (three or more of them lie on one line)",
+            place(&file, &text, "{ image = [[100, 100]")
+        )
+    );
+}
+
+#[test]
+fn every_clearing_carries_the_id_its_violation_was_reported_with() {
+    use gridwatch_core::PipelineEvent;
+    let dir = tempfile::tempdir().unwrap();
+    let events = dir.path().join("events.jsonl");
+    let scenarios: Vec<String> = common::scenarios()
+        .iter()
+        .map(|p| p.to_str().unwrap().to_owned())
+        .collect();
+    let mut args = vec!["--events", events.to_str().unwrap()];
+    args.extend(scenarios.iter().map(String::as_str));
+    let (code, stdout, stderr) = replay(&args);
+    assert_eq!(code, 0, "{stdout}{stderr}");
+    let (mut reported, mut cleared) = (Vec::new(), 0);
+    for line in std::fs::read_to_string(&events).unwrap().lines() {
+        match serde_json::from_str(line).unwrap() {
+            PipelineEvent::Violation(v) => reported.push(v.id),
+            PipelineEvent::ViolationCleared(c) => {
+                cleared += 1;
+                assert!(
+                    reported.contains(&c.id),
+                    "{} cleared on camera {} was never reported",
+                    c.id,
+                    c.camera
+                );
+            }
+            PipelineEvent::CameraHealth(_) => {}
+        }
+    }
+    assert!(cleared >= 5, "the scenarios clear violations: {cleared} cleared");
+}

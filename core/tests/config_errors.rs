@@ -465,3 +465,17 @@ fn unless_with_a_negative_distance() {
         "rule `parking`: unless distance `within` must be above 0",
     );
 }
+
+#[test]
+fn a_batch_of_no_frames() {
+    let card = concat!(env!("CARGO_MANIFEST_DIR"), "/../models/gridwatch-demo.model.toml");
+    let config = format!("{BASE}\n[model]\ncard = \"{card}\"\nmax_batch = 0\n");
+    let value = config.find("max_batch = 0").unwrap() + "max_batch = ".len();
+    assert_eq!(
+        errors(&config),
+        [format!(
+            "{}: model max_batch must be at least 1 frame",
+            position_at(&config, value)
+        )]
+    );
+}

@@ -105,7 +105,18 @@ pub fn run(
                 Ok(Ok(Analysed { frame, detections })) => {
                     let Some(a) = analysis.get_mut(&frame.camera) else { continue };
                     let at = since_start(frame.wall);
-                    let tracks = a.tracker.update(at, &detections);
+                    let Some(tracks) = a.tracker.try_update(at, &detections) else {
+                        // Logged at each doubling: a clock stepped back drops every frame until it
+                        // has caught up.
+                        let dropped = a.tracker.dropped();
+                        if dropped.is_power_of_two() {
+                            eprintln!(
+                                "gridwatch: camera {}: {dropped} frame(s) dropped so far for being older than the last one analysed",
+                                frame.camera
+                            );
+                        }
+                        continue;
+                    };
                     a.recorder.advance(frame.wall);
                     for finding in a.rules.step(frame.wall, at, tracks, &detections) {
                         let evidence = a.recorder.observe(&finding, &frame).unwrap_or_else(|e| {

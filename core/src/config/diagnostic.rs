@@ -102,6 +102,15 @@ impl<'a> SourceMap<'a> {
         }
     }
 
+    /// Deserializes the whole text; a syntax error, an unknown key or a malformed value is an
+    /// error at its position.
+    pub(crate) fn parse<T: serde::de::DeserializeOwned>(&self) -> Result<T, ConfigError> {
+        toml::from_str(self.text).map_err(|e| {
+            let offset = e.span().map_or(0, |s| s.start);
+            self.error_at(offset, e.message().trim_end())
+        })
+    }
+
     /// An error at the value found by following `path`, or at the nearest enclosing value written
     /// in the file (a missing key points at the table that lacks it).
     pub(crate) fn error(&self, path: &[Step], message: impl Into<String>) -> ConfigError {

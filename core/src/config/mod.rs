@@ -259,7 +259,8 @@ pub struct Tracking {
     pub max_jump: f64,
     /// A track unseen this long is gone (covers occlusion by passers-by).
     pub max_missed: time::Span,
-    /// How much of a track's past the stationary test looks at.
+    /// How much of a track's past the stationary test looks at; a rule with a shorter dwell
+    /// looks at its dwell.
     pub history: time::Span,
     /// A track whose ground point stays within this many box heights is stationary.
     pub stationary_drift: f64,
@@ -326,6 +327,27 @@ impl LoadedConfig {
     }
 }
 
+/// Deserializes `text`, read from `file`: a document other than the configuration that embeds
+/// parts of it (a replay scenario), with the configuration's positioned errors.
+pub fn parse_document<T: serde::de::DeserializeOwned>(file: &Path, text: &str) -> Result<T, ConfigErrors> {
+    diagnostic::SourceMap::new(file, text)
+        .parse()
+        .map_err(|e| ConfigErrors(vec![e]))
+}
+
+/// Checks `camera`, written under the table `key` of such a document, as the configuration's
+/// cameras are checked.
+pub fn check_camera(file: &Path, text: &str, key: &str, camera: &Camera) -> Result<(), ConfigErrors> {
+    let map = diagnostic::SourceMap::new(file, text);
+    let mut errors = Vec::new();
+    validate::camera(diagnostic::at![key], camera, &map, &mut |e| errors.push(e));
+    if errors.is_empty() {
+        return Ok(());
+    }
+    errors.sort_by_key(|e| (e.line, e.column));
+    Err(ConfigErrors(errors))
+}
+
 impl Config {
     /// Reads, checks and resolves a configuration file.
     pub fn load(path: &Path) -> Result<LoadedConfig, ConfigErrors> {
@@ -343,10 +365,7 @@ impl Config {
     /// Checks and resolves configuration `text` read from `path`.
     pub fn parse(path: &Path, text: &str) -> Result<LoadedConfig, ConfigErrors> {
         let map = diagnostic::SourceMap::new(path, text);
-        let mut config: Config = toml::from_str(text).map_err(|e| {
-            let offset = e.span().map_or(0, |s| s.start);
-            ConfigErrors(vec![map.error_at(offset, e.message().trim_end())])
-        })?;
+        let mut config: Config = map.parse().map_err(|e| ConfigErrors(vec![e]))?;
         config.resolve_paths(path.parent().unwrap_or(Path::new("")));
         let (grids, mut errors) = validate::check(&config, &map);
         if errors.is_empty() {

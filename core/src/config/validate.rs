@@ -64,6 +64,12 @@ pub(super) fn check(config: &Config, map: &SourceMap) -> (Vec<Grid>, Vec<ConfigE
                 format!("model card `{}` does not exist", model.card.display()),
             ));
         }
+        if model.max_batch == 0 {
+            report(map.error(
+                at!["model", "max_batch"],
+                "model max_batch must be at least 1 frame",
+            ));
+        }
     }
     for (name, shift) in &config.shifts {
         if shift.start == shift.end {
@@ -99,7 +105,7 @@ pub(super) fn check(config: &Config, map: &SourceMap) -> (Vec<Grid>, Vec<ConfigE
                 format!("camera id `{}` is used twice", camera.id),
             ));
         }
-        self::camera(i, camera, map, &mut report);
+        self::camera(at!["cameras", i], camera, map, &mut report);
     }
     let roles: BTreeSet<&ZoneRole> = config
         .cameras
@@ -298,8 +304,10 @@ fn members(team: &Team) -> impl Iterator<Item = (&'static str, Option<usize>, &s
         )
 }
 
-fn camera(i: usize, camera: &Camera, map: &SourceMap, report: &mut impl FnMut(ConfigError)) {
+/// Checks the camera written at `path` of the document.
+pub(super) fn camera(path: &[Step], camera: &Camera, map: &SourceMap, report: &mut impl FnMut(ConfigError)) {
     let id = &camera.id;
+    let under = |rest: &[Step<'static>]| [path, rest].concat();
     for (key, uri) in [
         ("uri", Some(&camera.uri)),
         ("record_uri", camera.record_uri.as_ref()),
@@ -308,7 +316,7 @@ fn camera(i: usize, camera: &Camera, map: &SourceMap, report: &mut impl FnMut(Co
         if let Some((scheme, _)) = uri.split_once("://") {
             if !URI_SCHEMES.contains(&scheme) {
                 report(map.error(
-                    at!["cameras", i, key],
+                    &under(at![key]),
                     format!(
                         "camera `{id}`: `{scheme}://` streams are not supported; use one of {}",
                         URI_SCHEMES.map(|s| format!("{s}://")).join(", ")
@@ -320,7 +328,7 @@ fn camera(i: usize, camera: &Camera, map: &SourceMap, report: &mut impl FnMut(Co
     if let super::DecodePolicy::Fps(fps) = camera.decode {
         if !(fps > 0.0 && fps <= 60.0) {
             report(map.error(
-                at!["cameras", i, "decode", "fps"],
+                &under(at!["decode", "fps"]),
                 format!("camera `{id}`: decode fps {fps} is outside 0…60"),
             ));
         }
@@ -331,14 +339,14 @@ fn camera(i: usize, camera: &Camera, map: &SourceMap, report: &mut impl FnMut(Co
         || !(0.0..=1.0).contains(&reconnect.jitter)
     {
         report(map.error(
-            at!["cameras", i, "reconnect"],
+            &under(at!["reconnect"]),
             format!("camera `{id}`: reconnect needs 0 < initial ≤ max and jitter within 0…1"),
         ));
     }
     if let Some(calibration) = &camera.calibration {
         if let Err(e) = calibration.fit() {
             report(map.error(
-                at!["cameras", i, "calibration"],
+                &under(at!["calibration"]),
                 format!("calibration of camera `{id}` {e}"),
             ));
         }
@@ -346,13 +354,13 @@ fn camera(i: usize, camera: &Camera, map: &SourceMap, report: &mut impl FnMut(Co
     for (z, zone) in camera.zones.iter().enumerate() {
         if camera.zones[..z].iter().any(|other| other.id == zone.id) {
             report(map.error(
-                at!["cameras", i, "zones", z, "id"],
+                &under(at!["zones", z, "id"]),
                 format!("camera `{id}` has two zones named `{}`", zone.id),
             ));
         }
         if let Err(e) = crate::ImagePolygon::new(&zone.points) {
             report(map.error(
-                at!["cameras", i, "zones", z, "points"],
+                &under(at!["zones", z, "points"]),
                 format!("zone `{}` of camera `{id}` {e}", zone.id),
             ));
         }

@@ -7,6 +7,7 @@ mod score;
 
 use std::path::PathBuf;
 
+use gridwatch_core::config::ConfigErrors;
 pub use run::{replay, Replayed};
 pub use scenario::{Expected, Meta, Negative, Overrides, Scenario, Thresholds, Truth};
 pub use score::{score, Judged, KindScore, ScenarioScore};
@@ -17,6 +18,9 @@ use crate::{detect::DetectError, evidence::EvidenceError, rules::RuleError, sour
 pub enum ReplayError {
     #[error("scenario `{}`: {reason}", path.display())]
     Scenario { path: PathBuf, reason: String },
+    /// A scenario file that does not parse, or whose camera fails the configuration's checks.
+    #[error(transparent)]
+    Invalid(#[from] ConfigErrors),
     #[error(transparent)]
     Rule(#[from] RuleError),
     #[error(transparent)]

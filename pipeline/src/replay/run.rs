@@ -24,6 +24,8 @@ pub struct Replayed {
     pub findings: Vec<Finding>,
     /// Frames analysed.
     pub frames: u64,
+    /// Frames dropped for being older than the last one analysed.
+    pub dropped: u64,
     /// How long the replay took.
     pub elapsed: Duration,
 }
@@ -73,7 +75,9 @@ pub fn replay(
             Ok(d) => d,
             Err(e) => break Err(e.into()),
         };
-        let tracks = tracker.update(frame.pts, &detections);
+        let Some(tracks) = tracker.try_update(frame.pts, &detections) else {
+            continue;
+        };
         let found = engine.step(frame.wall, frame.pts, tracks, &detections);
         if let Err(e) = on_frame(&frame, &found) {
             break Err(e);
@@ -90,6 +94,7 @@ pub fn replay(
     Ok(Replayed {
         findings,
         frames,
+        dropped: tracker.dropped(),
         elapsed: started.elapsed(),
     })
 }

@@ -7,7 +7,7 @@ use std::{
 };
 
 use chrono::{DateTime, FixedOffset, Utc};
-use gridwatch_core::config::{time::Span, Camera, Rule};
+use gridwatch_core::config::{check_camera, parse_document, time::Span, Camera, Rule};
 use serde::Deserialize;
 
 use super::ReplayError;
@@ -126,21 +126,21 @@ pub struct Scenario {
 }
 
 impl Scenario {
+    /// Reads a scenario folder; its camera is checked as a configuration's cameras are.
     pub fn load(dir: &Path) -> Result<Self, ReplayError> {
         let read = |name: &str| {
             let path = dir.join(name);
-            std::fs::read_to_string(&path).map_err(|e| ReplayError::Scenario {
+            let text = std::fs::read_to_string(&path).map_err(|e| ReplayError::Scenario {
                 path: path.clone(),
                 reason: e.to_string(),
-            })
+            })?;
+            Ok::<_, ReplayError>((path, text))
         };
-        let parse_error = |name: &str, e: toml::de::Error| ReplayError::Scenario {
-            path: dir.join(name),
-            reason: e.message().to_owned(),
-        };
-        let file: File =
-            toml::from_str(&read("scenario.toml")?).map_err(|e| parse_error("scenario.toml", e))?;
-        let truth: Truth = toml::from_str(&read("truth.toml")?).map_err(|e| parse_error("truth.toml", e))?;
+        let (path, text) = read("scenario.toml")?;
+        let file: File = parse_document(&path, &text)?;
+        check_camera(&path, &text, "camera", &file.camera)?;
+        let (path, text) = read("truth.toml")?;
+        let truth: Truth = parse_document(&path, &text)?;
         let mut camera = file.camera;
         if !camera.uri.contains("://") {
             camera.uri = dir.join(&camera.uri).display().to_string();

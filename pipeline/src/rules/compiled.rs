@@ -25,6 +25,8 @@ pub(super) struct CompiledRule {
     zones: Vec<(ZoneId, ImagePolygon)>,
     anchor: Anchor,
     pub stationary: bool,
+    /// What standing still means for this rule's subjects and companions.
+    pub still: Stillness,
     pub dwell: TimeDelta,
     windows: Vec<TimeWindow>,
     exemptions: Vec<(Vec<ImagePolygon>, Vec<TimeWindow>)>,
@@ -90,8 +92,15 @@ pub(super) struct Qualified<'t> {
 
 impl CompiledRule {
     /// `None` when the rule does not apply to this camera (it names other cameras, or the camera
-    /// has no zone of the roles an "inside" rule needs).
-    pub fn bind(rule: &Rule, camera: &Camera, classes: &[String]) -> Result<Option<Self>, RuleError> {
+    /// has no zone of the roles an "inside" rule needs). `still` is the tracker's stillness; the
+    /// rule looks at no more of a track than its dwell, so that a subject at rest for the dwell
+    /// counts as at rest.
+    pub fn bind(
+        rule: &Rule,
+        camera: &Camera,
+        classes: &[String],
+        still: Stillness,
+    ) -> Result<Option<Self>, RuleError> {
         if rule.cameras.as_ref().is_some_and(|c| !c.contains(&camera.id)) {
             return Ok(None);
         }
@@ -161,6 +170,10 @@ impl CompiledRule {
             zones,
             anchor: rule.anchor,
             stationary: rule.stationary,
+            still: Stillness {
+                window: still.window.min(rule.dwell.0),
+                drift: still.drift,
+            },
             dwell: delta(rule.dwell.0),
             windows: rule.windows.clone(),
             exemptions,
@@ -184,7 +197,6 @@ impl CompiledRule {
         tz: Tz,
         tracks: &'t [Track],
         detections: &[Detection],
-        still: Stillness,
     ) -> Vec<Qualified<'t>> {
         let local = now.with_timezone(&tz).time();
         tracks
@@ -201,7 +213,7 @@ impl CompiledRule {
                         && (windows.is_empty() || windows.iter().any(|w| w.contains(local)))
                 });
                 let bbox = t.bbox();
-                let near = |n: &Nearby| n.is_near(&bbox, tracks, detections, still);
+                let near = |n: &Nearby| n.is_near(&bbox, tracks, detections, self.still);
                 if exempt || !self.companions.iter().all(near) || self.unless.iter().any(near) {
                     return None;
                 }

@@ -150,7 +150,11 @@ enum Phase {
 struct Case {
     id: u64,
     rule: usize,
+    /// The track followed now: the subject's, or one found again in its place.
     track: u64,
+    /// The track the violation was confirmed with: its events' ids derive from it, so that every
+    /// event about one violation carries the id it was reported with.
+    reported_track: u64,
     spot: ImageBox,
     zone: Option<ZoneId>,
     onset: DateTime<Utc>,
@@ -170,12 +174,11 @@ pub struct RuleEngine {
     rules: Vec<CompiledRule>,
     cases: Vec<Case>,
     next_case: u64,
-    still: Stillness,
 }
 
 impl RuleEngine {
     /// Binds `rules` to `camera` and the detector's `classes`; rules that do not concern the
-    /// camera are left out. `tracking` supplies the stationary test's window and drift.
+    /// camera are left out. `tracking` supplies the stationary test's drift and longest window.
     pub fn build(
         camera: &Camera,
         rules: &[Rule],
@@ -183,9 +186,13 @@ impl RuleEngine {
         tz: Tz,
         tracking: &TrackerConfig,
     ) -> Result<Self, RuleError> {
+        let still = Stillness {
+            window: tracking.history,
+            drift: tracking.stationary_drift,
+        };
         let mut bound = Vec::new();
         for rule in rules {
-            bound.extend(CompiledRule::bind(rule, camera, classes)?);
+            bound.extend(CompiledRule::bind(rule, camera, classes, still)?);
         }
         Ok(Self {
             camera: camera.id.clone(),
@@ -193,10 +200,6 @@ impl RuleEngine {
             rules: bound,
             cases: Vec::new(),
             next_case: 1,
-            still: Stillness {
-                window: tracking.history,
-                drift: tracking.stationary_drift,
-            },
         })
     }
 
@@ -216,12 +219,12 @@ impl RuleEngine {
     ) -> Vec<Finding> {
         let mut findings = Vec::new();
         for (ri, rule) in self.rules.iter().enumerate() {
-            let Stillness { window, drift } = self.still;
+            let Stillness { window, drift } = rule.still;
             // New cases need a subject at rest and seen in this very frame; a confirmed case
             // continues with whatever stands on its spot, so a track found again after an
             // occlusion needs no time to settle, and one hidden for a moment still holds it.
             let continuing = if rule.in_force(now, self.tz) {
-                rule.qualify(now, self.tz, tracks, detections, self.still)
+                rule.qualify(now, self.tz, tracks, detections)
             } else {
                 Vec::new()
             };
@@ -305,6 +308,7 @@ impl RuleEngine {
                             id,
                             rule: ri,
                             track: t.id(),
+                            reported_track: t.id(),
                             spot: t.bbox(),
                             zone: q.zone.clone(),
                             onset,
@@ -331,6 +335,7 @@ impl RuleEngine {
                         let dwelt = now - case.onset >= rule.dwell;
                         if hits >= rule.k && dwelt && case.last_seen == now {
                             case.phase = Phase::Active;
+                            case.reported_track = case.track;
                             findings.push(Finding::Confirmed(Confirmed {
                                 case: case.id,
                                 camera: self.camera.clone(),
@@ -355,7 +360,7 @@ impl RuleEngine {
                             camera: self.camera.clone(),
                             rule: rule.id.clone(),
                             kind: rule.kind.clone(),
-                            track: case.track,
+                            track: case.reported_track,
                             onset: case.onset,
                             last_seen: case.last_seen,
                             cleared_at,

@@ -3,7 +3,7 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 use gridwatch_core::{
     config::{Camera, Rule},
-    Detection, ImageBox,
+    Detection, ImageBox, ModelRef,
 };
 use serde::Deserialize;
 
@@ -455,4 +455,41 @@ dwell = "5s"
         log(&steps(&mut engine(rules), "08:00:00", 90, loaded)),
         Vec::<String>::new()
     );
+}
+
+#[test]
+fn a_cleared_event_keeps_the_id_its_violation_was_reported_with() {
+    // Hidden for 15 s at 60, longer than the tracker keeps a track: the cart comes back under a
+    // new track id and the case follows it until the cart leaves at 101.
+    let scene = |t: u64| match t {
+        60..=74 | 101.. => vec![],
+        _ => vec![det(CART, 1100.0, 500.0), det(PERSON, 1190.0, 500.0)],
+    };
+    let findings = run(&mut engine(VENDING), "10:00:00", 150, scene);
+    let camera: Camera = toml::from_str(CAMERA).unwrap();
+    let model = ModelRef {
+        name: "test".into(),
+        version: "1".into(),
+    };
+    let (confirmed, cleared) = match &findings[..] {
+        [(_, Finding::Confirmed(confirmed)), (_, Finding::Cleared(cleared))] => (confirmed, cleared),
+        other => panic!("expected one confirmation and one clearing: {other:?}"),
+    };
+    assert_eq!(cleared.to_event().id, confirmed.to_event(&camera, model).id);
+}
+
+#[test]
+fn a_short_dwell_is_judged_on_that_much_rest() {
+    // A dwell shorter than the tracker's history (20 s): a bicycle at rest for the dwell counts.
+    let rules = r#"
+[[rules]]
+id = "parking"
+kind = "out_of_line_parking"
+subjects = [{ class = "bicycle" }]
+zone = { outside = ["parking_bay"] }
+dwell = "6s"
+"#;
+    let outside = |_| vec![det(BICYCLE, 500.0, 650.0)];
+    let findings = summary(&run(&mut engine(rules), "08:00:00", 30, outside));
+    assert_eq!(findings, ["6: confirmed parking in None since 08:00:00"]);
 }

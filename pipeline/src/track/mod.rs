@@ -27,6 +27,10 @@ pub struct Tracker {
     config: TrackerConfig,
     tracks: Vec<Track>,
     next_id: u64,
+    /// The stream time of the last frame folded in.
+    latest: Option<Duration>,
+    /// Frames dropped for being older than `latest`.
+    dropped: u64,
 }
 
 impl Tracker {
@@ -35,11 +39,21 @@ impl Tracker {
             config,
             tracks: Vec::new(),
             next_id: 1,
+            latest: None,
+            dropped: 0,
         }
     }
 
-    /// Folds in the detections of the frame at stream time `at`; returns the live tracks.
-    pub fn update(&mut self, at: Duration, detections: &[Detection]) -> &[Track] {
+    /// Folds in the detections of the frame at stream time `at` and returns the live tracks, or
+    /// `None` for a frame older than the last one folded in (a clock stepped back, or one worker's
+    /// result overtaken by another's): what it shows is already past, so it is dropped and
+    /// counted in [`Tracker::dropped`].
+    pub fn try_update(&mut self, at: Duration, detections: &[Detection]) -> Option<&[Track]> {
+        if self.latest.is_some_and(|latest| at < latest) {
+            self.dropped += 1;
+            return None;
+        }
+        self.latest = Some(at);
         let c = &self.config;
         let (strong, weak): (Vec<&Detection>, Vec<&Detection>) = detections
             .iter()
@@ -58,7 +72,19 @@ impl Tracker {
         let max_missed = self.config.max_missed;
         self.tracks
             .retain(|t| at.saturating_sub(t.last_seen()) <= max_missed);
+        Some(&self.tracks)
+    }
+
+    /// [`Tracker::try_update`] for callers that need the tracks whether or not the frame was
+    /// dropped.
+    pub fn update(&mut self, at: Duration, detections: &[Detection]) -> &[Track] {
+        self.try_update(at, detections);
         &self.tracks
+    }
+
+    /// How many frames were dropped for being older than the last one folded in.
+    pub fn dropped(&self) -> u64 {
+        self.dropped
     }
 
     pub fn tracks(&self) -> &[Track] {

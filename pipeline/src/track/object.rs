@@ -88,7 +88,8 @@ impl Track {
             return self.bbox;
         }
         let ((t0, p0, _), (t1, p1, _)) = (self.history[n - 2], self.history[n - 1]);
-        let span = (t1 - t0).as_secs_f64();
+        // Sightings out of order (a frame that should have been dropped) make no speed.
+        let span = t1.saturating_sub(t0).as_secs_f64();
         if span <= 0.0 {
             return self.bbox;
         }
@@ -133,7 +134,7 @@ impl Track {
         let Some(&&(oldest, _, _)) = recent.first() else {
             return false;
         };
-        if (latest - oldest) * 2 < window {
+        if latest.saturating_sub(oldest).saturating_mul(2) < window {
             return false;
         }
         let height = recent.iter().map(|(_, _, h)| *h).sum::<f64>() / recent.len() as f64;

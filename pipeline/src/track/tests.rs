@@ -2,7 +2,7 @@ use std::time::Duration;
 
 use gridwatch_core::{Detection, ImageBox};
 
-use super::{Tracker, TrackerConfig};
+use super::{Track, Tracker, TrackerConfig};
 
 fn det(class: u16, score: f32, x: f64, y: f64) -> Detection {
     Detection {
@@ -161,4 +161,30 @@ fn a_passing_rider_at_half_a_frame_a_second_is_never_stationary() {
             "frame {i}: {tracks:?}"
         );
     }
+}
+
+#[test]
+fn a_frame_older_than_the_last_is_dropped_and_counted() {
+    let mut tracker = Tracker::new(TrackerConfig::default());
+    let stall = det(4, 0.8, 300.0, 200.0);
+    tracker.update(secs(10.0), &[stall]);
+    tracker.update(secs(12.0), &[stall]);
+    // The wall clock stepped back, or another worker's result came in late.
+    let late = tracker.try_update(secs(11.0), &[stall, det(1, 0.9, 600.0, 200.0)]);
+    assert!(late.is_none());
+    tracker.update(secs(14.0), &[stall]);
+    assert_eq!(tracker.dropped(), 1);
+    let tracks = tracker.tracks();
+    assert_eq!(tracks.len(), 1, "the late frame started nothing: {tracks:?}");
+    assert_eq!(tracks[0].hits(), 3);
+    assert!(tracks[0].is_stationary(secs(4.0), 0.25));
+}
+
+#[test]
+fn a_track_given_sightings_out_of_order_does_not_panic() {
+    let stall = det(4, 0.8, 300.0, 200.0);
+    let mut track = Track::start(1, secs(12.0), &stall);
+    track.observe(secs(10.0), &stall, secs(20.0));
+    assert_eq!(track.predicted(secs(13.0)), stall.bbox);
+    assert!(!track.is_stationary(secs(20.0), 0.25));
 }
