@@ -81,8 +81,9 @@ fn three_broken_cameras_each_say_what_is_wrong_while_a_fourth_keeps_running() {
         queues.push(queue);
     }
 
+    // Generous bounds: they only stop a hung run, and a loaded machine is slow, not wrong.
     let mut offline = std::collections::BTreeMap::new();
-    let deadline = Instant::now() + Duration::from_secs(30);
+    let deadline = Instant::now() + Duration::from_secs(120);
     while offline.len() < 3 {
         let event = health
             .recv_deadline(deadline)
@@ -108,7 +109,7 @@ fn three_broken_cameras_each_say_what_is_wrong_while_a_fourth_keeps_running() {
 
     // The good camera delivers keyframes all the while.
     let mut frames = 0;
-    let until = Instant::now() + Duration::from_secs(10);
+    let until = Instant::now() + Duration::from_secs(60);
     while frames < 5 && Instant::now() < until {
         if let Next::Frame(f) = queues[0].next(Duration::from_millis(500)) {
             assert_eq!(f.camera.as_str(), "good");
@@ -124,6 +125,51 @@ fn three_broken_cameras_each_say_what_is_wrong_while_a_fourth_keeps_running() {
     );
 
     stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    runners.into_iter().for_each(|r| r.join().unwrap());
+}
+
+/// Issue 11: GStreamer's parsebin drops an error its demuxer posts while parsebin is still
+/// starting that demuxer, and the pipeline then waits for ever, neither failing nor delivering.
+/// On a loaded machine a cut-off file hits this about one start in fifty; many at once make it
+/// all but certain that some do, and each must still be reported offline with the real cause.
+#[test]
+fn issue_11_cut_off_files_are_reported_offline_even_when_gstreamer_loses_the_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let uri = truncated(dir.path()).display().to_string();
+    let stop = Arc::new(AtomicBool::new(false));
+    let (health_tx, health) = crossbeam_channel::unbounded();
+    let runners: Vec<_> = (0..48)
+        .map(|n| {
+            let camera = LiveCamera {
+                id: CameraId::new(format!("cut-off-{n}")).unwrap(),
+                stream: StreamSpec::new(uri.clone(), DecodePolicy::Keyframes),
+                backoff: Backoff {
+                    initial: Duration::from_millis(200),
+                    max: Duration::from_secs(1),
+                    jitter: 0.2,
+                },
+                stall_after: Duration::from_secs(3),
+                clips: None,
+                record: None,
+            };
+            let queue = Arc::new(FrameQueue::new(2, Overflow::DropOldest));
+            spawn(camera, queue, health_tx.clone(), stop.clone())
+        })
+        .collect();
+
+    let mut offline = std::collections::BTreeMap::new();
+    while offline.len() < runners.len() {
+        let event = health
+            .recv_timeout(Duration::from_secs(180))
+            .unwrap_or_else(|_| panic!("only {} of {} reported offline", offline.len(), runners.len()));
+        if event.state == CameraState::Offline {
+            offline.insert(event.camera.to_string(), event.detail.unwrap());
+        }
+    }
+    for (camera, detail) in &offline {
+        assert!(detail.contains("no playable streams"), "{camera}: {detail}");
+    }
+    stop.store(true, Ordering::Relaxed);
     runners.into_iter().for_each(|r| r.join().unwrap());
 }
 
