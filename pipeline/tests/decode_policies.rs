@@ -39,10 +39,11 @@ fn decode(policy: DecodePolicy) -> Vec<Frame> {
     };
     let mut frames = Vec::new();
     loop {
-        match queue.next(Duration::from_secs(30)) {
+        // A bound on a hang only: the first frame also waits for GStreamer's first start.
+        match queue.next(Duration::from_secs(120)) {
             Next::Frame(f) => frames.push(f),
             Next::Closed => break,
-            Next::Timeout => panic!("no frame for 30 s"),
+            Next::Timeout => panic!("no frame for 120 s"),
         }
     }
     let finished = player.join().unwrap().unwrap();

@@ -69,7 +69,9 @@ impl Server {
     }
 }
 
-/// A live camera that retries quickly, as tests need.
+/// A live camera that retries quickly, as tests need. The waits below are generous bounds that
+/// only stop a hung run: on a loaded machine every step is slower, and none is timed. Stall times
+/// leave room for a slow first frame, since a stream silent that long is started again.
 fn live(id: &str, stream: StreamSpec, stall_after: Duration) -> LiveCamera {
     let backoff = Backoff {
         initial: Duration::from_millis(200),
@@ -116,7 +118,7 @@ fn camera_goes_offline_when_the_server_stops_and_recovers_when_it_returns() {
     let camera = live(
         "east-gate",
         StreamSpec::new(format!("rtsp://127.0.0.1:{port}/cam1"), DecodePolicy::All),
-        Duration::from_secs(3),
+        Duration::from_secs(10),
     );
     let queue = Arc::new(FrameQueue::new(4, Overflow::DropOldest));
     let (health_tx, health) = crossbeam_channel::unbounded();
@@ -124,21 +126,21 @@ fn camera_goes_offline_when_the_server_stops_and_recovers_when_it_returns() {
     let runner = spawn(camera, queue.clone(), health_tx, stop.clone());
 
     assert_eq!(
-        wait_for(&health, CameraState::Online, Duration::from_secs(20)),
+        wait_for(&health, CameraState::Online, Duration::from_secs(120)),
         [CameraState::Online]
     );
-    frames_within(&queue, 10, Duration::from_secs(10));
+    frames_within(&queue, 10, Duration::from_secs(60));
 
     server.stop();
-    let down = wait_for(&health, CameraState::Offline, Duration::from_secs(30));
+    let down = wait_for(&health, CameraState::Offline, Duration::from_secs(120));
     assert_eq!(down.last(), Some(&CameraState::Offline));
 
     // Back on the same port: the runner finds it without being told.
     let server = Server::start(port);
-    let up = wait_for(&health, CameraState::Online, Duration::from_secs(30));
+    let up = wait_for(&health, CameraState::Online, Duration::from_secs(120));
     assert_eq!(up.last(), Some(&CameraState::Online));
     while let Next::Frame(_) = queue.next(Duration::ZERO) {} // frames from before the outage
-    frames_within(&queue, 10, Duration::from_secs(10));
+    frames_within(&queue, 10, Duration::from_secs(60));
 
     stop.store(true, std::sync::atomic::Ordering::Relaxed);
     runner.join().unwrap();
@@ -152,7 +154,7 @@ fn a_broken_camera_does_not_disturb_a_working_one() {
         live(
             id,
             StreamSpec::new(uri, DecodePolicy::Keyframes),
-            Duration::from_secs(5),
+            Duration::from_secs(10),
         )
     };
     let stop = Arc::new(AtomicBool::new(false));
@@ -175,15 +177,15 @@ fn a_broken_camera_does_not_disturb_a_working_one() {
         stop.clone(),
     );
 
-    let first = bad_health.recv_timeout(Duration::from_secs(10)).unwrap();
+    let first = bad_health.recv_timeout(Duration::from_secs(120)).unwrap();
     assert_eq!(first.state, CameraState::Offline);
     assert!(
         first.detail.as_deref().unwrap().contains("No such file"),
         "{first:?}"
     );
-    wait_for(&good_health, CameraState::Online, Duration::from_secs(20));
+    wait_for(&good_health, CameraState::Online, Duration::from_secs(120));
     // Keyframes every 2 s: three of them while the broken camera keeps retrying.
-    frames_within(&good_queue, 3, Duration::from_secs(10));
+    frames_within(&good_queue, 3, Duration::from_secs(60));
     assert!(
         bad_health.try_recv().is_err(),
         "the broken camera reports its state once, not every retry"
@@ -204,13 +206,13 @@ fn udp_transport_delivers_frames() {
         DecodePolicy::All,
     );
     stream.transport = gridwatch_core::config::Transport::Udp;
-    let camera = live("udp-cam", stream, Duration::from_secs(5));
+    let camera = live("udp-cam", stream, Duration::from_secs(10));
     let queue = Arc::new(FrameQueue::new(4, Overflow::DropOldest));
     let (health_tx, health) = crossbeam_channel::unbounded();
     let stop = Arc::new(AtomicBool::new(false));
     let runner = spawn(camera, queue.clone(), health_tx, stop.clone());
-    wait_for(&health, CameraState::Online, Duration::from_secs(20));
-    frames_within(&queue, 10, Duration::from_secs(10));
+    wait_for(&health, CameraState::Online, Duration::from_secs(120));
+    frames_within(&queue, 10, Duration::from_secs(60));
     stop.store(true, std::sync::atomic::Ordering::Relaxed);
     runner.join().unwrap();
     server.stop();
@@ -264,22 +266,22 @@ fn a_connected_camera_that_goes_quiet_is_stalled_then_online_again() {
     let camera = live(
         "quiet",
         StreamSpec::new(format!("rtsp://127.0.0.1:{relay}/cam1"), DecodePolicy::All),
-        Duration::from_secs(1),
+        Duration::from_secs(5),
     );
     let queue = Arc::new(FrameQueue::new(4, Overflow::DropOldest));
     let (health_tx, health) = crossbeam_channel::unbounded();
     let stop = Arc::new(AtomicBool::new(false));
     let runner = spawn(camera, queue.clone(), health_tx, stop.clone());
-    wait_for(&health, CameraState::Online, Duration::from_secs(20));
-    frames_within(&queue, 5, Duration::from_secs(10));
+    wait_for(&health, CameraState::Online, Duration::from_secs(120));
+    frames_within(&queue, 5, Duration::from_secs(60));
 
     frozen.store(true, std::sync::atomic::Ordering::Relaxed);
     assert_eq!(
-        wait_for(&health, CameraState::Stalled, Duration::from_secs(10)),
+        wait_for(&health, CameraState::Stalled, Duration::from_secs(120)),
         [CameraState::Stalled]
     );
     frozen.store(false, std::sync::atomic::Ordering::Relaxed);
-    let back = wait_for(&health, CameraState::Online, Duration::from_secs(20));
+    let back = wait_for(&health, CameraState::Online, Duration::from_secs(120));
     assert_eq!(back.last(), Some(&CameraState::Online));
 
     stop.store(true, std::sync::atomic::Ordering::Relaxed);

@@ -34,7 +34,8 @@ fn frames(stream: StreamSpec, limit: Option<usize>) -> Vec<Frame> {
         })
     };
     let mut out = Vec::new();
-    while let Next::Frame(f) = queue.next(Duration::from_secs(30)) {
+    // A bound on a hang only: the first frame also waits for GStreamer's first start.
+    while let Next::Frame(f) = queue.next(Duration::from_secs(120)) {
         out.push(f);
         if limit == Some(out.len()) {
             queue.close(); // the player sees the consumer gone and stops

@@ -40,6 +40,9 @@ pub struct OutputSpec {
     pub nms_iou: f64,
 }
 
+/// No detector takes a larger input than this on either side.
+const MAX_INPUT_SIDE: u32 = 8192;
+
 fn default_nms_iou() -> f64 {
     0.45
 }
@@ -83,6 +86,14 @@ impl ModelCard {
             return Err(bad(format!(
                 "input layout `{}` colour `{}` is not supported; use layout \"nchw\", colour \"rgb\"",
                 card.input.layout, card.input.colour
+            )));
+        }
+        // The letterbox allocates width × height × 3 floats per frame: a typo such as 0 or
+        // 4294967295 must fail here, not as a crash on the first frame.
+        let (w, h) = (card.input.width, card.input.height);
+        if !(1..=MAX_INPUT_SIDE).contains(&w) || !(1..=MAX_INPUT_SIDE).contains(&h) {
+            return Err(bad(format!(
+                "input {w}×{h} is outside 1…{MAX_INPUT_SIDE} pixels a side"
             )));
         }
         let nms_iou = card.output.nms_iou;

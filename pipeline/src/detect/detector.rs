@@ -181,20 +181,20 @@ impl Detector {
                     .index_axis(Axis(0), i)
                     .into_dimensionality::<Ix2>()
                     .map_err(shape_error)?;
-                let frame = (image.width, image.height);
+                let (frame, classes) = ((image.width, image.height), self.card.classes.len());
                 Ok(match self.card.output.layout {
                     OutputLayout::Yolov5 => yolo::non_max_suppression(
-                        yolo::decode_v5(one, placement, frame, t.min_score),
+                        yolo::decode_v5(one, classes, placement, frame, t.min_score)?,
                         nms_iou,
                         t.max_detections,
                     ),
                     OutputLayout::Yolov8 => yolo::non_max_suppression(
-                        yolo::decode_v8(one, placement, frame, t.min_score),
+                        yolo::decode_v8(one, classes, placement, frame, t.min_score)?,
                         nms_iou,
                         t.max_detections,
                     ),
                     // End-to-end models have already suppressed duplicates.
-                    OutputLayout::Yolov10 => yolo::decode_v10(one, placement, frame, t.min_score),
+                    OutputLayout::Yolov10 => yolo::decode_v10(one, classes, placement, frame, t.min_score)?,
                 })
             })
             .collect()

@@ -15,7 +15,7 @@ use chrono::Utc;
 use crossbeam_channel::Sender;
 use gridwatch_core::{config::Camera, CameraHealth, CameraId, CameraState};
 
-use super::{stream::Watch, FrameQueue, StreamSpec, Timeline};
+use super::{stream::Watch, FrameQueue, SourceError, StreamSpec, Timeline};
 use crate::evidence::ClipRing;
 
 /// Pauses between reconnection attempts: doubling from `initial` up to `max`, each stretched by a
@@ -52,7 +52,8 @@ pub struct LiveCamera {
     pub id: CameraId,
     pub stream: StreamSpec,
     pub backoff: Backoff,
-    /// Connected but silent for this long is reported as stalled.
+    /// Connected but silent for this long is reported as stalled; silent from the start, the
+    /// stream is also started again.
     pub stall_after: Duration,
     /// Where compressed packets go for evidence clips: from `record` when set, else from `stream`.
     pub clips: Option<Arc<ClipRing>>,
@@ -160,11 +161,18 @@ fn run(camera: LiveCamera, queue: &FrameQueue, health: &Sender<CameraHealth>, st
         if stop.load(Ordering::Relaxed) {
             break;
         }
-        let (detail, delivered) = match outcome {
-            Ok(finished) => ("the stream ended".to_owned(), finished.frames > 0),
-            Err(e) => (e.to_string(), false),
+        let delivered = match outcome {
+            Ok(finished) => {
+                reporter.report(CameraState::Offline, Some("the stream ended".to_owned()));
+                finished.frames > 0
+            }
+            // Already reported stalled; it stays so until a new attempt delivers or fails.
+            Err(SourceError::Silent(_)) => false,
+            Err(e) => {
+                reporter.report(CameraState::Offline, Some(e.to_string()));
+                false
+            }
         };
-        reporter.report(CameraState::Offline, Some(detail));
         attempt = if delivered { 0 } else { attempt + 1 };
         seed ^= seed << 13;
         seed ^= seed >> 7;

@@ -59,4 +59,8 @@ pub enum SourceError {
     Stream { element: String, message: String },
     #[error("bad frame: {0}")]
     Frame(&'static str),
+    /// Started, but no frame came within the stall time: a source that will never deliver (a
+    /// hung encoder, or a pipeline that lost its error while starting) is started again.
+    #[error("no frame within {0:?} of starting")]
+    Silent(std::time::Duration),
 }

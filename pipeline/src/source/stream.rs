@@ -56,11 +56,12 @@ pub fn play(
 
 /// What a live camera's runner watches while a stream plays.
 pub struct Watch<'a> {
-    /// Silence longer than this is a stall.
+    /// Silence longer than this is a stall. A stream that has not delivered its first frame by
+    /// then ends with [`SourceError::Silent`]; one that has waits for its frames to come back.
     pub stall_after: Duration,
     /// Set to end playback early.
     pub stop: &'a AtomicBool,
-    /// Told `Online` when frames (re)start flowing and `Stalled` when they stop.
+    /// Told `Online` when frames (re)start flowing and `Stalled` when they stop or never start.
     pub on_state: &'a mut dyn FnMut(CameraState),
     /// Where compressed packets go for evidence clips.
     pub clips: Option<Arc<ClipRing>>,
@@ -130,9 +131,17 @@ fn pump(
             if let Some(error) = posted_error(pipeline) {
                 return Err(error);
             }
-            if flowing && last_frame.elapsed() > watch.stall_after {
-                flowing = false;
-                (watch.on_state)(CameraState::Stalled);
+            // Before the first frame `last_frame` is the start, so a source that connects and
+            // never delivers is caught too.
+            if last_frame.elapsed() > watch.stall_after {
+                if frames == 0 {
+                    (watch.on_state)(CameraState::Stalled);
+                    return Err(SourceError::Silent(watch.stall_after));
+                }
+                if flowing {
+                    flowing = false;
+                    (watch.on_state)(CameraState::Stalled);
+                }
             }
             continue;
         };
