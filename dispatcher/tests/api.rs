@@ -254,6 +254,11 @@ async fn bad_requests_are_refused_with_the_field_at_fault_and_store_nothing() {
                 "confidence: 7 is not between 0 and 1",
             ),
             (
+                &with("/image_box/x1", json!(-1.0)),
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "image_box: (-1, 10)–(50, 80) is not a box in a picture",
+            ),
+            (
                 &with("/type", json!("rumour")),
                 StatusCode::UNPROCESSABLE_ENTITY,
                 "type: unknown event type `rumour`",
@@ -298,7 +303,7 @@ async fn bad_requests_are_refused_with_the_field_at_fault_and_store_nothing() {
                 .unwrap(),
         );
         assert!(
-            metrics.contains("gridwatch_events_total{outcome=\"rejected\"} 6"),
+            metrics.contains("gridwatch_events_total{outcome=\"rejected\"} 7"),
             "{db}: {metrics}"
         );
         assert!(

@@ -20,6 +20,9 @@ use crate::{
     Actor, DispatchError, Dispatcher,
 };
 
+/// The largest pixel coordinate an image box may have: wider than any camera's picture.
+const MAX_PIXELS: f64 = 65_536.0;
+
 /// What became of an event.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(tag = "outcome", rename_all = "snake_case")]
@@ -78,6 +81,14 @@ impl Change<'_> {
             return Err(DispatchError::Invalid(format!(
                 "confidence: {} is not between 0 and 1",
                 v.confidence
+            )));
+        }
+        let b = v.image_box;
+        let in_frame = |c: f64| (0.0..=MAX_PIXELS).contains(&c);
+        if ![b.x1, b.y1, b.x2, b.y2].into_iter().all(in_frame) || b.x1 > b.x2 || b.y1 > b.y2 {
+            return Err(DispatchError::Invalid(format!(
+                "image_box: ({}, {})–({}, {}) is not a box in a picture; corners are pixels from 0 to {MAX_PIXELS}, top-left first",
+                b.x1, b.y1, b.x2, b.y2
             )));
         }
         let id = v.id.to_string();
