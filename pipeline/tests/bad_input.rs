@@ -165,10 +165,24 @@ fn check_scenario(scenario: &[u8], truth: &[u8]) {
         }
         Err(e) => {
             let shown = e.to_string();
-            let named = ["scenario.toml", "truth.toml"]
-                .iter()
-                .any(|f| shown.starts_with(&format!("scenario `{}`: ", dir.path().join(f).display())));
-            assert!(named, "{shown}");
+            // Each line names the file: `FILE:LINE:COLUMN: sentence` for what is written in it,
+            // `scenario `FILE`: reason` for the file as a whole.
+            let named = |line: &str| {
+                ["scenario.toml", "truth.toml"].iter().any(|f| {
+                    let path = dir.path().join(f).display().to_string();
+                    let positioned = line.strip_prefix(&format!("{path}:")).is_some_and(|rest| {
+                        let mut parts = rest.splitn(3, ':');
+                        let number = |p: Option<&str>| {
+                            p.is_some_and(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()))
+                        };
+                        number(parts.next())
+                            && number(parts.next())
+                            && parts.next().is_some_and(|s| s.len() > 1)
+                    });
+                    positioned || line.starts_with(&format!("scenario `{path}`: "))
+                })
+            };
+            assert!(shown.lines().all(named), "{shown}");
         }
     }
 }
