@@ -5,6 +5,7 @@ mod detectors;
 mod dispatch;
 mod replay;
 mod run;
+mod users;
 
 use std::{path::PathBuf, process::ExitCode};
 
@@ -49,6 +50,11 @@ enum Command {
         #[command(subcommand)]
         command: AuditCommand,
     },
+    /// Manage the accounts people sign in to the web pages with.
+    User {
+        #[command(subcommand)]
+        command: UserCommand,
+    },
     /// Print the SHA-256 to put in a [[dispatch.tokens]] entry for the secret SECRET.
     Token { secret: String },
     /// Replay recorded scenarios through the pipeline and score the events against their truth.
@@ -83,6 +89,34 @@ enum AuditCommand {
     },
 }
 
+#[derive(Subcommand)]
+enum UserCommand {
+    /// Create an account or reset its password (read from the terminal, or from standard input's
+    /// first line); a roster member's id as NAME makes a member account of their grid.
+    Set {
+        name: String,
+        /// command, member, auditor or admin (member when NAME is in the roster).
+        #[arg(long)]
+        role: Option<String>,
+        /// For a member account named otherwise: the member's id in [[teams]].
+        #[arg(long)]
+        member: Option<String>,
+        #[arg(long, default_value = "examples/demo.toml")]
+        config: PathBuf,
+    },
+    /// Remove an account; its sessions end.
+    Remove {
+        name: String,
+        #[arg(long, default_value = "examples/demo.toml")]
+        config: PathBuf,
+    },
+    /// List the accounts: name, role, member.
+    List {
+        #[arg(long, default_value = "examples/demo.toml")]
+        config: PathBuf,
+    },
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
@@ -91,6 +125,16 @@ fn main() -> ExitCode {
         Command::Audit {
             command: AuditCommand::Verify { config },
         } => dispatch::verify(&config),
+        Command::User { command } => match command {
+            UserCommand::Set {
+                name,
+                role,
+                member,
+                config,
+            } => users::run(&config, users::Op::Set { name, role, member }),
+            UserCommand::Remove { name, config } => users::run(&config, users::Op::Remove { name }),
+            UserCommand::List { config } => users::run(&config, users::Op::List),
+        },
         Command::Token { secret } => {
             println!("{}", gridwatch_dispatcher::api::token_hash(&secret));
             Ok(())

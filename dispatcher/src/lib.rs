@@ -10,6 +10,7 @@
 //!
 //! It depends on `gridwatch-core` only; it meets the pipeline through core's events.
 
+pub mod accounts;
 pub mod api;
 pub mod cases;
 mod change;
@@ -29,6 +30,7 @@ pub mod server;
 pub mod sla;
 pub mod store;
 pub mod verification;
+pub mod web;
 
 pub use cases::{actions::ActionRequest, permissions::Actor};
 pub use dispatcher::{CaseChange, Dispatcher};

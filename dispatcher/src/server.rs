@@ -93,10 +93,13 @@ pub fn run(loaded: LoadedConfig) -> Result<(), String> {
                 }
             });
         }
-        axum::serve(listener, api::router(dispatcher))
-            .with_graceful_shutdown(interrupted())
-            .await
-            .map_err(|e| format!("serving on {address}: {e}"))
+        axum::serve(
+            listener,
+            api::router(dispatcher).into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .with_graceful_shutdown(interrupted())
+        .await
+        .map_err(|e| format!("serving on {address}: {e}"))
     })
 }
 
@@ -144,11 +147,14 @@ impl Local {
                     let consumer = dispatcher.clone();
                     let consumer =
                         tokio::spawn(async move { intake::local::consume(&consumer, incoming).await });
-                    let served = axum::serve(listener, api::router(dispatcher))
-                        .with_graceful_shutdown(async {
-                            let _ = stopped.await;
-                        })
-                        .await;
+                    let served = axum::serve(
+                        listener,
+                        api::router(dispatcher).into_make_service_with_connect_info::<SocketAddr>(),
+                    )
+                    .with_graceful_shutdown(async {
+                        let _ = stopped.await;
+                    })
+                    .await;
                     // Every event sent before the stop is stored before the thread ends.
                     let _ = consumer.await;
                     served.map_err(|e| format!("serving on {address}: {e}"))
@@ -230,4 +236,30 @@ pub async fn check(loaded: LoadedConfig) -> Result<String, Vec<String>> {
     } else {
         Err(problems)
     }
+}
+
+/// Runs one piece of work on a dispatcher over the configured store, for a command that does its
+/// job and ends (`gridwatch user …`).
+pub fn one_off<T, F>(loaded: LoadedConfig, work: impl FnOnce(Arc<Dispatcher>) -> F) -> Result<T, String>
+where
+    F: std::future::Future<Output = Result<T, crate::DispatchError>>,
+{
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_all()
+        .build()
+        .map_err(|e| format!("cannot start the async runtime: {e}"))?;
+    runtime.block_on(async move {
+        let config = loaded.config;
+        let store = Store::open(&config.storage.database)
+            .await
+            .map_err(|e| e.to_string())?;
+        let dispatcher = Arc::new(Dispatcher::new(
+            store,
+            Arc::new(config),
+            GridMap::new(loaded.grids),
+            Arc::new(WallClock),
+        ));
+        work(dispatcher).await.map_err(|e| e.to_string())
+    })
 }

@@ -103,6 +103,31 @@ pub enum Role {
     Admin,
 }
 
+impl Role {
+    pub const ALL: [Role; 5] = [
+        Role::Command,
+        Role::Member,
+        Role::Auditor,
+        Role::Ingest,
+        Role::Admin,
+    ];
+
+    /// The role's name as configuration files and the API write it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Command => "command",
+            Role::Member => "member",
+            Role::Auditor => "auditor",
+            Role::Ingest => "ingest",
+            Role::Admin => "admin",
+        }
+    }
+
+    pub fn parse(name: &str) -> Option<Role> {
+        Role::ALL.into_iter().find(|r| r.as_str() == name)
+    }
+}
+
 /// How cases of one kind are reviewed and timed (see `[kinds]`).
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct CasePolicy {

@@ -100,6 +100,10 @@ pub struct Api {
     /// Address and port the API and web pages listen on.
     #[serde(deserialize_with = "socket_addr")]
     pub bind: SocketAddr,
+    /// Mark the sign-in cookie `Secure`, for pages served over HTTPS (behind a TLS proxy). Off by
+    /// default: a city intranet often serves plain HTTP, where a secure cookie is never sent back.
+    #[serde(default)]
+    pub secure_cookies: bool,
 }
 
 fn socket_addr<'de, D: Deserializer<'de>>(d: D) -> Result<SocketAddr, D::Error> {

@@ -4,6 +4,7 @@
 mod auth;
 mod error;
 mod open311;
+pub mod session;
 
 use std::{
     convert::Infallible,
@@ -33,6 +34,7 @@ pub use auth::{token_hash, Caller};
 pub use error::ApiError;
 
 use crate::{
+    accounts::SignInLimiter,
     cases::{Case, State as CaseState},
     queries::CaseFilter,
     ActionRequest, Dispatcher, Ingested,
@@ -49,6 +51,7 @@ const READERS: [Role; 4] = [Role::Command, Role::Member, Role::Auditor, Role::Ad
 pub struct AppState {
     pub dispatcher: Arc<Dispatcher>,
     metrics: Arc<Metrics>,
+    limiter: Arc<SignInLimiter>,
 }
 
 #[derive(Default)]
@@ -63,8 +66,10 @@ pub fn router(dispatcher: Arc<Dispatcher>) -> Router {
     let state = AppState {
         dispatcher,
         metrics: Arc::default(),
+        limiter: Arc::default(),
     };
     Router::new()
+        .route("/api/v1/session", post(session::open).delete(session::close))
         .route("/api/v1/events", post(post_event))
         .route("/api/v1/cases", get(list_cases))
         .route("/api/v1/cases/{id}", get(one_case))
@@ -84,12 +89,13 @@ pub fn router(dispatcher: Arc<Dispatcher>) -> Router {
         .route("/metrics", get(metrics))
         .route("/healthz", get(|| async { "ok" }))
         .route("/readyz", get(ready))
+        .merge(crate::web::routes())
         .layer(DefaultBodyLimit::max(MAX_BODY))
         .with_state(state)
 }
 
 /// Parses a JSON body: malformed JSON is 400, a body of the wrong shape 422 naming the field.
-fn parse<T: DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
+pub(crate) fn parse<T: DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
     let value: serde_json::Value = serde_json::from_slice(body).map_err(|e| {
         ApiError::new(
             StatusCode::BAD_REQUEST,
@@ -173,9 +179,9 @@ async fn list_cases(
     Query(mut filter): Query<CaseFilter>,
 ) -> Result<Json<crate::queries::CasePage>, ApiError> {
     caller.require(&READERS, "read cases")?;
-    if caller.0.role == Role::Member {
+    if caller.actor.role == Role::Member {
         // A member sees their own grid; asking for another is asking for nothing.
-        let own = caller.0.grid(s.dispatcher.config());
+        let own = caller.actor.grid(s.dispatcher.config());
         if filter.grid.is_some() && filter.grid != own {
             filter.grid = Some(String::new());
         } else {
@@ -192,7 +198,10 @@ async fn one_case(
 ) -> Result<Json<Case>, ApiError> {
     caller.require(&READERS, "read cases")?;
     Ok(Json(
-        s.dispatcher.case(&caller.0, &id).await.map_err(about_case(&id))?,
+        s.dispatcher
+            .case(&caller.actor, &id)
+            .await
+            .map_err(about_case(&id))?,
     ))
 }
 
@@ -208,11 +217,14 @@ async fn act_on_case(
     body: Bytes,
 ) -> Result<Json<Case>, ApiError> {
     // Visibility first: a member acting on another grid's case learns nothing (404).
-    s.dispatcher.case(&caller.0, &id).await.map_err(about_case(&id))?;
+    s.dispatcher
+        .case(&caller.actor, &id)
+        .await
+        .map_err(about_case(&id))?;
     let request: ActionRequest = parse(&body)?;
     Ok(Json(
         s.dispatcher
-            .act(&caller.0, &id, &request)
+            .act(&caller.actor, &id, &request)
             .await
             .map_err(about_case(&id))?,
     ))
@@ -224,7 +236,10 @@ async fn case_audit(
     Path(id): Path<String>,
 ) -> Result<Json<Vec<crate::cases::audit::Entry>>, ApiError> {
     caller.require(&READERS, "read cases")?;
-    s.dispatcher.case(&caller.0, &id).await.map_err(about_case(&id))?;
+    s.dispatcher
+        .case(&caller.actor, &id)
+        .await
+        .map_err(about_case(&id))?;
     Ok(Json(
         s.dispatcher.audit_log(Some(&id)).await.map_err(about_case(&id))?,
     ))
@@ -232,7 +247,7 @@ async fn case_audit(
 
 async fn my_tasks(State(s): State<AppState>, caller: Caller) -> Result<Json<Vec<Case>>, ApiError> {
     let member = caller
-        .0
+        .actor
         .member
         .clone()
         .ok_or_else(|| ApiError::new(StatusCode::FORBIDDEN, "only member tokens have tasks"))?;
@@ -301,8 +316,8 @@ async fn indicators(
     caller.require(&READERS, "read indicators")?;
     let to = period.to.unwrap_or_else(|| s.dispatcher.now());
     let from = period.from.unwrap_or(to - chrono::TimeDelta::days(30));
-    let grid = match caller.0.role {
-        Role::Member => caller.0.grid(s.dispatcher.config()),
+    let grid = match caller.actor.role {
+        Role::Member => caller.actor.grid(s.dispatcher.config()),
         _ => period.grid,
     };
     Ok(Json(s.dispatcher.indicators(from, to, grid.as_deref()).await?))
@@ -336,7 +351,7 @@ async fn feed(
     caller: Caller,
 ) -> Result<Sse<impl Stream<Item = Result<Event, Infallible>>>, ApiError> {
     caller.require(&READERS, "follow the feed")?;
-    let only = (caller.0.role == Role::Member).then(|| caller.0.grid(s.dispatcher.config()));
+    let only = (caller.actor.role == Role::Member).then(|| caller.actor.grid(s.dispatcher.config()));
     let changes = s.dispatcher.subscribe();
     let stream = futures_util::stream::unfold((changes, only), |(mut changes, only)| async move {
         loop {

@@ -54,8 +54,8 @@ pub async fn requests(
     Query(q): Query<RequestQuery>,
 ) -> Result<Json<Vec<Value>>, ApiError> {
     caller.require(&READERS, "read requests")?;
-    let own_grid =
-        (caller.0.role == gridwatch_core::config::Role::Member).then(|| caller.0.grid(s.dispatcher.config()));
+    let own_grid = (caller.actor.role == gridwatch_core::config::Role::Member)
+        .then(|| caller.actor.grid(s.dispatcher.config()));
     let among: Option<&'static [CaseState]> = match q.status.as_deref() {
         Some("open") => Some(&CaseState::OPEN),
         Some("closed") => Some(&CaseState::ENDED),
@@ -95,7 +95,7 @@ pub async fn request(
         .case_id_of_number(number)
         .await?
         .ok_or_else(not_found)?;
-    let case = s.dispatcher.case(&caller.0, &id).await?;
+    let case = s.dispatcher.case(&caller.actor, &id).await?;
     Ok(Json(vec![request_json(&case)]))
 }
 

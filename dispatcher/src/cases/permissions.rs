@@ -60,9 +60,7 @@ pub fn may(actor: &Actor, case: &Case, action: Action, config: &Config) -> Resul
     let refuse = |why: String| Err(DispatchError::Forbidden(why));
     match actor.role {
         Role::Command | Role::Admin => Ok(()),
-        Role::Auditor | Role::Ingest => {
-            refuse(format!("{} tokens cannot change cases", role_name(actor.role)))
-        }
+        Role::Auditor | Role::Ingest => refuse(format!("{} tokens cannot change cases", actor.role.as_str())),
         Role::Member => {
             let member = actor.member.as_ref().map(|m| m.as_str());
             let is_leader = actor
@@ -88,15 +86,5 @@ pub fn may(actor: &Actor, case: &Case, action: Action, config: &Config) -> Resul
                 )),
             }
         }
-    }
-}
-
-fn role_name(role: Role) -> &'static str {
-    match role {
-        Role::Command => "command",
-        Role::Member => "member",
-        Role::Auditor => "auditor",
-        Role::Ingest => "ingest",
-        Role::Admin => "admin",
     }
 }

@@ -2,6 +2,7 @@
 //! embedded default) and PostgreSQL, with the schema's migrations built into the binary and
 //! applied on open. Where the two dialects differ, the difference is in [`Store::begin_write`].
 
+pub mod accounts;
 pub mod audit;
 pub mod cameras;
 pub mod cases;

@@ -14,6 +14,8 @@ use gridwatch_core::{
 use gridwatch_dispatcher::{grid::GridMap, Actor, Dispatcher, Store};
 use sqlx::{Connection, Executor};
 
+pub mod web;
+
 /// Two grids side by side; G01's team works days and nights, G02's days only.
 pub const TOWN: &str = r#"
 [city]
