@@ -524,6 +524,26 @@ async fn the_assigned_member_uploads_photos_as_proof_of_handling() {
             )
             .await;
         assert_eq!(handled["state"], "handled", "{db}");
+
+        // `gridwatch audit verify` checks the photos with the pipeline's artifacts.
+        let store = gridwatch_dispatcher::Store::open(&backend.url()).await.unwrap();
+        let verify = || async {
+            let mut problems = Vec::new();
+            let checked = gridwatch_dispatcher::evidence::check(&store, t.evidence.path(), &mut problems)
+                .await
+                .unwrap();
+            (checked, problems)
+        };
+        assert_eq!(verify().await, (5, vec![]), "{db}");
+        let sha256 = stored[1]["sha256"].as_str().unwrap();
+        std::fs::write(t.evidence.path().join(format!("photos/{sha256}.jpg")), b"edited").unwrap();
+        let (_, problems) = verify().await;
+        assert_eq!(problems.len(), 1, "{db}: {problems:?}");
+        assert!(
+            problems[0].starts_with(&format!("case {case} photo: evidence"))
+                && problems[0].ends_with("has changed since it was sealed"),
+            "{db}: {problems:?}"
+        );
         backend.drop_database().await;
     }
 }
@@ -645,4 +665,20 @@ async fn only_who_may_handle_an_open_case_uploads_photos() {
         );
         backend.drop_database().await;
     }
+}
+
+#[tokio::test]
+async fn the_openapi_document_describes_the_evidence_routes() {
+    let backend = Backend::Sqlite(tempfile::tempdir().unwrap());
+    let t = town_on(&backend).await;
+    let (status, document) = t.json("command", "/api/v1/openapi.json").await;
+    assert_eq!(status, StatusCode::OK);
+    for (path, method) in [
+        ("/api/v1/cases/{id}/evidence", "get"),
+        ("/api/v1/cases/{id}/evidence/{sha256}", "get"),
+        ("/api/v1/cases/{id}/photos", "post"),
+    ] {
+        assert!(document["paths"][path][method].is_object(), "{path}");
+    }
+    assert!(document["components"]["schemas"]["Artifact"].is_object());
 }
