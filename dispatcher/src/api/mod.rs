@@ -1,8 +1,10 @@
-//! The dispatcher's HTTP API: REST under `/api/v1`, a Server-Sent Events feed, Open311 GeoReport
-//! v2 read endpoints, Prometheus metrics and health checks.
+//! The dispatcher's HTTP API: REST under `/api/v1` (with each case's evidence files and photo
+//! uploads), a Server-Sent Events feed, Open311 GeoReport v2 read endpoints, Prometheus metrics
+//! and health checks.
 
 mod auth;
 mod error;
+mod evidence;
 mod open311;
 pub mod session;
 
@@ -41,7 +43,7 @@ use crate::{
 };
 
 /// Request bodies larger than this are refused with 413: an event with its evidence list is a
-/// few kilobytes.
+/// few kilobytes. Photo uploads have their own limit.
 pub const MAX_BODY: usize = 256 * 1024;
 
 /// Roles that may read cases.
@@ -75,6 +77,12 @@ pub fn router(dispatcher: Arc<Dispatcher>) -> Router {
         .route("/api/v1/cases/{id}", get(one_case))
         .route("/api/v1/cases/{id}/actions", post(act_on_case))
         .route("/api/v1/cases/{id}/audit", get(case_audit))
+        .route("/api/v1/cases/{id}/evidence", get(evidence::list))
+        .route("/api/v1/cases/{id}/evidence/{sha256}", get(evidence::file))
+        .route(
+            "/api/v1/cases/{id}/photos",
+            post(evidence::upload).layer(DefaultBodyLimit::max(evidence::MAX_UPLOAD_BODY)),
+        )
         .route("/api/v1/tasks/mine", get(my_tasks))
         .route("/api/v1/grids", get(grids))
         .route("/api/v1/cameras", get(cameras))

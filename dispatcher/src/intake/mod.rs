@@ -91,6 +91,14 @@ impl Change<'_> {
                 b.x1, b.y1, b.x2, b.y2
             )));
         }
+        // The API serves these files: a path must not lead out of the evidence folder.
+        let mut artifacts = v.evidence.iter().enumerate();
+        if let Some((i, e)) = artifacts.find(|(_, e)| !crate::evidence::stays_inside(&e.path)) {
+            return Err(DispatchError::Invalid(format!(
+                "evidence[{i}].path: `{}` is not a path inside the evidence folder; give it relative to the folder, without `..`",
+                e.path
+            )));
+        }
         let id = v.id.to_string();
         let fresh = self
             .record(&id, "violation", v.camera.as_str(), Some(v.kind.as_str()), v)

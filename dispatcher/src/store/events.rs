@@ -63,3 +63,19 @@ pub async fn violations(pool: &sqlx::AnyPool) -> Result<Vec<(String, String)>, s
         .map(|r| Ok((r.try_get("id")?, r.try_get("body")?)))
         .collect()
 }
+
+/// The id and JSON of every violation linked to `case`, oldest first.
+pub async fn violations_of_case(
+    pool: &sqlx::AnyPool,
+    case: &str,
+) -> Result<Vec<(String, String)>, sqlx::Error> {
+    let rows = sqlx::query(
+        "SELECT id, body FROM events WHERE type = 'violation' AND case_id = $1 ORDER BY received_at, id",
+    )
+    .bind(case)
+    .fetch_all(pool)
+    .await?;
+    rows.iter()
+        .map(|r| Ok((r.try_get("id")?, r.try_get("body")?)))
+        .collect()
+}

@@ -1,0 +1,201 @@
+//! A case's evidence over HTTP: the list of its artifacts, each file (with ranges and conditional
+//! requests, as `<video>` and `<img>` send them) and photo uploads as `multipart/form-data`.
+
+use axum::{
+    body::Body,
+    extract::{
+        multipart::{MultipartError, MultipartRejection},
+        Multipart, Path, Query, Request, State,
+    },
+    http::{header, HeaderValue, StatusCode},
+    response::Response,
+    Json,
+};
+use serde::Deserialize;
+use tower_http::services::ServeFile;
+
+use super::{about_case, error::ApiError, AppState, Caller, READERS};
+use crate::evidence::{
+    photos::{PhotoError, Upload, MAX_PHOTOS_PER_UPLOAD, MAX_PHOTO_BYTES},
+    Artifact, EvidenceError,
+};
+
+/// The body limit of a photo upload: the most photos, each of the largest size, and room for the
+/// form's own lines.
+pub const MAX_UPLOAD_BODY: usize = MAX_PHOTOS_PER_UPLOAD * MAX_PHOTO_BYTES + 64 * 1024;
+
+/// The form part that carries a photo.
+const PHOTO_PART: &str = "photo";
+
+pub(super) async fn list(
+    State(s): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> Result<Json<Vec<Artifact>>, ApiError> {
+    caller.require(&READERS, "read cases")?;
+    Ok(Json(
+        s.dispatcher
+            .evidence(&caller.actor, &id)
+            .await
+            .map_err(about_case(&id))?,
+    ))
+}
+
+/// The query of a file request. Unknown keys are let through: `api_key` may ride along.
+#[derive(Deserialize)]
+pub(super) struct FileQuery {
+    /// `1` (or `true`): save the file rather than show it.
+    download: Option<String>,
+}
+
+pub(super) async fn file(
+    State(s): State<AppState>,
+    caller: Caller,
+    Path((id, digest)): Path<(String, String)>,
+    Query(query): Query<FileQuery>,
+    request: Request,
+) -> Result<Response, ApiError> {
+    caller.require(&READERS, "read cases")?;
+    let found = s
+        .dispatcher
+        .evidence_file(&caller.actor, &id, &digest)
+        .await
+        .map_err(|e| match e {
+            EvidenceError::Case(e) => about_case(&id)(e),
+            unservable => ApiError::new(StatusCode::NOT_FOUND, unservable.to_string()),
+        })?;
+    // ServeFile answers ranges (206, 416), If-Modified-Since and If-Unmodified-Since, and HEAD.
+    let served = ServeFile::new(&found.path).try_call(request).await.map_err(|e| {
+        let subject = format!("case {id}: evidence `{}`", found.path.display());
+        eprintln!("gridwatch dispatcher: {subject}: {e}");
+        ApiError::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "the evidence file could not be read; try again shortly",
+        )
+    })?;
+    let mut response = served.map(Body::new);
+    let headers = response.headers_mut();
+    let shown = found.artifact.shown_as();
+    if headers.contains_key(header::CONTENT_TYPE) {
+        // The recorded type, not one guessed from the file name; unknown types are never shown.
+        let served_as = shown.unwrap_or("application/octet-stream");
+        headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(served_as));
+    }
+    let download = matches!(query.download.as_deref(), Some("1" | "true"));
+    let disposition = if download {
+        let name = found.artifact.download_name(found.case.number);
+        Some(format!("attachment; filename=\"{name}\""))
+    } else {
+        shown.is_none().then(|| "attachment".to_owned())
+    };
+    if let Some(value) = disposition.and_then(|d| HeaderValue::try_from(d).ok()) {
+        headers.insert(header::CONTENT_DISPOSITION, value);
+    }
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("private"));
+    headers.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    Ok(response)
+}
+
+pub(super) async fn upload(
+    State(s): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+    form: Result<Multipart, MultipartRejection>,
+) -> Result<(StatusCode, Json<Vec<Artifact>>), ApiError> {
+    // Who may add photos is known before the upload is read.
+    s.dispatcher
+        .may_add_photos(&caller.actor, &id)
+        .await
+        .map_err(|e| refused(e, &id))?;
+    let mut form = form.map_err(|r| ApiError::new(r.status(), r.body_text()))?;
+    let mut uploads = Vec::new();
+    let mut refusal = None;
+    // After a refusal the rest is still read (the body limit bounds it): a client that is still
+    // sending hears the answer rather than a reset connection.
+    while let Some(mut part) = form.next_field().await.map_err(unreadable)? {
+        let name = part.name().unwrap_or_default().to_owned();
+        let file_name = part.file_name().unwrap_or(&name).to_owned();
+        if refusal.is_none() && name != PHOTO_PART {
+            refusal = Some(ApiError::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                format!("part `{name}`: unknown; photos go in parts named `{PHOTO_PART}`"),
+            ));
+        }
+        if refusal.is_none() && uploads.len() == MAX_PHOTOS_PER_UPLOAD {
+            refusal = Some(refused(PhotoError::TooMany, &id));
+        }
+        let mut bytes = Vec::new();
+        while let Some(chunk) = part.chunk().await.map_err(unreadable)? {
+            if refusal.is_some() {
+                continue;
+            }
+            if bytes.len() + chunk.len() > MAX_PHOTO_BYTES {
+                refusal = Some(refused(
+                    PhotoError::TooBig {
+                        file_name: file_name.clone(),
+                    },
+                    &id,
+                ));
+                bytes = Vec::new();
+                continue;
+            }
+            bytes.extend_from_slice(&chunk);
+        }
+        if refusal.is_none() {
+            uploads.push(Upload { file_name, bytes });
+        }
+    }
+    if let Some(refusal) = refusal {
+        return Err(refusal);
+    }
+    if uploads.is_empty() {
+        return Err(ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            format!("{PHOTO_PART}: missing; send each photo as a form part named `{PHOTO_PART}`"),
+        ));
+    }
+    let stored = s
+        .dispatcher
+        .add_photos(&caller.actor, &id, uploads)
+        .await
+        .map_err(|e| refused(e, &id))?;
+    Ok((StatusCode::CREATED, Json(stored)))
+}
+
+/// A refused or failed upload to case `id`, answered.
+fn refused(e: PhotoError, id: &str) -> ApiError {
+    let status = match e {
+        PhotoError::Case(e) => return about_case(id)(e),
+        PhotoError::Storage { .. } => {
+            eprintln!("gridwatch dispatcher: case {id}: {e}");
+            return ApiError::new(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "the photos could not be stored; nothing was recorded, try again shortly",
+            );
+        }
+        PhotoError::TooBig { .. } | PhotoError::TooMany => StatusCode::PAYLOAD_TOO_LARGE,
+        PhotoError::NotAnImage { .. } => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+        PhotoError::Ended { .. } => StatusCode::CONFLICT,
+    };
+    ApiError::new(status, e.to_string())
+}
+
+/// A form that cannot be read to its end: cut short, malformed, or over the body limit.
+fn unreadable(e: MultipartError) -> ApiError {
+    if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+        return ApiError::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            format!(
+                "the upload is larger than a request may be: at most {MAX_PHOTOS_PER_UPLOAD} photos of {} MiB each",
+                MAX_PHOTO_BYTES >> 20
+            ),
+        );
+    }
+    ApiError::new(
+        e.status(),
+        format!("the upload cannot be read as a form: {}", e.body_text()),
+    )
+}
