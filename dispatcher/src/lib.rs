@@ -29,6 +29,7 @@ pub mod server;
 pub mod sla;
 pub mod store;
 pub mod verification;
+pub mod web;
 
 pub use cases::{actions::ActionRequest, permissions::Actor};
 pub use dispatcher::{CaseChange, Dispatcher};
