@@ -11,7 +11,7 @@ use gridwatch_core::{config::Grid, CameraId, CameraState, GeoPoint, GridId};
 use super::{
     markup::{escape, num},
     projection::{Bounds, Projection},
-    scale::{open_case_fill, OPEN_CASE_CLASSES},
+    scale::open_case_fill,
 };
 use crate::{cases::state::State, grid::GridMap};
 
@@ -101,7 +101,7 @@ impl CaseGroup {
         }
     }
 
-    fn class(self) -> &'static str {
+    pub(super) fn class(self) -> &'static str {
         match self {
             CaseGroup::Waiting => "waiting",
             CaseGroup::WithTeam => "with-team",
@@ -109,7 +109,7 @@ impl CaseGroup {
         }
     }
 
-    fn fill(self) -> &'static str {
+    pub(super) fn fill(self) -> &'static str {
         match self {
             CaseGroup::Waiting => "#1d4ed8",
             CaseGroup::WithTeam => "#7e22ce",
@@ -117,7 +117,7 @@ impl CaseGroup {
         }
     }
 
-    fn label<'a>(self, labels: &MapLabels<'a>) -> &'a str {
+    pub(super) fn label<'a>(self, labels: &MapLabels<'a>) -> &'a str {
         match self {
             CaseGroup::Waiting => labels.waiting,
             CaseGroup::WithTeam => labels.with_team,
@@ -127,7 +127,10 @@ impl CaseGroup {
 }
 
 /// A camera's health as (CSS class, fallback fill, label).
-fn health<'a>(state: Option<CameraState>, labels: &MapLabels<'a>) -> (&'static str, &'static str, &'a str) {
+pub(super) fn health<'a>(
+    state: Option<CameraState>,
+    labels: &MapLabels<'a>,
+) -> (&'static str, &'static str, &'a str) {
     match state {
         Some(CameraState::Online) => ("online", "#15803d", labels.online),
         Some(CameraState::Offline) => ("offline", "#dc2626", labels.offline),
@@ -221,64 +224,6 @@ pub fn city_map(map: &CityMap, links: &MapLinks, labels: &MapLabels) -> String {
     svg
 }
 
-/// The map's legend as an HTML list, to set beside or below the map (it reflows on a phone
-/// where text inside the scaled drawing would not).
-pub fn map_legend(labels: &MapLabels) -> String {
-    let swatch = |fill: &str, shape: &str| {
-        format!(
-            r#"<span class="swatch {shape}" style="display:inline-block;width:.9em;height:.9em;margin-right:.3em;vertical-align:-.1em;background:{fill};border-radius:{}"></span>"#,
-            if shape == "circle" { "50%" } else { "2px" }
-        )
-    };
-    let mut html = format!(
-        r#"<div class="map-legend"><p class="legend-title">{}</p><ul class="legend open-cases">"#,
-        escape(labels.open_cases)
-    );
-    for (i, (least, fill)) in OPEN_CASE_CLASSES.iter().enumerate() {
-        let range = match OPEN_CASE_CLASSES.get(i + 1) {
-            Some((next, _)) if next - 1 == *least => least.to_string(),
-            Some((next, _)) => format!("{least}–{}", next - 1),
-            None => format!("{least}+"),
-        };
-        let _ = write!(html, "<li>{}{range}</li>", swatch(fill, "square"));
-    }
-    let _ = write!(
-        html,
-        r#"</ul><p class="legend-title">{}</p><ul class="legend cams">"#,
-        escape(labels.cameras)
-    );
-    for state in [
-        Some(CameraState::Online),
-        Some(CameraState::Stalled),
-        Some(CameraState::Offline),
-        None,
-    ] {
-        let (class, fill, word) = health(state, labels);
-        let _ = write!(
-            html,
-            r#"<li class="cam {class}">{}{}</li>"#,
-            swatch(fill, "square"),
-            escape(word)
-        );
-    }
-    let _ = write!(
-        html,
-        r#"</ul><p class="legend-title">{}</p><ul class="legend cases">"#,
-        escape(labels.cases)
-    );
-    for group in [CaseGroup::Waiting, CaseGroup::WithTeam, CaseGroup::Handled] {
-        let _ = write!(
-            html,
-            r#"<li class="case {}">{}{}</li>"#,
-            group.class(),
-            swatch(group.fill(), "circle"),
-            escape(group.label(labels))
-        );
-    }
-    html.push_str("</ul></div>");
-    html
-}
-
 /// A small map (300 × 200) for a task on a phone: the grid(s) concerned and one pin at `point`.
 pub fn mini_map(grids: &[&Grid], point: GeoPoint) -> String {
     let corners = grids.iter().flat_map(|g| g.area.rings().flatten());
@@ -327,5 +272,8 @@ fn path(grid: &Grid, projection: &Projection) -> String {
     d
 }
 
+mod legend;
 #[cfg(test)]
 mod tests;
+
+pub use legend::map_legend;

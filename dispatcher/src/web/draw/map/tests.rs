@@ -3,6 +3,7 @@ use std::collections::HashMap;
 use gridwatch_core::{config::Grid, CameraId, CameraState, GeoPoint, GeoPolygon, GridId};
 
 use super::*;
+use crate::web::draw::scale::OPEN_CASE_CLASSES;
 use crate::{cases::state::State, grid::GridMap};
 
 fn rect(id: &str, name: &str, [w, s, e, n]: [f64; 4]) -> Grid {
