@@ -6,7 +6,8 @@
 //! with [`roster`] and [`grid`] (who acts), [`cases`] (the state machine, what each action does,
 //! who may do it, the audit chain), [`verification`] (the camera checks the work), [`sla`]
 //! (deadlines and escalation), [`graduated`] (shop notices); [`store`] holds every SQL statement,
-//! [`change`] is how each change is committed and announced, [`api`] serves it all over HTTP.
+//! [`change`] is how each change is committed and announced, [`api`] serves it all over HTTP and
+//! [`web`] draws the maps and charts of its pages.
 //!
 //! It depends on `gridwatch-core` only; it meets the pipeline through core's events.
 

@@ -2,7 +2,7 @@
 
 use std::fmt;
 
-use geo::{Distance, Haversine, Intersects, MultiPolygon, Point};
+use geo::{Distance, Haversine, InteriorPoint, Intersects, MultiPolygon, Point};
 use serde::{Deserialize, Serialize};
 
 /// Why a longitude/latitude pair is not a place on the Earth.
@@ -101,6 +101,22 @@ impl GeoPolygon {
     pub fn contains(&self, point: GeoPoint) -> bool {
         self.area.intersects(&Point::new(point.lon, point.lat))
     }
+
+    /// Every ring of the area (each polygon's outline, then its holes) as `[lon, lat]` pairs, first
+    /// point repeated at the end: what a map needs to draw it.
+    pub fn rings(&self) -> impl Iterator<Item = impl Iterator<Item = [f64; 2]> + '_> + '_ {
+        self.area
+            .iter()
+            .flat_map(|polygon| std::iter::once(polygon.exterior()).chain(polygon.interiors()))
+            .map(|ring| ring.coords().map(|c| [c.x, c.y]))
+    }
+
+    /// A point inside the area, near its middle: where a map puts the area's label. Unlike the
+    /// centroid it never falls outside an L-shaped or hollow area.
+    pub fn label_point(&self) -> Option<GeoPoint> {
+        let p = self.area.interior_point()?;
+        GeoPoint::new(p.x(), p.y()).ok()
+    }
 }
 
 #[cfg(test)]
@@ -140,6 +156,22 @@ mod tests {
             area.contains(GeoPoint::new(10.0, 5.0).unwrap()),
             "on the boundary"
         );
+    }
+
+    #[test]
+    fn rings_list_outlines_then_holes_and_the_label_avoids_the_hole() {
+        let geometry: geojson::Geometry = r#"{"type":"Polygon","coordinates":[
+            [[0,0],[10,0],[10,10],[0,10],[0,0]],
+            [[2,2],[8,2],[8,8],[2,8],[2,2]]]}"#
+            .parse()
+            .unwrap();
+        let area = GeoPolygon::from_geojson(&geometry).unwrap();
+        let rings: Vec<Vec<[f64; 2]>> = area.rings().map(Iterator::collect).collect();
+        assert_eq!(rings.len(), 2);
+        assert_eq!(rings[0][..2], [[0.0, 0.0], [10.0, 0.0]]);
+        assert_eq!(rings[1][0], [2.0, 2.0]);
+        let label = area.label_point().unwrap();
+        assert!(area.contains(label), "{label} is in the hole");
     }
 
     #[test]

@@ -6,6 +6,7 @@
 mod assets;
 mod case_view;
 mod centre;
+pub mod draw;
 mod frame;
 pub mod i18n;
 mod sign_in;
