@@ -34,7 +34,19 @@ impl Frame {
         let w = lang.words();
         let pages: &[(&'static str, &'static str)] = match visitor.account.role {
             Role::Member => &[("/tasks", w.my_tasks)],
-            _ => &[("/centre", w.cases)],
+            Role::Auditor => &[
+                ("/centre", w.cases),
+                ("/map", w.map),
+                ("/cameras", w.cameras),
+                ("/analysis", w.analysis),
+            ],
+            _ => &[
+                ("/centre", w.cases),
+                ("/centre/review", w.review),
+                ("/map", w.map),
+                ("/cameras", w.cameras),
+                ("/analysis", w.analysis),
+            ],
         };
         let nav = pages
             .iter()
