@@ -5,29 +5,21 @@
 mod auth;
 mod error;
 mod evidence;
+mod feed;
+mod health;
 mod open311;
 pub mod session;
 
-use std::{
-    convert::Infallible,
-    sync::{
-        atomic::{AtomicU64, Ordering},
-        Arc,
-    },
-};
+use std::sync::{atomic::Ordering, Arc};
 
 use axum::{
     body::Bytes,
     extract::{DefaultBodyLimit, Path, Query, State},
     http::{header, StatusCode},
-    response::{
-        sse::{Event, KeepAlive, Sse},
-        IntoResponse, Response,
-    },
+    response::{IntoResponse, Response},
     routing::{get, post},
     Json, Router,
 };
-use futures_util::Stream;
 use gridwatch_core::{config::Role, PipelineEvent};
 use serde::de::DeserializeOwned;
 use serde_json::json;
@@ -35,12 +27,7 @@ use serde_json::json;
 pub use auth::{token_hash, Caller};
 pub use error::ApiError;
 
-use crate::{
-    accounts::SignInLimiter,
-    cases::{Case, State as CaseState},
-    queries::CaseFilter,
-    ActionRequest, Dispatcher, Ingested,
-};
+use crate::{accounts::SignInLimiter, cases::Case, queries::CaseFilter, ActionRequest, Dispatcher, Ingested};
 
 /// Request bodies larger than this are refused with 413: an event with its evidence list is a
 /// few kilobytes. Photo uploads have their own limit.
@@ -52,15 +39,8 @@ const READERS: [Role; 4] = [Role::Command, Role::Member, Role::Auditor, Role::Ad
 #[derive(Clone)]
 pub struct AppState {
     pub dispatcher: Arc<Dispatcher>,
-    metrics: Arc<Metrics>,
+    metrics: Arc<health::Metrics>,
     limiter: Arc<SignInLimiter>,
-}
-
-#[derive(Default)]
-struct Metrics {
-    events_stored: AtomicU64,
-    events_duplicate: AtomicU64,
-    events_rejected: AtomicU64,
 }
 
 /// The whole API over `dispatcher`.
@@ -89,14 +69,14 @@ pub fn router(dispatcher: Arc<Dispatcher>) -> Router {
         .route("/api/v1/indicators", get(indicators))
         .route("/api/v1/deliveries", get(deliveries))
         .route("/api/v1/exports/false-positives", get(false_positives))
-        .route("/api/v1/feed", get(feed))
+        .route("/api/v1/feed", get(feed::follow))
         .route("/api/v1/openapi.json", get(openapi))
         .route("/open311/v2/services.json", get(open311::services))
         .route("/open311/v2/requests.json", get(open311::requests))
         .route("/open311/v2/requests/{id}", get(open311::request))
-        .route("/metrics", get(metrics))
+        .route("/metrics", get(health::metrics))
         .route("/healthz", get(|| async { "ok" }))
-        .route("/readyz", get(ready))
+        .route("/readyz", get(health::ready))
         .merge(crate::web::routes())
         .layer(DefaultBodyLimit::max(MAX_BODY))
         .with_state(state)
@@ -354,65 +334,9 @@ async fn false_positives(State(s): State<AppState>, caller: Caller) -> Result<im
     Ok(([(header::CONTENT_TYPE, "application/x-ndjson")], lines))
 }
 
-async fn feed(
-    State(s): State<AppState>,
-    caller: Caller,
-) -> Result<Sse<impl Stream<Item = Result<Event, Infallible>>>, ApiError> {
-    caller.require(&READERS, "follow the feed")?;
-    let only = (caller.actor.role == Role::Member).then(|| caller.actor.grid(s.dispatcher.config()));
-    let changes = s.dispatcher.subscribe();
-    let stream = futures_util::stream::unfold((changes, only), |(mut changes, only)| async move {
-        loop {
-            match changes.recv().await {
-                Ok(change) if only.as_ref().is_none_or(|grid| &change.grid == grid) => {
-                    let event = Event::default()
-                        .event("case")
-                        .json_data(&change)
-                        .expect("changes serialize");
-                    return Some((Ok(event), (changes, only)));
-                }
-                Ok(_) | Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => continue,
-                Err(tokio::sync::broadcast::error::RecvError::Closed) => return None,
-            }
-        }
-    });
-    Ok(Sse::new(stream).keep_alive(KeepAlive::default()))
-}
-
 async fn openapi() -> impl IntoResponse {
     (
         [(header::CONTENT_TYPE, "application/json")],
         include_str!("../../openapi.json"),
     )
-}
-
-async fn ready(State(s): State<AppState>) -> Result<&'static str, ApiError> {
-    s.dispatcher
-        .store()
-        .ping()
-        .await
-        .map_err(|e| ApiError::store_failed(&e, Some("readiness check")))?;
-    Ok("ready")
-}
-
-async fn metrics(State(s): State<AppState>) -> Result<impl IntoResponse, ApiError> {
-    let m = &s.metrics;
-    let mut out = String::from("# HELP gridwatch_events_total Events posted to the dispatcher, by outcome.\n# TYPE gridwatch_events_total counter\n");
-    for (outcome, counter) in [
-        ("stored", &m.events_stored),
-        ("duplicate", &m.events_duplicate),
-        ("rejected", &m.events_rejected),
-    ] {
-        out += &format!(
-            "gridwatch_events_total{{outcome=\"{outcome}\"}} {}\n",
-            counter.load(Ordering::Relaxed)
-        );
-    }
-    out += "# HELP gridwatch_cases Cases by state.\n# TYPE gridwatch_cases gauge\n";
-    let counts = s.dispatcher.count_by_state().await?;
-    for state in CaseState::ALL {
-        let n = counts.iter().find(|(s, _)| *s == state).map_or(0, |(_, n)| *n);
-        out += &format!("gridwatch_cases{{state=\"{state}\"}} {n}\n");
-    }
-    Ok(([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], out))
 }
