@@ -262,7 +262,7 @@ async fn rows(d: &Dispatcher, visitor: &Visitor, cases: &[Case], first: u32) -> 
             thumb: pictures.into_iter().next().map(|p| p.url),
             matches: true,
             begins_page: Some(first + i as u32 / PER_PAGE)
-                .filter(|&page| i as u32 % PER_PAGE == 0 && page > 1),
+                .filter(|&page| (i as u32).is_multiple_of(PER_PAGE) && page > 1),
         })
         .collect()
 }
