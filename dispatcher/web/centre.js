@@ -55,12 +55,16 @@
     tone.start(now);
     tone.stop(now + 0.22);
   };
+  const showSound = (on) => {
+    sound.setAttribute("aria-pressed", String(on));
+    sound.textContent = on ? sound.dataset.on : sound.dataset.off;
+  };
   sound.hidden = false;
-  sound.setAttribute("aria-pressed", String(soundOn()));
+  showSound(soundOn());
   sound.addEventListener("click", () => {
     const on = !soundOn();
     localStorage.setItem(SOUND, on ? "on" : "off");
-    sound.setAttribute("aria-pressed", String(on));
+    showSound(on);
     ready();
     if (on) beep();
   });

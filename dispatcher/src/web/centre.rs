@@ -162,7 +162,8 @@ pub struct CentreWords {
     pub reconnecting: &'static str,
     /// Followed by the count of new cases.
     pub new_cases: &'static str,
-    pub sound: &'static str,
+    pub sound_off: &'static str,
+    pub sound_on: &'static str,
 }
 
 pub const ZH: CentreWords = CentreWords {
@@ -190,7 +191,8 @@ pub const ZH: CentreWords = CentreWords {
     connected: "实时更新中",
     reconnecting: "连接中断，正在重连…",
     new_cases: "新案件",
-    sound: "提示音",
+    sound_off: "提示音：关",
+    sound_on: "提示音：开",
 };
 
 pub const EN: CentreWords = CentreWords {
@@ -218,7 +220,8 @@ pub const EN: CentreWords = CentreWords {
     connected: "Live",
     reconnecting: "Connection lost, reconnecting…",
     new_cases: "new",
-    sound: "Sound",
+    sound_off: "Sound: off",
+    sound_on: "Sound: on",
 };
 
 /// A choice in a filter's menu.
