@@ -1,6 +1,7 @@
 //! Reading cases: lists with filters and pages, a member's tasks, the false positives, the cameras'
 //! last health.
 
+use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::{
@@ -21,6 +22,14 @@ pub struct CaseFilter {
     pub grid: Option<String>,
     pub kind: Option<String>,
     pub assignee: Option<String>,
+    pub camera: Option<String>,
+    /// Reported at or after this time.
+    pub from: Option<DateTime<Utc>>,
+    /// Reported before this time.
+    pub to: Option<DateTime<Utc>>,
+    /// The oldest first, as a queue is worked, rather than the newest.
+    #[serde(skip)]
+    pub oldest_first: bool,
     /// 1-based.
     pub page: Option<u32>,
     pub per_page: Option<u32>,
@@ -40,7 +49,7 @@ pub const MAX_PER_PAGE: u32 = 200;
 pub const UNASSIGNED: &str = "none";
 
 impl Dispatcher {
-    /// Cases matching `filter`, newest first.
+    /// Cases matching `filter`, newest first (or oldest, when it asks).
     pub async fn cases(&self, filter: &CaseFilter) -> Result<CasePage, DispatchError> {
         let (page, per_page) = (filter.page.unwrap_or(1).max(1), filter.per_page.unwrap_or(50));
         if per_page == 0 || per_page > MAX_PER_PAGE {
@@ -74,6 +83,10 @@ impl Dispatcher {
                 .map(|g| if g == UNASSIGNED { None } else { Some(g) }),
             kind: filter.kind.as_deref(),
             assignee: filter.assignee.as_deref(),
+            camera: filter.camera.as_deref(),
+            reported_from: filter.from.map(|t| t.timestamp_millis()),
+            reported_before: filter.to.map(|t| t.timestamp_millis()),
+            oldest_first: filter.oldest_first,
         };
         let offset = (page as i64 - 1) * per_page as i64;
         let (cases, total) = store::cases::list(self.store.pool(), &selection, per_page, offset).await?;

@@ -274,9 +274,22 @@ pub struct Selection<'a> {
     pub grid: Option<Option<&'a str>>,
     pub kind: Option<&'a str>,
     pub assignee: Option<&'a str>,
+    pub camera: Option<&'a str>,
+    /// Reported at or after (milliseconds).
+    pub reported_from: Option<i64>,
+    /// Reported before (milliseconds).
+    pub reported_before: Option<i64>,
+    /// The oldest first (a queue) rather than the newest.
+    pub oldest_first: bool,
 }
 
-/// One page of the cases `selection` matches, newest first, and how many match in all.
+/// A value a list's condition compares with.
+enum Bound<'a> {
+    Text(&'a str),
+    Millis(i64),
+}
+
+/// One page of the cases `selection` matches, newest (or oldest) first, and how many match in all.
 pub async fn list(
     pool: &sqlx::AnyPool,
     selection: &Selection<'_>,
@@ -284,7 +297,7 @@ pub async fn list(
     offset: i64,
 ) -> Result<(Vec<Case>, i64), sqlx::Error> {
     let mut conditions = Vec::new();
-    let mut values: Vec<&str> = Vec::new();
+    let mut values: Vec<Bound> = Vec::new();
     if let Some(states) = selection.states {
         conditions.push(format!("state IN ({})", in_list(states)));
     }
@@ -292,14 +305,27 @@ pub async fn list(
         None => {}
         Some(None) => conditions.push("grid IS NULL".to_owned()),
         Some(Some(grid)) => {
-            values.push(grid);
+            values.push(Bound::Text(grid));
             conditions.push(format!("grid = ${}", values.len()));
         }
     }
-    for (column, value) in [("kind", selection.kind), ("assignee", selection.assignee)] {
+    for (column, value) in [
+        ("kind", selection.kind),
+        ("assignee", selection.assignee),
+        ("camera", selection.camera),
+    ] {
         if let Some(value) = value {
-            values.push(value);
+            values.push(Bound::Text(value));
             conditions.push(format!("{column} = ${}", values.len()));
+        }
+    }
+    for (test, value) in [
+        ("reported_at >=", selection.reported_from),
+        ("reported_at <", selection.reported_before),
+    ] {
+        if let Some(value) = value {
+            values.push(Bound::Millis(value));
+            conditions.push(format!("{test} ${}", values.len()));
         }
     }
     let clause = if conditions.is_empty() {
@@ -307,12 +333,16 @@ pub async fn list(
     } else {
         format!("WHERE {}", conditions.join(" AND "))
     };
-    fn bound<'q>(sql: &'q str, values: &[&str]) -> Query<'q, Any, AnyArguments<'q>> {
-        values.iter().fold(sqlx::query(sql), |q, v| q.bind(v.to_string()))
+    fn bound<'q>(sql: &'q str, values: &[Bound]) -> Query<'q, Any, AnyArguments<'q>> {
+        values.iter().fold(sqlx::query(sql), |q, v| match v {
+            Bound::Text(text) => q.bind(text.to_string()),
+            Bound::Millis(ms) => q.bind(*ms),
+        })
     }
     let count = format!("SELECT COUNT(*) AS n FROM cases {clause}");
     let total: i64 = bound(&count, &values).fetch_one(pool).await?.try_get("n")?;
-    let page = format!("SELECT * FROM cases {clause} ORDER BY number DESC LIMIT {limit} OFFSET {offset}");
+    let order = if selection.oldest_first { "ASC" } else { "DESC" };
+    let page = format!("SELECT * FROM cases {clause} ORDER BY number {order} LIMIT {limit} OFFSET {offset}");
     let rows = bound(&page, &values).fetch_all(pool).await?;
     Ok((all(&rows)?, total))
 }

@@ -16,12 +16,26 @@ const ASSETS: &[(&str, &str, &[u8])] = &[
     (
         "app.css",
         "text/css; charset=utf-8",
-        concat!(include_str!("../../web/base.css")).as_bytes(),
+        concat!(
+            include_str!("../../web/base.css"),
+            include_str!("../../web/centre.css")
+        )
+        .as_bytes(),
     ),
     (
         "app.js",
         "text/javascript; charset=utf-8",
         include_bytes!("../../web/app.js"),
+    ),
+    (
+        "centre.js",
+        "text/javascript; charset=utf-8",
+        include_bytes!("../../web/centre.js"),
+    ),
+    (
+        "review.js",
+        "text/javascript; charset=utf-8",
+        include_bytes!("../../web/review.js"),
     ),
 ];
 

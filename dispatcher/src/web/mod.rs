@@ -9,8 +9,10 @@ mod centre;
 pub mod draw;
 mod frame;
 pub mod i18n;
+mod review;
 mod sign_in;
 mod tasks;
+mod thumbnails;
 
 use askama::Template;
 use axum::{
@@ -39,6 +41,7 @@ pub fn routes() -> Router<AppState> {
         .merge(sign_in::routes())
         .merge(assets::routes())
         .merge(centre::routes())
+        .merge(review::routes())
         .merge(tasks::routes())
         .layer(axum::middleware::map_response(guard_headers))
 }

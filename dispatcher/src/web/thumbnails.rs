@@ -1,0 +1,44 @@
+//! Which of a case's evidence pictures a list shows, and in what order: the annotated frames
+//! first (the box tells the reviewer what the camera saw), then the plain frames. Clips and
+//! other files are left to the case page.
+
+use futures_util::future::join_all;
+
+use crate::{
+    cases::Case,
+    evidence::{Artifact, ArtifactKind},
+    Actor, Dispatcher,
+};
+
+/// A picture a browser may show inline.
+pub struct Picture {
+    pub url: String,
+    pub annotated: bool,
+}
+
+/// The pictures of each of `cases`, in the same order. A case whose evidence cannot be read
+/// shows none: the list is still worth seeing.
+pub async fn of_cases(d: &Dispatcher, actor: &Actor, cases: &[Case]) -> Vec<Vec<Picture>> {
+    join_all(cases.iter().map(|c| async move {
+        d.evidence(actor, &c.id)
+            .await
+            .map(|artifacts| pictures(&artifacts))
+            .unwrap_or_default()
+    }))
+    .await
+}
+
+fn pictures(artifacts: &[Artifact]) -> Vec<Picture> {
+    let shown = |kind: ArtifactKind| {
+        artifacts
+            .iter()
+            .filter(move |a| a.kind == kind && a.shown_as().is_some_and(|t| t.starts_with("image/")))
+    };
+    shown(ArtifactKind::AnnotatedFrame)
+        .chain(shown(ArtifactKind::Frame))
+        .map(|a| Picture {
+            url: a.url.clone(),
+            annotated: a.kind == ArtifactKind::AnnotatedFrame,
+        })
+        .collect()
+}
