@@ -56,6 +56,7 @@ pub struct CityMap<'a> {
 pub struct MapLinks<'a> {
     pub grid: &'a dyn Fn(&GridId) -> String,
     pub case: &'a dyn Fn(i64) -> String,
+    pub camera: &'a dyn Fn(&CameraId) -> String,
 }
 
 /// The words the map and its legend use, in the page's language.
@@ -212,7 +213,8 @@ pub fn city_map(map: &CityMap, links: &MapLinks, labels: &MapLabels) -> String {
         let title = format!("{} ({}) · {word}", camera.name, camera.id);
         let _ = write!(
             svg,
-            r##"<g class="cam {class}"><title>{title}</title><rect x="{x}" y="{y}" width="26" height="26" rx="5" fill="{fill}" stroke="#fff" stroke-width="2"/><circle cx="{cx}" cy="{cy}" r="5" fill="#fff"/></g>"##,
+            r##"<a class="cam-link" href="{href}"><g class="cam {class}"><title>{title}</title><rect x="{x}" y="{y}" width="26" height="26" rx="5" fill="{fill}" stroke="#fff" stroke-width="2"/><circle cx="{cx}" cy="{cy}" r="5" fill="#fff"/></g></a>"##,
+            href = escape(&(links.camera)(camera.id)),
             title = escape(&title),
             x = num(x - 13.0),
             y = num(y - 13.0),

@@ -54,6 +54,7 @@ fn draw(grids: &GridMap, cameras: &[CameraMarker], cases: &[CaseMarker], counts:
     let links = MapLinks {
         grid: &|id| format!("/grids/{id}?tab=cases&view=map"),
         case: &|n| format!("/cases/{n}"),
+        camera: &|id| format!("/cameras#{id}"),
     };
     city_map(&map, &links, &LABELS)
 }
