@@ -16,7 +16,12 @@ const ASSETS: &[(&str, &str, &[u8])] = &[
     (
         "app.css",
         "text/css; charset=utf-8",
-        concat!(include_str!("../../web/base.css")).as_bytes(),
+        concat!(
+            include_str!("../../web/base.css"),
+            include_str!("../../web/draw.css"),
+            include_str!("../../web/overview.css")
+        )
+        .as_bytes(),
     ),
     (
         "app.js",

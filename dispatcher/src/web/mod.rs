@@ -8,6 +8,7 @@ mod case_view;
 mod centre;
 pub mod draw;
 mod frame;
+mod overview;
 pub mod i18n;
 mod sign_in;
 mod tasks;
@@ -40,6 +41,7 @@ pub fn routes() -> Router<AppState> {
         .merge(assets::routes())
         .merge(centre::routes())
         .merge(tasks::routes())
+        .merge(overview::routes())
         .layer(axum::middleware::map_response(guard_headers))
 }
 

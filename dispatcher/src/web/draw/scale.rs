@@ -59,8 +59,10 @@ pub(super) fn heat_level(count: u32, max: u32) -> u32 {
 }
 
 /// The background of heat level `level`, from pale cream (none) to deep red (the most), and
-/// whether text on it should be white: what the stylesheet must say for `td.h{level}`.
-pub(super) fn heat_colour(level: u32) -> (String, bool) {
+/// whether text on it should be white: what the stylesheet (`web/draw.css`) must say for
+/// `td.h{level}`, as a test checks.
+#[cfg(test)]
+fn heat_colour(level: u32) -> (String, bool) {
     const PALE: [f64; 3] = [255.0, 247.0, 236.0];
     const DEEP: [f64; 3] = [179.0, 0.0, 0.0];
     let t = f64::from(level.min(HEAT_LEVELS)) / f64::from(HEAT_LEVELS);
