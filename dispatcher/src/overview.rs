@@ -36,8 +36,15 @@ pub struct CameraFrame {
 /// to about ten metres.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Spot {
-    Zone { camera: String, zone: String },
-    Place { camera: String, lat: String, lon: String },
+    Zone {
+        camera: String,
+        zone: String,
+    },
+    Place {
+        camera: String,
+        lat: String,
+        lon: String,
+    },
 }
 
 impl Spot {
@@ -102,7 +109,9 @@ impl Figures {
                 .iter()
                 .position(|kind| *kind == case.kind)
                 .expect("every case's kind was added to the columns");
-            if let Some(local) = DateTime::from_timestamp_millis(case.reported_at).map(|t| t.with_timezone(&tz)) {
+            if let Some(local) =
+                DateTime::from_timestamp_millis(case.reported_at).map(|t| t.with_timezone(&tz))
+            {
                 if let Some(d) = days.iter().position(|d| *d == local.date_naive()) {
                     per_day[d][k] += 1;
                 }
@@ -176,7 +185,10 @@ impl Dispatcher {
                 continue;
             };
             for evidence in event.evidence.iter().filter(|e| e.kind == EvidenceKind::Frame) {
-                let Ok(file) = self.evidence_file(actor, &case, &evidence.sha256.to_string()).await else {
+                let Ok(file) = self
+                    .evidence_file(actor, &case, &evidence.sha256.to_string())
+                    .await
+                else {
                     continue;
                 };
                 if !file.artifact.shown_as().is_some_and(|t| t.starts_with("image/")) {
@@ -205,12 +217,20 @@ impl Dispatcher {
 
     /// The figures of the cases reported on the local dates `from`…`to` (both included), in
     /// `grid` or in all.
-    pub async fn figures(&self, from: NaiveDate, to: NaiveDate, grid: Option<&str>) -> Result<Figures, DispatchError> {
+    pub async fn figures(
+        &self,
+        from: NaiveDate,
+        to: NaiveDate,
+        grid: Option<&str>,
+    ) -> Result<Figures, DispatchError> {
         let tz = self.config.city.timezone.0;
         let (start, end) = local_period(tz, from, to);
-        let cases =
-            store::cases::reported_between(self.store.pool(), start.timestamp_millis(), end.timestamp_millis())
-                .await?;
+        let cases = store::cases::reported_between(
+            self.store.pool(),
+            start.timestamp_millis(),
+            end.timestamp_millis(),
+        )
+        .await?;
         let cases: Vec<&Case> = cases
             .iter()
             .filter(|c| grid.is_none() || c.grid.as_deref() == grid)
@@ -224,5 +244,117 @@ impl Dispatcher {
             .collect();
         let kinds: Vec<String> = self.config.known_kinds().iter().map(|k| k.to_string()).collect();
         Ok(Figures::of(&cases, &grids, &kinds, (from, to), tz))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::cases::{Escalation, State};
+
+    fn case(kind: &str, grid: Option<&str>, reported: &str, zone: Option<&str>, recurs: bool) -> Case {
+        Case {
+            id: String::new(),
+            number: 1,
+            kind: kind.into(),
+            state: State::Reported,
+            grid: grid.map(Into::into),
+            camera: "cam-1".into(),
+            zone: zone.map(Into::into),
+            lon: 119.285_44,
+            lat: 26.071_26,
+            confidence: 0.9,
+            assignee: None,
+            occurrences: 1,
+            recurrence_of: recurs.then(|| "earlier".into()),
+            first_event: String::new(),
+            last_event: String::new(),
+            reported_at: reported.parse::<DateTime<Utc>>().unwrap().timestamp_millis(),
+            updated_at: 0,
+            filed_at: None,
+            dispatched_at: None,
+            accepted_at: None,
+            handled_at: None,
+            closed_at: None,
+            accept_due: None,
+            handle_due: None,
+            escalation: Escalation::OnTime,
+            extension_until: None,
+            extensions: 0,
+            reworks: 0,
+            cleared_at: None,
+            void_reason: None,
+            shop: None,
+            notice_until: None,
+        }
+    }
+
+    #[test]
+    fn days_and_hours_are_the_citys_and_recurrences_are_counted_by_spot() {
+        let tz: Tz = "Asia/Shanghai".parse().unwrap();
+        let cases = [
+            // 23:30 and 00:10 on 1 June in Shanghai; the second is still 31 May in UTC.
+            case(
+                "barbecue",
+                Some("G01"),
+                "2026-06-01T15:30:00Z",
+                Some("lane"),
+                true,
+            ),
+            case(
+                "barbecue",
+                Some("G01"),
+                "2026-05-31T16:10:00Z",
+                Some("lane"),
+                true,
+            ),
+            case("vending", None, "2026-06-02T02:00:00Z", None, true),
+            case("vending", Some("G02"), "2026-06-02T03:00:00Z", None, false),
+            case("banner", Some("G01"), "2026-06-02T03:00:00Z", None, false),
+        ];
+        let cases: Vec<&Case> = cases.iter().collect();
+        let day = |d: &str| d.parse::<NaiveDate>().unwrap();
+        let f = Figures::of(
+            &cases,
+            &["G01".into(), "G02".into()],
+            &["vending".into(), "barbecue".into()],
+            (day("2026-06-01"), day("2026-06-02")),
+            tz,
+        );
+        assert_eq!(
+            f.kinds,
+            ["vending", "barbecue", "banner"],
+            "an unconfigured kind gets a column"
+        );
+        assert_eq!(f.per_day, [vec![0, 2, 0], vec![2, 0, 1]]);
+        assert_eq!(f.by_hour[23], [0, 1, 0]);
+        assert_eq!(f.by_hour[0], [0, 1, 0]);
+        assert_eq!(f.by_hour[10], [1, 0, 0]);
+        assert_eq!(
+            f.by_grid,
+            [
+                (Some("G01".into()), vec![0, 2, 1]),
+                (Some("G02".into()), vec![1, 0, 0]),
+                (None, vec![1, 0, 0]),
+            ]
+        );
+        let lane = Spot::Zone {
+            camera: "cam-1".into(),
+            zone: "lane".into(),
+        };
+        let place = Spot::Place {
+            camera: "cam-1".into(),
+            lat: "26.0713".into(),
+            lon: "119.2854".into(),
+        };
+        assert_eq!(f.spots, [(lane, 2), (place, 1)]);
+    }
+
+    #[test]
+    fn a_period_runs_from_the_first_local_midnight_to_the_end_of_the_last_day() {
+        let tz: Tz = "Asia/Shanghai".parse().unwrap();
+        let (from, to) = local_period(tz, "2026-06-01".parse().unwrap(), "2026-06-30".parse().unwrap());
+        assert_eq!(from.to_rfc3339(), "2026-05-31T16:00:00+00:00");
+        assert_eq!(to.to_rfc3339(), "2026-06-30T15:59:59.999+00:00");
     }
 }

@@ -8,8 +8,8 @@ mod case_view;
 mod centre;
 pub mod draw;
 mod frame;
-mod overview;
 pub mod i18n;
+mod overview;
 mod sign_in;
 mod tasks;
 

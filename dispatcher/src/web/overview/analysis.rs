@@ -79,7 +79,10 @@ fn period(asked: &Asked, visitor: &Visitor, s: &AppState) -> Result<Period, Page
         NaiveDate::parse_from_str(text, "%Y-%m-%d").map_err(|_| {
             bad(format!(
                 "{field}: `{text}` {}",
-                lang.pick("不是日期，请写作 2026-06-01", "is not a date; write it like 2026-06-01")
+                lang.pick(
+                    "不是日期，请写作 2026-06-01",
+                    "is not a date; write it like 2026-06-01"
+                )
             ))
         })
     };
@@ -156,7 +159,11 @@ fn span(lang: Lang, seconds: Option<f64>) -> String {
     seconds.map_or_else(|| "—".to_owned(), |s| span_words(lang, (s * 1000.0) as i64))
 }
 
-async fn page(State(s): State<AppState>, Overseer(visitor): Overseer, Query(asked): Query<Asked>) -> Response {
+async fn page(
+    State(s): State<AppState>,
+    Overseer(visitor): Overseer,
+    Query(asked): Query<Asked>,
+) -> Response {
     let period = match period(&asked, &visitor, &s) {
         Ok(period) => period,
         Err(e) => return e.into_response(),
@@ -202,7 +209,8 @@ async fn page(State(s): State<AppState>, Overseer(visitor): Overseer, Query(aske
                     i.recurrence_rate,
                 ]
                 .map(percent),
-                medians: [i.median_to_dispatch_s, i.median_to_accept_s, i.median_to_close_s].map(|m| span(lang, m)),
+                medians: [i.median_to_dispatch_s, i.median_to_accept_s, i.median_to_close_s]
+                    .map(|m| span(lang, m)),
             }
         })
         .collect();
@@ -241,7 +249,11 @@ fn no_data(lang: Lang) -> &'static str {
 }
 
 fn per_day(figures: &Figures, config: &gridwatch_core::config::Config, lang: Lang) -> String {
-    let days: Vec<String> = figures.days.iter().map(|d| d.format("%m-%d").to_string()).collect();
+    let days: Vec<String> = figures
+        .days
+        .iter()
+        .map(|d| d.format("%m-%d").to_string())
+        .collect();
     let days: Vec<&str> = days.iter().map(String::as_str).collect();
     let kinds = kind_names(figures, config, lang);
     let kinds: Vec<&str> = kinds.iter().map(String::as_str).collect();
@@ -364,19 +376,27 @@ async fn csv(State(s): State<AppState>, Overseer(visitor): Overseer, Query(asked
         "indicators-{}-{}{}.csv",
         period.from,
         period.to,
-        period.grid.as_deref().map(|g| format!("-{g}")).unwrap_or_default()
+        period
+            .grid
+            .as_deref()
+            .map(|g| format!("-{g}"))
+            .unwrap_or_default()
     );
     (
         [
             (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_owned()),
-            (header::CONTENT_DISPOSITION, format!("attachment; filename=\"{name}\"")),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{name}\""),
+            ),
         ],
         indicators_csv(&indicators),
     )
         .into_response()
 }
 
-const CSV_HEADER: &str = "grid,kind,reported,filing_rate,dispatch_rate,closing_rate,on_time_rate,rework_rate,\
+const CSV_HEADER: &str =
+    "grid,kind,reported,filing_rate,dispatch_rate,closing_rate,on_time_rate,rework_rate,\
 extension_rate,recurrence_rate,median_to_dispatch_s,median_to_accept_s,median_to_close_s\n";
 
 fn indicators_csv(rows: &[Indicators]) -> String {

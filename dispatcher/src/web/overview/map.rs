@@ -115,7 +115,10 @@ async fn page(State(s): State<AppState>, Overseer(visitor): Overseer) -> Respons
         })
         .collect();
     let config = d.config();
-    let states: Vec<(Option<CameraState>, Option<&crate::store::cameras::CameraHealthRow>)> = config
+    let states: Vec<(
+        Option<CameraState>,
+        Option<&crate::store::cameras::CameraHealthRow>,
+    )> = config
         .cameras
         .iter()
         .map(|c| {
