@@ -45,6 +45,7 @@ struct CameraView {
 struct CamerasPage {
     frame: Frame,
     cameras: Vec<CameraView>,
+    /// Offline or stalled.
     offline: usize,
 }
 
@@ -125,7 +126,10 @@ async fn page(State(s): State<AppState>, Overseer(visitor): Overseer) -> Respons
     }
     let page = CamerasPage {
         frame: visitor.frame(lang.words().cameras, "/cameras"),
-        offline: cameras.iter().filter(|c| c.health_class != "online").count(),
+        offline: cameras
+            .iter()
+            .filter(|c| matches!(c.health_class, "offline" | "stalled"))
+            .count(),
         cameras,
     };
     render(&page)
