@@ -24,6 +24,7 @@ pub mod grid;
 pub mod indicators;
 pub mod intake;
 pub mod outbox;
+pub mod overview;
 pub mod queries;
 pub mod review;
 pub mod roster;

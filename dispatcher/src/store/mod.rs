@@ -8,6 +8,7 @@ pub mod cameras;
 pub mod cases;
 pub mod events;
 pub mod outbox;
+pub mod overview;
 
 use std::str::FromStr;
 

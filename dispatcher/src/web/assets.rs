@@ -18,7 +18,9 @@ const ASSETS: &[(&str, &str, &[u8])] = &[
         "text/css; charset=utf-8",
         concat!(
             include_str!("../../web/base.css"),
-            include_str!("../../web/centre.css")
+            include_str!("../../web/centre.css"),
+            include_str!("../../web/draw.css"),
+            include_str!("../../web/overview.css")
         )
         .as_bytes(),
     ),

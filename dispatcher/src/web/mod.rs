@@ -9,6 +9,7 @@ mod centre;
 pub mod draw;
 mod frame;
 pub mod i18n;
+mod overview;
 mod review;
 mod sign_in;
 mod tasks;
@@ -43,6 +44,7 @@ pub fn routes() -> Router<AppState> {
         .merge(centre::routes())
         .merge(review::routes())
         .merge(tasks::routes())
+        .merge(overview::routes())
         .layer(axum::middleware::map_response(guard_headers))
 }
 

@@ -6,7 +6,7 @@
 use std::fmt::Write;
 
 use super::{
-    markup::{escape, num},
+    markup::{escape, num, swatch},
     scale::{kind_colour, ticks},
 };
 
@@ -58,12 +58,12 @@ impl DailyCases<'_> {
 pub fn cases_per_day(data: &DailyCases, labels: &ChartLabels) -> String {
     let max = (0..data.days.len()).map(|d| data.day_total(d)).max().unwrap_or(0);
     let mut html = format!(
-        r#"<figure class="chart cases-per-day" style="margin:0"><figcaption>{}</figcaption>"#,
+        r#"<figure class="chart cases-per-day"><figcaption>{}</figcaption>"#,
         escape(labels.title)
     );
     let _ = write!(
         html,
-        r#"<svg viewBox="0 0 {WIDTH} {HEIGHT}" width="100%" style="max-width:640px" role="img" aria-label="{}" font-family="sans-serif" font-size="12">"#,
+        r#"<svg viewBox="0 0 {WIDTH} {HEIGHT}" width="100%" role="img" aria-label="{}" font-family="sans-serif" font-size="12">"#,
         escape(labels.title)
     );
     if max == 0 {
@@ -134,8 +134,8 @@ pub fn cases_per_day(data: &DailyCases, labels: &ChartLabels) -> String {
     for (k, kind) in data.kinds.iter().enumerate() {
         let _ = write!(
             html,
-            r#"<li class="k{k}"><span class="swatch" style="display:inline-block;width:.9em;height:.9em;margin-right:.3em;vertical-align:-.1em;background:{}"></span>{}</li>"#,
-            kind_colour(k),
+            r#"<li class="k{k}">{}{}</li>"#,
+            swatch(kind_colour(k), false),
             escape(kind)
         );
     }
@@ -143,11 +143,11 @@ pub fn cases_per_day(data: &DailyCases, labels: &ChartLabels) -> String {
     html
 }
 
-/// Recurrence by spot: one row per spot (label, count), most first, as HTML bars whose length is
-/// the count's share of the largest.
+/// Recurrence by spot: one row per spot (label, count), most first, each with a bar whose length
+/// is the count's share of the largest (an SVG, since the pages allow no inline styles).
 pub fn spot_bars(spots: &[(&str, u32)], labels: &ChartLabels) -> String {
     let mut html = format!(
-        r#"<figure class="chart spot-bars" style="margin:0"><figcaption>{}</figcaption>"#,
+        r#"<figure class="chart spot-bars"><figcaption>{}</figcaption>"#,
         escape(labels.title)
     );
     let max = spots.iter().map(|(_, n)| *n).max().unwrap_or(0);
@@ -161,12 +161,12 @@ pub fn spot_bars(spots: &[(&str, u32)], labels: &ChartLabels) -> String {
     }
     let mut ranked: Vec<&(&str, u32)> = spots.iter().collect();
     ranked.sort_by_key(|(_, count)| std::cmp::Reverse(*count));
-    html.push_str(r#"<ol style="list-style:none;margin:0;padding:0">"#);
+    html.push_str("<ol>");
     for (spot, count) in ranked {
         let spot = escape(spot);
         let _ = write!(
             html,
-            r#"<li style="display:grid;grid-template-columns:minmax(5rem,40%) 1fr 2.5rem;gap:.5rem;align-items:center;margin:.2rem 0"><span class="spot" title="{spot}" style="overflow:hidden;text-overflow:ellipsis;white-space:nowrap">{spot}</span><span class="bar" style="display:block;height:.9rem;width:{}%;background:#E69F00"></span><span class="count" style="text-align:right">{count}</span></li>"#,
+            r##"<li><span class="spot" title="{spot}">{spot}</span><svg class="bar" viewBox="0 0 100 10" preserveAspectRatio="none" aria-hidden="true"><rect width="{}" height="10" fill="#E69F00"/></svg><span class="count">{count}</span></li>"##,
             num(100.0 * f64::from(*count) / f64::from(max)),
         );
     }

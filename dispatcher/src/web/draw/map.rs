@@ -56,6 +56,7 @@ pub struct CityMap<'a> {
 pub struct MapLinks<'a> {
     pub grid: &'a dyn Fn(&GridId) -> String,
     pub case: &'a dyn Fn(i64) -> String,
+    pub camera: &'a dyn Fn(&CameraId) -> String,
 }
 
 /// The words the map and its legend use, in the page's language.
@@ -181,6 +182,24 @@ pub fn city_map(map: &CityMap, links: &MapLinks, labels: &MapLabels) -> String {
         }
         svg.push_str("</a>");
     }
+    // Cameras first, so that the cases (often at a camera's own spot) stay on top, clickable.
+    for camera in map.cameras {
+        let Some([x, y]) = projection.point(camera.lon, camera.lat) else {
+            continue;
+        };
+        let (class, fill, word) = health(camera.health, labels);
+        let title = format!("{} ({}) · {word}", camera.name, camera.id);
+        let _ = write!(
+            svg,
+            r##"<a class="cam-link" href="{href}"><g class="cam {class}"><title>{title}</title><rect x="{x}" y="{y}" width="26" height="26" rx="5" fill="{fill}" stroke="#fff" stroke-width="2"/><circle cx="{cx}" cy="{cy}" r="5" fill="#fff"/></g></a>"##,
+            href = escape(&(links.camera)(camera.id)),
+            title = escape(&title),
+            x = num(x - 13.0),
+            y = num(y - 13.0),
+            cx = num(x),
+            cy = num(y),
+        );
+    }
     for case in map.cases {
         let (Some(group), Some([x, y])) = (CaseGroup::of(case.state), projection.point(case.lon, case.lat))
         else {
@@ -202,22 +221,6 @@ pub fn city_map(map: &CityMap, links: &MapLinks, labels: &MapLabels) -> String {
             x = num(x),
             y = num(y),
             fill = group.fill(),
-        );
-    }
-    for camera in map.cameras {
-        let Some([x, y]) = projection.point(camera.lon, camera.lat) else {
-            continue;
-        };
-        let (class, fill, word) = health(camera.health, labels);
-        let title = format!("{} ({}) · {word}", camera.name, camera.id);
-        let _ = write!(
-            svg,
-            r##"<g class="cam {class}"><title>{title}</title><rect x="{x}" y="{y}" width="26" height="26" rx="5" fill="{fill}" stroke="#fff" stroke-width="2"/><circle cx="{cx}" cy="{cy}" r="5" fill="#fff"/></g>"##,
-            title = escape(&title),
-            x = num(x - 13.0),
-            y = num(y - 13.0),
-            cx = num(x),
-            cy = num(y),
         );
     }
     svg.push_str("</svg>");

@@ -21,6 +21,16 @@ pub(super) fn escape(text: &str) -> Cow<'_, str> {
     Cow::Owned(out)
 }
 
+/// A small square (or round) colour sample for a legend: an inline SVG, so the colour is a
+/// presentation attribute the pages' style policy allows, and the stylesheet sizes it
+/// (`.swatch`).
+pub(super) fn swatch(fill: &str, round: bool) -> String {
+    let rx = if round { 5 } else { 2 };
+    format!(
+        r#"<svg class="swatch" viewBox="0 0 10 10" aria-hidden="true"><rect width="10" height="10" rx="{rx}" fill="{fill}"/></svg>"#
+    )
+}
+
 /// A drawing coordinate: one decimal is a tenth of a pixel at full size, and keeps pages small.
 pub(super) fn num(v: f64) -> String {
     let s = format!("{v:.1}");

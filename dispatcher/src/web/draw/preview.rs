@@ -75,6 +75,7 @@ fn write_the_preview_page() {
     let links = map::MapLinks {
         grid: &|id| format!("/grids/{id}"),
         case: &|n| format!("/cases/{n}"),
+        camera: &|id| format!("/cameras#{id}"),
     };
 
     let kinds = ["占道经营", "非机动车乱停放", "露天烧烤"];

@@ -44,16 +44,28 @@ pub(super) fn ticks(max: u32, target: u32) -> Vec<u32> {
     (0..=last / step).map(|i| i * step).collect()
 }
 
-/// A heat cell's background: `count` of `max` from pale cream (none) to deep red (the most), and
-/// whether text on it should be white.
-pub(super) fn heat_fill(count: u32, max: u32) -> (String, bool) {
+/// How many shades a heat cell may take besides the one for none.
+pub(super) const HEAT_LEVELS: u32 = 8;
+
+/// A heat cell's shade: 0 for none, else 1…[`HEAT_LEVELS`] by its share of `max`. The page's
+/// stylesheet paints each level (`td.h0` … `td.h8`, see [`heat_colour`]): the pages allow no
+/// inline styles, so a cell carries a class, not a colour.
+pub(super) fn heat_level(count: u32, max: u32) -> u32 {
+    if count == 0 || max == 0 {
+        return 0;
+    }
+    let t = f64::from(count.min(max)) / f64::from(max);
+    ((t * f64::from(HEAT_LEVELS)).ceil() as u32).clamp(1, HEAT_LEVELS)
+}
+
+/// The background of heat level `level`, from pale cream (none) to deep red (the most), and
+/// whether text on it should be white: what the stylesheet (`web/draw.css`) must say for
+/// `td.h{level}`, as a test checks.
+#[cfg(test)]
+fn heat_colour(level: u32) -> (String, bool) {
     const PALE: [f64; 3] = [255.0, 247.0, 236.0];
     const DEEP: [f64; 3] = [179.0, 0.0, 0.0];
-    let t = if max == 0 {
-        0.0
-    } else {
-        f64::from(count.min(max)) / f64::from(max)
-    };
+    let t = f64::from(level.min(HEAT_LEVELS)) / f64::from(HEAT_LEVELS);
     let [r, g, b] = std::array::from_fn(|i| (PALE[i] + (DEEP[i] - PALE[i]) * t).round() as u8);
     (format!("#{r:02x}{g:02x}{b:02x}"), t > 0.55)
 }
@@ -87,7 +99,22 @@ mod tests {
             assert!(rank(c + 1) >= rank(c), "{c}");
         }
         assert_ne!(open_case_fill(0), open_case_fill(1));
-        assert_eq!(heat_fill(0, 0).0, "#fff7ec");
-        assert_eq!(heat_fill(4, 4), ("#b30000".to_owned(), true));
+        assert_eq!(heat_level(0, 0), 0);
+        assert_eq!(heat_level(0, 5), 0);
+        assert_eq!(heat_level(1, 100), 1, "any count is darker than none");
+        assert_eq!(heat_level(4, 4), HEAT_LEVELS);
+        assert_eq!(heat_colour(0).0, "#fff7ec");
+        assert_eq!(heat_colour(HEAT_LEVELS), ("#b30000".to_owned(), true));
+    }
+
+    #[test]
+    fn the_stylesheet_paints_every_heat_level_as_drawn() {
+        let css = include_str!("../../../web/draw.css");
+        for level in 0..=HEAT_LEVELS {
+            let (fill, white) = heat_colour(level);
+            let ink = if white { "; color: #fff" } else { "" };
+            let rule = format!("table.heat td.h{level} {{ background: {fill}{ink}; }}");
+            assert!(css.contains(&rule), "draw.css lacks `{rule}`");
+        }
     }
 }

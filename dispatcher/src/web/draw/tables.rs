@@ -1,10 +1,10 @@
 //! Heat tables for the analysis page: counts in an HTML table (grid × kind, hour of day × kind),
-//! each cell shaded by its count, with row and column totals. A table, not a drawing, so that it
+//! each cell shaded by its count (a class per shade, painted by the stylesheet), with row and column totals. A table, not a drawing, so that it
 //! reads on a phone (it scrolls sideways), copies into a report and speaks to a screen reader.
 
 use std::fmt::Write;
 
-use super::{markup::escape, scale::heat_fill};
+use super::{markup::escape, scale::heat_level};
 
 /// A table's words, in the page's language.
 #[derive(Debug, Clone)]
@@ -47,7 +47,7 @@ pub fn heat_table(data: &Counts, labels: &TableLabels) -> String {
         .max()
         .unwrap_or(0);
     let mut html = format!(
-        r#"<div class="heat-wrap" style="overflow-x:auto"><table class="heat" style="border-collapse:collapse;font-variant-numeric:tabular-nums"><caption>{}</caption><thead><tr><th scope="col">{}</th>"#,
+        r#"<div class="heat-wrap"><table class="heat"><caption>{}</caption><thead><tr><th scope="col">{}</th>"#,
         escape(labels.caption),
         escape(labels.corner)
     );
@@ -63,18 +63,11 @@ pub fn heat_table(data: &Counts, labels: &TableLabels) -> String {
         let _ = write!(html, r#"<tr><th scope="row">{}</th>"#, escape(row));
         for c in 0..nc {
             let count = data.get(r, c);
-            let (fill, white) = heat_fill(count, max);
-            let ink = if white { ";color:#fff" } else { "" };
-            let _ = write!(
-                html,
-                r#"<td data-count="{count}" style="background:{fill}{ink};text-align:right;padding:.2em .5em">{count}</td>"#
-            );
+            let level = heat_level(count, max);
+            let _ = write!(html, r#"<td data-count="{count}" class="h{level}">{count}</td>"#);
         }
         let total: u32 = (0..nc).map(|c| data.get(r, c)).sum();
-        let _ = write!(
-            html,
-            r#"<td class="total" style="text-align:right;padding:.2em .5em"><b>{total}</b></td></tr>"#
-        );
+        let _ = write!(html, r#"<td class="total"><b>{total}</b></td></tr>"#);
     }
     let _ = write!(
         html,
@@ -83,10 +76,7 @@ pub fn heat_table(data: &Counts, labels: &TableLabels) -> String {
     );
     for c in 0..nc {
         let total: u32 = (0..nr).map(|r| data.get(r, c)).sum();
-        let _ = write!(
-            html,
-            r#"<td class="total" style="text-align:right;padding:.2em .5em"><b>{total}</b></td>"#
-        );
+        let _ = write!(html, r#"<td class="total"><b>{total}</b></td>"#);
     }
     let all: u32 = (0..nr)
         .flat_map(|r| (0..nc).map(move |c| (r, c)))
@@ -94,7 +84,7 @@ pub fn heat_table(data: &Counts, labels: &TableLabels) -> String {
         .sum();
     let _ = write!(
         html,
-        r#"<td class="total" style="text-align:right;padding:.2em .5em"><b>{all}</b></td></tr></tfoot></table></div>"#
+        r#"<td class="total"><b>{all}</b></td></tr></tfoot></table></div>"#
     );
     html
 }
@@ -137,14 +127,8 @@ mod tests {
         assert!(
             html.contains(r#"<th scope="row">&lt;G02&gt;</th>"#) && html.contains(">parking &amp; bikes<")
         );
-        assert!(
-            html.contains(r#"<td data-count="4" style="background:#b30000;color:#fff;"#),
-            "{html}"
-        );
-        assert!(
-            html.contains(r#"<td data-count="0" style="background:#fff7ec;"#),
-            "{html}"
-        );
+        assert!(html.contains(r#"<td data-count="4" class="h8">4</td>"#), "{html}");
+        assert!(html.contains(r#"<td data-count="0" class="h0">0</td>"#), "{html}");
         let totals: Vec<&str> = html
             .split("<b>")
             .skip(1)

@@ -115,6 +115,10 @@ fn spots_are_ranked_escaped_and_measured_against_the_largest() {
     let market = html.find(">Market<").unwrap();
     let gate = html.find(">Gate &lt;2&gt; &amp; &quot;3&quot;<").unwrap();
     assert!(market < gate, "{html}");
-    assert!(html[market..gate].contains("width:100%"));
-    assert!(html[gate..].contains("width:25%"));
+    assert!(html[market..gate].contains(r#"<rect width="100" "#));
+    assert!(html[gate..].contains(r#"<rect width="25" "#));
+    assert!(
+        !html.contains("style="),
+        "the pages' style policy allows no inline styles"
+    );
 }

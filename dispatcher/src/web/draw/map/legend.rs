@@ -5,17 +5,14 @@ use std::fmt::Write;
 use gridwatch_core::CameraState;
 
 use super::{health, CaseGroup, MapLabels};
-use crate::web::draw::{markup::escape, scale::OPEN_CASE_CLASSES};
+use crate::web::draw::{
+    markup::{escape, swatch},
+    scale::OPEN_CASE_CLASSES,
+};
 
 /// The map's legend as an HTML list, to set beside or below the map (it reflows on a phone
 /// where text inside the scaled drawing would not).
 pub fn map_legend(labels: &MapLabels) -> String {
-    let swatch = |fill: &str, shape: &str| {
-        format!(
-            r#"<span class="swatch {shape}" style="display:inline-block;width:.9em;height:.9em;margin-right:.3em;vertical-align:-.1em;background:{fill};border-radius:{}"></span>"#,
-            if shape == "circle" { "50%" } else { "2px" }
-        )
-    };
     let mut html = format!(
         r#"<div class="map-legend"><p class="legend-title">{}</p><ul class="legend open-cases">"#,
         escape(labels.open_cases)
@@ -26,7 +23,7 @@ pub fn map_legend(labels: &MapLabels) -> String {
             Some((next, _)) => format!("{least}–{}", next - 1),
             None => format!("{least}+"),
         };
-        let _ = write!(html, "<li>{}{range}</li>", swatch(fill, "square"));
+        let _ = write!(html, "<li>{}{range}</li>", swatch(fill, false));
     }
     let _ = write!(
         html,
@@ -43,7 +40,7 @@ pub fn map_legend(labels: &MapLabels) -> String {
         let _ = write!(
             html,
             r#"<li class="cam {class}">{}{}</li>"#,
-            swatch(fill, "square"),
+            swatch(fill, false),
             escape(word)
         );
     }
@@ -57,7 +54,7 @@ pub fn map_legend(labels: &MapLabels) -> String {
             html,
             r#"<li class="case {}">{}{}</li>"#,
             group.class(),
-            swatch(group.fill(), "circle"),
+            swatch(group.fill(), true),
             escape(group.label(labels))
         );
     }

@@ -54,6 +54,7 @@ fn draw(grids: &GridMap, cameras: &[CameraMarker], cases: &[CaseMarker], counts:
     let links = MapLinks {
         grid: &|id| format!("/grids/{id}?tab=cases&view=map"),
         case: &|n| format!("/cases/{n}"),
+        camera: &|id| format!("/cameras#{id}"),
     };
     city_map(&map, &links, &LABELS)
 }
@@ -158,6 +159,11 @@ fn every_grid_camera_and_case_is_drawn_once_with_its_link_and_title() {
         assert_eq!(svg.matches(&marker).count(), 1, "{marker}\n{svg}");
     }
     assert!(!svg.contains("/cases/10"), "a closed case is not on the map");
+    assert!(svg.contains(r#"<a class="cam-link" href="/cameras#market-st"><g class="cam offline">"#));
+    assert!(
+        svg.rfind("<g class=\"cam ").unwrap() < svg.find("<a class=\"case ").unwrap(),
+        "cases are drawn over the cameras, so they stay clickable"
+    );
     assert_eq!(svg.matches("<g class=\"cam ").count(), 2);
     assert_eq!(svg.matches("<a class=\"case ").count(), 3);
 }

@@ -1,0 +1,136 @@
+//! The cameras (/cameras): every configured camera with its health (since when, and why), its
+//! grid and decoding, and its zones drawn over the latest frame it sent as evidence, so that a
+//! city can check its zone configuration against what the camera sees.
+
+use axum::{
+    extract::State,
+    response::{IntoResponse, Response},
+    routing::get,
+    Router,
+};
+use gridwatch_core::config::{Camera, DecodePolicy};
+
+use super::{camera_state, health_words, local_time, Overseer};
+use crate::{
+    api::AppState,
+    overview::CameraFrame,
+    web::{case_view::span_words, draw::zones, i18n::Lang, render, Frame},
+};
+
+pub fn routes() -> Router<AppState> {
+    Router::new().route("/cameras", get(page))
+}
+
+/// One camera, ready for the template.
+struct CameraView {
+    id: String,
+    name: String,
+    grid: String,
+    decode: String,
+    health_class: &'static str,
+    health: &'static str,
+    /// When its health last changed, in the city's time, and how long ago.
+    since: String,
+    ago: String,
+    detail: String,
+    frame: Option<CameraFrame>,
+    frame_at: String,
+    /// The zones drawn over the frame, or on a blank of the stream's size.
+    zones: String,
+    zone_list: Vec<(String, String)>,
+}
+
+#[derive(askama::Template)]
+#[template(path = "cameras.html")]
+struct CamerasPage {
+    frame: Frame,
+    cameras: Vec<CameraView>,
+    /// Offline or stalled.
+    offline: usize,
+}
+
+fn decode_words(policy: DecodePolicy, lang: Lang) -> String {
+    match policy {
+        DecodePolicy::All => lang.pick("全部帧", "every frame").to_owned(),
+        DecodePolicy::Keyframes => lang.pick("仅关键帧", "keyframes only").to_owned(),
+        DecodePolicy::Fps(fps) => format!("{fps} {}", lang.pick("帧/秒", "frames/s")),
+    }
+}
+
+/// Every point of a camera's configuration that is in stream pixels.
+fn stream_points(camera: &Camera) -> impl Iterator<Item = [f64; 2]> + '_ {
+    camera
+        .zones
+        .iter()
+        .flat_map(|z| z.points.iter().copied())
+        .chain(camera.calibration.iter().flat_map(|c| c.image.iter().copied()))
+}
+
+async fn page(State(s): State<AppState>, Overseer(visitor): Overseer) -> Response {
+    let d = &s.dispatcher;
+    let lang = visitor.lang;
+    let config = d.config();
+    let health = match d.camera_health().await {
+        Ok(health) => health,
+        Err(e) => return visitor.fail(e).into_response(),
+    };
+    let now = d.now();
+    let actor = visitor.actor();
+    let mut cameras = Vec::with_capacity(config.cameras.len());
+    for camera in &config.cameras {
+        let row = health.iter().find(|h| h.camera == camera.id.as_str());
+        let state = row.and_then(|h| camera_state(&h.state));
+        let (health_class, health_word) = health_words(state, lang);
+        let since = row.and_then(|h| chrono::DateTime::from_timestamp_millis(h.since));
+        let frame = match d.latest_frame(&actor, &camera.id).await {
+            Ok(frame) => frame,
+            Err(e) => return visitor.fail(e).into_response(),
+        };
+        let label = format!("{} {}", lang.pick("检测区域：", "Zones of"), camera.id);
+        let zones = match &frame {
+            Some(f) => zones::zone_overlay(&camera.zones, (f.width, f.height), false, &label),
+            None => zones::zone_overlay(
+                &camera.zones,
+                zones::stream_size_holding(stream_points(camera)),
+                true,
+                &label,
+            ),
+        };
+        cameras.push(CameraView {
+            id: camera.id.to_string(),
+            name: camera.name.clone().unwrap_or_else(|| camera.id.to_string()),
+            grid: d.grids().locate(camera.location).map_or_else(
+                || lang.pick("网格外", "outside every grid").to_owned(),
+                |g| format!("{} {}", g.id, g.name),
+            ),
+            decode: decode_words(camera.decode, lang),
+            health_class,
+            health: health_word,
+            since: since.map(|at| local_time(config, at)).unwrap_or_default(),
+            ago: since
+                .map(|at| span_words(lang, (now - at).num_milliseconds()))
+                .unwrap_or_default(),
+            detail: row.and_then(|h| h.detail.clone()).unwrap_or_default(),
+            frame_at: frame
+                .as_ref()
+                .map(|f| local_time(config, f.captured_at))
+                .unwrap_or_default(),
+            frame,
+            zones,
+            zone_list: camera
+                .zones
+                .iter()
+                .map(|z| (z.id.to_string(), z.role.to_string()))
+                .collect(),
+        });
+    }
+    let page = CamerasPage {
+        frame: visitor.frame(lang.words().cameras, "/cameras"),
+        offline: cameras
+            .iter()
+            .filter(|c| matches!(c.health_class, "offline" | "stalled"))
+            .count(),
+        cameras,
+    };
+    render(&page)
+}

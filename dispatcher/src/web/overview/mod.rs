@@ -1,0 +1,84 @@
+//! The command centre's overview pages, for command, admin and auditor accounts: the city map
+//! ([`map`]), the cameras with their health and zones ([`cameras`]) and the analysis of a period
+//! ([`analysis`], 分析研判). A grid member is sent to their tasks.
+
+mod analysis;
+mod cameras;
+mod map;
+
+use axum::{
+    extract::FromRequestParts,
+    http::{request::Parts, StatusCode},
+    response::{IntoResponse, Redirect, Response},
+    Router,
+};
+use chrono::{DateTime, Utc};
+use gridwatch_core::{config::Role, CameraState, ViolationKind};
+
+use super::{i18n::Lang, PageError, Visitor};
+use crate::api::AppState;
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .merge(map::routes())
+        .merge(cameras::routes())
+        .merge(analysis::routes())
+}
+
+/// A visitor who oversees the whole city: a command-centre operator, an admin or an auditor.
+pub struct Overseer(pub Visitor);
+
+impl FromRequestParts<AppState> for Overseer {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Response> {
+        let visitor = Visitor::from_request_parts(parts, state).await?;
+        match visitor.account.role {
+            Role::Command | Role::Admin | Role::Auditor => Ok(Overseer(visitor)),
+            Role::Member => Err(Redirect::to("/tasks").into_response()),
+            Role::Ingest => Err(PageError::new(
+                visitor.lang,
+                StatusCode::NOT_FOUND,
+                visitor.lang.pick("没有这个页面。", "There is no such page."),
+            )
+            .into_response()),
+        }
+    }
+}
+
+/// A kind's name: the configuration's, else the built-in kinds' in the page's language, else its
+/// id.
+fn kind_name(config: &gridwatch_core::config::Config, lang: Lang, kind: &str) -> String {
+    if let Some((_, info)) = config.kinds.iter().find(|(k, _)| k.as_str() == kind) {
+        return info.name.clone();
+    }
+    let built_in = match kind {
+        ViolationKind::STREET_VENDING => Some(("占道经营", "Street vending")),
+        ViolationKind::OUT_OF_LINE_PARKING => Some(("非机动车乱停放", "Parking out of line")),
+        ViolationKind::ROADSIDE_BARBECUE => Some(("露天烧烤", "Roadside barbecue")),
+        _ => None,
+    };
+    built_in.map_or_else(|| kind.to_owned(), |(zh, en)| lang.pick(zh, en).to_owned())
+}
+
+/// A camera health as stored (`online`, `offline`, `stalled`).
+fn camera_state(stored: &str) -> Option<CameraState> {
+    serde_json::from_value(serde_json::Value::String(stored.to_owned())).ok()
+}
+
+/// A camera's health as (CSS class, word).
+fn health_words(state: Option<CameraState>, lang: Lang) -> (&'static str, &'static str) {
+    match state {
+        Some(CameraState::Online) => ("online", lang.pick("在线", "online")),
+        Some(CameraState::Offline) => ("offline", lang.pick("离线", "offline")),
+        Some(CameraState::Stalled) => ("stalled", lang.pick("卡顿", "stalled")),
+        None => ("unknown", lang.pick("未上报", "not reported")),
+    }
+}
+
+/// A moment in the city's time, as the pages write it.
+fn local_time(config: &gridwatch_core::config::Config, at: DateTime<Utc>) -> String {
+    at.with_timezone(&config.city.timezone.0)
+        .format("%Y-%m-%d %H:%M")
+        .to_string()
+}
