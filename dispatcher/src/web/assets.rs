@@ -16,12 +16,21 @@ const ASSETS: &[(&str, &str, &[u8])] = &[
     (
         "app.css",
         "text/css; charset=utf-8",
-        concat!(include_str!("../../web/base.css")).as_bytes(),
+        concat!(
+            include_str!("../../web/base.css"),
+            include_str!("../../web/case.css")
+        )
+        .as_bytes(),
     ),
     (
         "app.js",
         "text/javascript; charset=utf-8",
         include_bytes!("../../web/app.js"),
+    ),
+    (
+        "case.js",
+        "text/javascript; charset=utf-8",
+        include_bytes!("../../web/case.js"),
     ),
 ];
 

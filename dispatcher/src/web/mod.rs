@@ -4,7 +4,10 @@
 //! public functions (the same ones the API uses) and shows what the visitor's role and grid allow.
 
 mod assets;
+mod case_actions;
+mod case_page;
 mod case_view;
+mod case_words;
 mod centre;
 pub mod draw;
 mod frame;
@@ -39,6 +42,7 @@ pub fn routes() -> Router<AppState> {
         .merge(sign_in::routes())
         .merge(assets::routes())
         .merge(centre::routes())
+        .merge(case_page::routes())
         .merge(tasks::routes())
         .layer(axum::middleware::map_response(guard_headers))
 }
