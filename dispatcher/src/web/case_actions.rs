@@ -242,25 +242,22 @@ async fn handle(
     let count = form.uploads.len();
     let photos = match d.add_photos(&actor, &case.id, form.uploads).await {
         Ok(photos) => photos,
+        Err(PhotoError::Case(e)) => {
+            let answered = ApiError::about(e, Some(&format!("case {} (page)", case.id)));
+            return refuse(answered.status, answered.message).await;
+        }
         Err(e) => {
             let status = match &e {
                 PhotoError::TooBig { .. } | PhotoError::TooMany => StatusCode::PAYLOAD_TOO_LARGE,
                 PhotoError::NotAnImage { .. } => StatusCode::UNSUPPORTED_MEDIA_TYPE,
                 PhotoError::Ended { .. } => StatusCode::CONFLICT,
-                PhotoError::Storage { .. } => {
+                // The photo folder failed: the server's business, logged.
+                _ => {
                     eprintln!("gridwatch dispatcher: case {}: {e}", case.id);
                     StatusCode::INTERNAL_SERVER_ERROR
                 }
-                PhotoError::Case(_) => StatusCode::CONFLICT,
             };
-            let (status, message) = match e {
-                PhotoError::Case(e) => {
-                    let answered = ApiError::about(e, Some(&format!("case {} (page)", case.id)));
-                    (answered.status, answered.message)
-                }
-                e => (status, photo_refusal(lang, &e)),
-            };
-            return refuse(status, message).await;
+            return refuse(status, photo_refusal(lang, &e)).await;
         }
     };
     let request = ActionRequest {

@@ -550,7 +550,7 @@ fn offers(case: &Case, visitor: &Visitor, config: &gridwatch_core::config::Confi
         .filter(|&a| a != Action::GrantExtension || case.extension_until.is_some())
         .collect();
     let only = allowed.len() == 1;
-    allowed
+    let mut offers: Vec<Offer> = allowed
         .into_iter()
         .map(|a| {
             let shape = match a {
@@ -561,8 +561,8 @@ fn offers(case: &Case, visitor: &Visitor, config: &gridwatch_core::config::Confi
                 _ => "button",
             };
             let class = match a {
-                Action::Void | Action::Return | Action::Rework => "danger",
-                Action::RequestExtension => "",
+                Action::Void | Action::Rework => "danger",
+                Action::Return | Action::RequestExtension => "",
                 _ => "primary",
             };
             Offer {
@@ -573,7 +573,14 @@ fn offers(case: &Case, visitor: &Visitor, config: &gridwatch_core::config::Confi
                 open: a.as_str() == sent || (a == Action::Handle && (sent.is_empty() || only)),
             }
         })
-        .collect()
+        .collect();
+    // The step forward first, the ways back last: the thumb finds the usual job at the top.
+    offers.sort_by_key(|o| match o.class {
+        "primary" => 0,
+        "danger" => 2,
+        _ => 1,
+    });
+    offers
 }
 
 /// The members a case may be dispatched to: its grid's team (every team when it lies in none),
