@@ -20,7 +20,8 @@ const ASSETS: &[(&str, &str, &[u8])] = &[
             include_str!("../../web/base.css"),
             include_str!("../../web/centre.css"),
             include_str!("../../web/draw.css"),
-            include_str!("../../web/overview.css")
+            include_str!("../../web/overview.css"),
+            include_str!("../../web/case.css")
         )
         .as_bytes(),
     ),
@@ -38,6 +39,11 @@ const ASSETS: &[(&str, &str, &[u8])] = &[
         "review.js",
         "text/javascript; charset=utf-8",
         include_bytes!("../../web/review.js"),
+    ),
+    (
+        "case.js",
+        "text/javascript; charset=utf-8",
+        include_bytes!("../../web/case.js"),
     ),
 ];
 

@@ -7,7 +7,7 @@ use super::i18n::Lang;
 use crate::cases::{Case, State};
 
 /// A deadline this close counts as due soon.
-const DUE_SOON_MS: i64 = 15 * 60 * 1000;
+pub(super) const DUE_SOON_MS: i64 = 15 * 60 * 1000;
 
 /// One case, ready for a template.
 pub struct CaseView {

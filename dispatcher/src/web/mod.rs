@@ -4,7 +4,10 @@
 //! public functions (the same ones the API uses) and shows what the visitor's role and grid allow.
 
 mod assets;
+mod case_actions;
+mod case_page;
 mod case_view;
+mod case_words;
 mod centre;
 pub mod draw;
 mod frame;
@@ -43,6 +46,7 @@ pub fn routes() -> Router<AppState> {
         .merge(assets::routes())
         .merge(centre::routes())
         .merge(review::routes())
+        .merge(case_page::routes())
         .merge(tasks::routes())
         .merge(overview::routes())
         .layer(axum::middleware::map_response(guard_headers))

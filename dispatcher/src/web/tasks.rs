@@ -1,5 +1,6 @@
 //! A grid member's own tasks, for a phone in the street: what is theirs to do now, overdue
-//! first, then the newest.
+//! first, then the newest, each a card to tap with the annotated frame, the kind, the place and
+//! the deadline.
 
 use axum::{
     extract::State,
@@ -9,7 +10,7 @@ use axum::{
 };
 
 use super::{case_view::CaseView, render, Frame, Visitor};
-use crate::api::AppState;
+use crate::{api::AppState, evidence::ArtifactKind};
 
 pub fn routes() -> Router<AppState> {
     Router::new().route("/tasks", get(page))
@@ -19,7 +20,16 @@ pub fn routes() -> Router<AppState> {
 #[template(path = "tasks.html")]
 struct TasksPage {
     frame: Frame,
-    tasks: Vec<CaseView>,
+    tasks: Vec<Task>,
+}
+
+/// A task's card.
+struct Task {
+    case: CaseView,
+    /// The annotated frame (or the plain one) to recognise the place by; empty when none.
+    thumbnail: String,
+    /// The camera's name (or id) and the zone.
+    place: String,
 }
 
 async fn page(State(s): State<AppState>, visitor: Visitor) -> Response {
@@ -32,15 +42,42 @@ async fn page(State(s): State<AppState>, visitor: Visitor) -> Response {
         Err(e) => return visitor.fail(e).into_response(),
     };
     let now = d.now();
-    let mut views: Vec<CaseView> = tasks
-        .iter()
-        .map(|c| CaseView::new(c, visitor.lang, d.config(), now))
-        .collect();
+    let actor = visitor.actor();
+    let mut cards = Vec::new();
+    for case in &tasks {
+        // A task whose evidence cannot be listed is still a task: it shows without a picture.
+        let artifacts = d.evidence(&actor, &case.id).await.unwrap_or_default();
+        let picture = |kind| {
+            artifacts
+                .iter()
+                .find(|a| a.kind == kind && a.shown_as().is_some_and(|t| t.starts_with("image/")))
+        };
+        let thumbnail = picture(ArtifactKind::AnnotatedFrame)
+            .or_else(|| picture(ArtifactKind::Frame))
+            .map(|a| a.url.clone())
+            .unwrap_or_default();
+        let camera = d
+            .config()
+            .cameras
+            .iter()
+            .find(|c| c.id.as_str() == case.camera)
+            .and_then(|c| c.name.clone())
+            .unwrap_or_else(|| case.camera.clone());
+        let place = match &case.zone {
+            Some(zone) => format!("{camera} · {zone}"),
+            None => camera,
+        };
+        cards.push(Task {
+            case: CaseView::new(case, visitor.lang, d.config(), now),
+            thumbnail,
+            place,
+        });
+    }
     // Overdue first, then the newest.
-    views.sort_by_key(|v| (v.due_class != "overdue", -v.number));
+    cards.sort_by_key(|t| (t.case.due_class != "overdue", -t.case.number));
     let page = TasksPage {
         frame: visitor.frame(visitor.lang.words().my_tasks, "/tasks"),
-        tasks: views,
+        tasks: cards,
     };
     render(&page)
 }

@@ -1,0 +1,329 @@
+//! The case page's forms: `POST /cases/{number}/act` for every action, and
+//! `POST /cases/{number}/handle` (multipart) for handling with photos. Each checks the session's
+//! CSRF token first, then that the visitor may see the case (404 otherwise), then asks the
+//! dispatcher, which decides what the state and role allow. Done, the visitor goes back to the
+//! case page with a message; refused, the page shows again with the refusal and what was typed.
+
+use axum::{
+    extract::{
+        multipart::{MultipartError, MultipartRejection},
+        rejection::FormRejection,
+        DefaultBodyLimit, Form, Multipart, Path, State,
+    },
+    http::StatusCode,
+    response::{IntoResponse, Redirect, Response},
+    routing::post,
+    Router,
+};
+use chrono::{NaiveDateTime, TimeZone, Utc};
+use gridwatch_core::{config::Config, MemberId};
+use serde::Deserialize;
+
+use super::{
+    case_page::{find, CasePage, Refusal, Typed},
+    case_words::{words, CaseWords},
+    i18n::Lang,
+    render, PageError, Visitor,
+};
+use crate::{
+    api::{ApiError, AppState},
+    cases::{permissions::may, Action, Case},
+    evidence::photos::{PhotoError, Upload, MAX_PHOTOS_PER_UPLOAD, MAX_PHOTO_BYTES},
+    ActionRequest, Dispatcher,
+};
+
+/// The handling form's body limit: the most photos, each of the largest size, and room for the
+/// note and the form's own lines.
+const MAX_HANDLE_BODY: usize = MAX_PHOTOS_PER_UPLOAD * MAX_PHOTO_BYTES + 64 * 1024;
+
+pub fn routes() -> Router<AppState> {
+    Router::new().route("/cases/{number}/act", post(act)).route(
+        "/cases/{number}/handle",
+        post(handle).layer(DefaultBodyLimit::max(MAX_HANDLE_BODY)),
+    )
+}
+
+#[derive(Deserialize)]
+struct ActForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(flatten)]
+    typed: Typed,
+}
+
+async fn act(
+    State(s): State<AppState>,
+    visitor: Visitor,
+    Path(number): Path<String>,
+    form: Result<Form<ActForm>, FormRejection>,
+) -> Response {
+    let form = match form {
+        Ok(Form(form)) => form,
+        Err(r) => return PageError::new(visitor.lang, r.status(), r.body_text()).into_response(),
+    };
+    if let Err(refused) = visitor.check_csrf(&form.csrf) {
+        return refused.into_response();
+    }
+    let d = &s.dispatcher;
+    let case = match find(d, &visitor, &number).await {
+        Ok(case) => case,
+        Err(e) => return e.into_response(),
+    };
+    let t = words(visitor.lang);
+    let typed = form.typed;
+    let (action, request) = match request_of(&typed, d.config(), t) {
+        Ok(asked) => asked,
+        Err(message) => {
+            let status = StatusCode::UNPROCESSABLE_ENTITY;
+            return refused(d, &visitor, &case, status, message, typed).await;
+        }
+    };
+    match d.act(&visitor.actor(), &case.id, &request).await {
+        Ok(_) => back(case.number, action, None),
+        Err(e) => {
+            let answered = ApiError::about(e, Some(&format!("case {} (page)", case.id)));
+            refused(d, &visitor, &case, answered.status, answered.message, typed).await
+        }
+    }
+}
+
+/// What the form asks, as the dispatcher takes it; or what cannot be read, in words.
+fn request_of(typed: &Typed, config: &Config, t: &CaseWords) -> Result<(Action, ActionRequest), String> {
+    let action =
+        Action::parse(&typed.action).ok_or_else(|| format!("{} ({})", t.bad_action, typed.action))?;
+    let given = |v: &str| (!v.trim().is_empty()).then(|| v.trim().to_owned());
+    let to = given(&typed.to)
+        .map(|to| MemberId::new(&to).map_err(|e| format!("to: {e}")))
+        .transpose()?;
+    let until = given(&typed.until)
+        .map(|until| {
+            // A datetime-local field: the city's wall clock, to the minute (or second).
+            ["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S"]
+                .iter()
+                .find_map(|f| NaiveDateTime::parse_from_str(&until, f).ok())
+                .and_then(|local| config.city.timezone.0.from_local_datetime(&local).earliest())
+                .map(|t| t.with_timezone(&Utc))
+                .ok_or_else(|| format!("{} ({until})", t.bad_until))
+        })
+        .transpose()?;
+    let request = ActionRequest {
+        action: Some(action),
+        note: given(&typed.note),
+        reason: given(&typed.reason),
+        to,
+        photo: None,
+        until,
+    };
+    Ok((action, request))
+}
+
+/// Back to the case page, saying what was done.
+fn back(number: i64, action: Action, photos: Option<usize>) -> Response {
+    let photos = photos.map(|n| format!("&photos={n}")).unwrap_or_default();
+    Redirect::to(&format!("/cases/{number}?done={action}{photos}")).into_response()
+}
+
+/// The case page again, with `status`, the refusal and what was typed.
+async fn refused(
+    d: &Dispatcher,
+    visitor: &Visitor,
+    case: &Case,
+    status: StatusCode,
+    message: String,
+    typed: Typed,
+) -> Response {
+    let t = words(visitor.lang);
+    let headline = match status {
+        StatusCode::CONFLICT => t.refused_state,
+        StatusCode::FORBIDDEN => t.refused_role,
+        StatusCode::UNPROCESSABLE_ENTITY => t.refused_form,
+        StatusCode::PAYLOAD_TOO_LARGE | StatusCode::UNSUPPORTED_MEDIA_TYPE => t.refused_photo,
+        _ => t.refused_other,
+    };
+    let refusal = Refusal {
+        status,
+        headline,
+        message,
+        typed,
+    };
+    match CasePage::build(d, visitor, case, None, Some(refusal)).await {
+        Ok(page) => (status, render(&page)).into_response(),
+        Err(e) => visitor.fail(e).into_response(),
+    }
+}
+
+/// The handling form as read: its token, note and photos, and the first photo refused on
+/// reading (too big).
+#[derive(Default)]
+struct HandleForm {
+    csrf: String,
+    note: String,
+    uploads: Vec<Upload>,
+    too_big: Option<PhotoError>,
+}
+
+/// Reads the whole form. A photo larger than a photo may be is dropped as it streams in and
+/// remembered; the body limit bounds the rest.
+async fn read(mut form: Multipart) -> Result<HandleForm, MultipartError> {
+    let mut read = HandleForm::default();
+    while let Some(mut field) = form.next_field().await? {
+        match field.name().unwrap_or_default() {
+            "csrf" => read.csrf = field.text().await?,
+            "note" => read.note = field.text().await?,
+            "photo" => {
+                let file_name = field.file_name().unwrap_or_default().to_owned();
+                let mut bytes = Vec::new();
+                let mut too_big = false;
+                while let Some(chunk) = field.chunk().await? {
+                    too_big |= bytes.len() + chunk.len() > MAX_PHOTO_BYTES;
+                    if !too_big {
+                        bytes.extend_from_slice(&chunk);
+                    }
+                }
+                if too_big {
+                    read.too_big.get_or_insert(PhotoError::TooBig { file_name });
+                } else if !(file_name.is_empty() && bytes.is_empty()) {
+                    // A file input left empty sends a nameless, empty part.
+                    read.uploads.push(Upload { file_name, bytes });
+                }
+            }
+            _ => while field.chunk().await?.is_some() {},
+        }
+    }
+    Ok(read)
+}
+
+async fn handle(
+    State(s): State<AppState>,
+    visitor: Visitor,
+    Path(number): Path<String>,
+    form: Result<Multipart, MultipartRejection>,
+) -> Response {
+    let lang = visitor.lang;
+    let t = words(lang);
+    let form = match form {
+        Ok(form) => read(form).await,
+        Err(r) => return PageError::new(lang, r.status(), r.body_text()).into_response(),
+    };
+    let form = match form {
+        Ok(form) => form,
+        Err(e) => return unreadable(lang, e).into_response(),
+    };
+    if let Err(refused) = visitor.check_csrf(&form.csrf) {
+        return refused.into_response();
+    }
+    let d = &s.dispatcher;
+    let case = match find(d, &visitor, &number).await {
+        Ok(case) => case,
+        Err(e) => return e.into_response(),
+    };
+    let typed = Typed {
+        action: Action::Handle.as_str().to_owned(),
+        note: form.note.clone(),
+        ..Typed::default()
+    };
+    let refuse =
+        |status: StatusCode, message: String| refused(d, &visitor, &case, status, message, typed.clone());
+    if let Some(e) = form.too_big {
+        return refuse(StatusCode::PAYLOAD_TOO_LARGE, photo_refusal(lang, &e)).await;
+    }
+    if form.note.trim().is_empty() || form.uploads.is_empty() {
+        let status = StatusCode::UNPROCESSABLE_ENTITY;
+        return refuse(status, t.note_and_photo_needed.to_owned()).await;
+    }
+    // No photo is recorded for a handling the case's state or the visitor's role refuses.
+    let actor = visitor.actor();
+    if let Err(e) = case.after(Action::Handle) {
+        return refuse(StatusCode::CONFLICT, e.to_string()).await;
+    }
+    if let Err(e) = may(&actor, &case, Action::Handle, d.config()) {
+        return refuse(StatusCode::FORBIDDEN, e.to_string()).await;
+    }
+    let count = form.uploads.len();
+    let photos = match d.add_photos(&actor, &case.id, form.uploads).await {
+        Ok(photos) => photos,
+        Err(PhotoError::Case(e)) => {
+            let answered = ApiError::about(e, Some(&format!("case {} (page)", case.id)));
+            return refuse(answered.status, answered.message).await;
+        }
+        Err(e) => {
+            let status = match &e {
+                PhotoError::TooBig { .. } | PhotoError::TooMany => StatusCode::PAYLOAD_TOO_LARGE,
+                PhotoError::NotAnImage { .. } => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                PhotoError::Ended { .. } => StatusCode::CONFLICT,
+                // The photo folder failed: the server's business, logged.
+                _ => {
+                    eprintln!("gridwatch dispatcher: case {}: {e}", case.id);
+                    StatusCode::INTERNAL_SERVER_ERROR
+                }
+            };
+            return refuse(status, photo_refusal(lang, &e)).await;
+        }
+    };
+    let request = ActionRequest {
+        action: Some(Action::Handle),
+        note: Some(form.note.trim().to_owned()),
+        // The photos just recorded, by the URLs the evidence serves them at.
+        photo: Some(
+            photos
+                .iter()
+                .map(|p| p.url.as_str())
+                .collect::<Vec<_>>()
+                .join(" "),
+        ),
+        ..ActionRequest::default()
+    };
+    match d.act(&actor, &case.id, &request).await {
+        Ok(_) => back(case.number, Action::Handle, Some(count)),
+        Err(e) => {
+            let answered = ApiError::about(e, Some(&format!("case {} (page)", case.id)));
+            refuse(answered.status, answered.message).await
+        }
+    }
+}
+
+/// A refused photo, said in the page's language.
+fn photo_refusal(lang: Lang, e: &PhotoError) -> String {
+    let max = MAX_PHOTO_BYTES >> 20;
+    match (lang, e) {
+        (Lang::Zh, PhotoError::NotAnImage { file_name, why }) => {
+            format!("照片「{file_name}」未被接受：{why}。照片须为 JPEG、PNG 或 WebP 图片。")
+        }
+        (Lang::Zh, PhotoError::TooBig { file_name }) => {
+            format!("照片「{file_name}」太大：每张照片不超过 {max} MiB。")
+        }
+        (Lang::Zh, PhotoError::TooMany) => format!("一次最多上传 {MAX_PHOTOS_PER_UPLOAD} 张照片。"),
+        (Lang::En, PhotoError::NotAnImage { file_name, why }) => {
+            format!("{file_name} {why}: photos must be JPEG, PNG or WebP images.")
+        }
+        (Lang::En, PhotoError::TooBig { file_name }) => {
+            format!("{file_name} is too big: a photo may have at most {max} MiB.")
+        }
+        (_, PhotoError::Storage { .. }) => lang
+            .pick(
+                "照片未能保存，未做任何记录，请稍后重试。",
+                "The photos could not be stored; nothing was recorded, try again shortly.",
+            )
+            .to_owned(),
+        (_, e) => e.to_string(),
+    }
+}
+
+/// A handling form that cannot be read to its end: over the body limit, cut short, malformed.
+fn unreadable(lang: Lang, e: MultipartError) -> PageError {
+    let status = e.status();
+    let message = if status == StatusCode::PAYLOAD_TOO_LARGE {
+        format!(
+            "{} {MAX_PHOTOS_PER_UPLOAD} × {} MiB",
+            lang.pick("上传内容过大，最多：", "The upload is too big; at most"),
+            MAX_PHOTO_BYTES >> 20
+        )
+    } else {
+        format!(
+            "{} {}",
+            lang.pick("表单无法读取：", "The form cannot be read:"),
+            e.body_text()
+        )
+    };
+    PageError::new(lang, status, message)
+}
