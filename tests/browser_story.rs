@@ -184,7 +184,8 @@ fn weigh(page: &Page, name: &str) {
              resources.push({ name: r.name.replace(location.origin, ''), type: r.initiatorType,
                               bytes, transfer: r.transferSize, cached });
            }
-           return { html: nav.encodedBodySize, first_paint: paint['first-paint'] ?? null,
+           return { html: nav.encodedBodySize, first_byte: Math.round(nav.responseStart),
+                    first_paint: paint['first-paint'] ?? null,
                     first_contentful_paint: paint['first-contentful-paint'] ?? null, resources };
          })();",
     );
@@ -195,8 +196,9 @@ fn weigh(page: &Page, name: &str) {
             .map(|r| r["bytes"].as_u64().unwrap())
             .sum::<u64>();
     println!(
-        "weight of {name}: {total} bytes (html {}); first paint {} ms, first contentful paint {} ms",
-        seen["html"], seen["first_paint"], seen["first_contentful_paint"]
+        "weight of {name}: {total} bytes (html {}); from the navigation's start: first byte {} ms, \
+         first paint {} ms, first contentful paint {} ms",
+        seen["html"], seen["first_byte"], seen["first_paint"], seen["first_contentful_paint"]
     );
     for r in resources {
         let how = if r["cached"] == true {
@@ -347,6 +349,7 @@ fn a_violation_goes_from_the_camera_to_the_centre_to_the_member_and_back_to_clos
     desk.goto(&format!("{base}/centre"));
     desk.wait_for("#live[data-state=connected]");
     desk.wait_for(&format!("{row} .state.handled"));
+    weigh(&desk, "/centre (one case, visited before)");
     desk.eval::<Value>("window.storyMark = 'this very page'; return null;");
     post_event(&base, &town.cleared);
     desk.wait_for(&format!("{row} .state.verified"));
@@ -357,6 +360,7 @@ fn a_violation_goes_from_the_camera_to_the_centre_to_the_member_and_back_to_clos
     desk.wait_for("#case[data-state=verified]");
     desk.click("#actions form.act[data-action=close] button[type=submit]");
     desk.wait_for("#case[data-state=closed]");
+    desk.step("operator-closes-it");
     let steps = trail(&desk);
     println!("trail: {steps:?}");
     let camera = format!("camera:{}", town.violation["camera"].as_str().unwrap());
@@ -378,7 +382,7 @@ fn a_violation_goes_from_the_camera_to_the_centre_to_the_member_and_back_to_clos
         );
     }
     desk.eval::<Value>("document.getElementById('trail').scrollIntoView(); return null;");
-    desk.step("operator-closes-it-and-reads-the-trail");
+    desk.step("operator-reads-the-trail");
 
     // Next door: nothing of it.
     let neighbour = browser.phone();
