@@ -1,8 +1,8 @@
 //! The dispatcher the pages come from: the real `gridwatch dispatcher` with the demo town's
-//! configuration, on a free loopback port, keeping its SQLite database and evidence in a folder of
-//! its own; killed on drop.
+//! configuration (or a test's own copy of it), on a free loopback port, keeping its SQLite database
+//! and evidence in a folder of its own; killed on drop.
 
-use std::process::Child;
+use std::{path::Path, process::Child};
 
 use crate::common;
 
@@ -15,15 +15,26 @@ pub struct Dispatcher {
 }
 
 impl Dispatcher {
-    /// Starts it and returns once it listens.
+    /// Starts it on the demo town as it is, and returns once it listens.
     pub fn start() -> Self {
         let dir = tempfile::tempdir().unwrap();
-        let (config, _) = common::demo_copy(dir.path(), |demo| demo.replace("127.0.0.1:8080", "127.0.0.1:0"));
+        let (config, _) = common::demo_copy(dir.path(), Self::on_a_free_port);
+        Self::start_on(dir, &config)
+    }
+
+    /// Starts it on `config`, a test's copy of the demo in `dir` (see [`common::demo_copy`], and
+    /// [`Self::on_a_free_port`] for its `[api] bind`), and returns once it listens.
+    pub fn start_on(dir: tempfile::TempDir, config: &Path) -> Self {
         let (child, url) = common::start(
             &["dispatcher", "--config", config.to_str().unwrap()],
             "gridwatch dispatcher: listening on ",
         );
         Dispatcher { child, url, dir }
+    }
+
+    /// The demo's `[api] bind` moved to a port the system picks, so that tests never collide.
+    pub fn on_a_free_port(demo: String) -> String {
+        demo.replace("127.0.0.1:8080", "127.0.0.1:0")
     }
 }
 

@@ -1,7 +1,11 @@
 //! One person's browser session and what they do in it: go to a page, click, fill, wait for
 //! something to show, take a screenshot, and the console's errors since the last look.
 
-use std::{path::PathBuf, sync::Arc};
+use std::{
+    path::{Path, PathBuf},
+    sync::Arc,
+    time::Instant,
+};
 
 use thirtyfour::{extensions::query::ElementQuery, prelude::*, stringmatch::StringMatch};
 use tokio::runtime::Runtime;
@@ -75,6 +79,33 @@ impl Page {
             element.clear().await?;
             element.send_keys(text).await
         })
+    }
+
+    /// Chooses `file` in the file input matching `css`, as picking it in the browser's file
+    /// chooser does (chromedriver takes a path typed into an `<input type=file>` as the choice).
+    pub fn attach(&self, css: &str, file: &Path) {
+        let element = self.element(css, None);
+        let path = file.to_str().expect("a test's files have UTF-8 paths");
+        self.with(async |_| element.send_keys(path).await)
+    }
+
+    /// Runs `script` (a function body: `return …;`) in the page and returns what it returns.
+    pub fn eval<T: serde::de::DeserializeOwned>(&self, script: &str) -> T {
+        self.with(async |d| d.execute(script, Vec::new()).await?.convert())
+    }
+
+    /// Waits until `script` (a function body returning a boolean) returns true; `what` names what
+    /// is awaited, for the message when it never does.
+    pub fn wait_until(&self, what: &str, script: &str) {
+        let deadline = Instant::now() + PATIENCE;
+        while !self.eval::<bool>(script) {
+            assert!(
+                Instant::now() < deadline,
+                "{}: not {what} within {PATIENCE:?}",
+                self.here()
+            );
+            std::thread::sleep(POLL);
+        }
     }
 
     /// Saves a screenshot of what the person sees as the test's next numbered step, and returns

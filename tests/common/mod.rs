@@ -4,17 +4,39 @@
 #![allow(dead_code)] // each test file uses its own part of this
 
 use std::{
-    io::{BufRead, BufReader},
+    io::{BufRead, BufReader, Write},
     path::{Path, PathBuf},
     process::{Child, Command, Stdio},
 };
 
 pub fn gridwatch(args: &[&str], env: &[(&str, &str)]) -> (i32, String, String) {
+    let mut command = gridwatch_command(args);
+    command.envs(env.iter().copied());
+    finished(command.output().unwrap())
+}
+
+/// `gridwatch ARGS` with `input` on its standard input, as a script feeds it (e.g. the password
+/// of `gridwatch user set`).
+pub fn gridwatch_fed(args: &[&str], input: &str) -> (i32, String, String) {
+    let mut child = gridwatch_command(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child.stdin.take().unwrap().write_all(input.as_bytes()).unwrap();
+    finished(child.wait_with_output().unwrap())
+}
+
+/// The binary run from the repository's root, without the machine's ONNX Runtime override.
+fn gridwatch_command(args: &[&str]) -> Command {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let mut command = Command::new(env!("CARGO_BIN_EXE_gridwatch"));
     command.args(args).current_dir(root).env_remove("ORT_DYLIB_PATH");
-    command.envs(env.iter().copied());
-    let out = command.output().unwrap();
+    command
+}
+
+fn finished(out: std::process::Output) -> (i32, String, String) {
     let text = |b: Vec<u8>| String::from_utf8(b).unwrap();
     (out.status.code().unwrap(), text(out.stdout), text(out.stderr))
 }
