@@ -4,10 +4,8 @@
 //! public functions (the same ones the API uses) and shows what the visitor's role and grid allow.
 
 mod assets;
-mod case_actions;
 mod case_page;
 mod case_view;
-mod case_words;
 mod centre;
 pub mod draw;
 mod frame;

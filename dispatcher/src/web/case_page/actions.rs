@@ -20,11 +20,11 @@ use gridwatch_core::{config::Config, MemberId};
 use serde::Deserialize;
 
 use super::{
-    case_page::{find, CasePage, Refusal, Typed},
-    case_words::{words, CaseWords},
-    i18n::Lang,
-    render, PageError, Visitor,
+    find,
+    words::{words, CaseWords},
+    CasePage, Refusal, Typed,
 };
+use crate::web::{i18n::Lang, render, PageError, Visitor};
 use crate::{
     api::{ApiError, AppState},
     cases::{permissions::may, Action, Case},

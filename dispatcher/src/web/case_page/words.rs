@@ -1,8 +1,8 @@
 //! The case page's words in Chinese and English: its headings and labels, each action's name and
 //! what is said once it is done, and the names of the audit trail's other entries.
 
-use super::i18n::Lang;
 use crate::cases::Action;
+use crate::web::i18n::Lang;
 
 /// Labels of the case page and its forms.
 pub struct CaseWords {

@@ -1,9 +1,14 @@
 //! The case page `/cases/{number}`, for the command centre's desk and a grid member's phone: what
 //! the case is, its evidence (frames, clip, photos, each with its SHA-256), its place, its audit
 //! trail, and the forms of exactly the actions the case's state and the visitor's role allow.
-//! The forms are handled in [`super::case_actions`].
+//! The forms are handled in [`actions`]; the evidence, the trail and the offered actions are each
+//! drawn in a module of their own.
 
-use std::collections::BTreeMap;
+mod actions;
+mod evidence;
+mod offers;
+mod trail;
+mod words;
 
 use axum::{
     extract::{Path, Query, State},
@@ -13,27 +18,28 @@ use axum::{
     Router,
 };
 use chrono::{DateTime, Utc};
-use gridwatch_core::MemberId;
 use serde::Deserialize;
-use serde_json::Value;
+
+use evidence::{shown, sightings};
+use offers::{offers, picks};
+use trail::{banner, member_name, step};
+use words::CaseWords;
 
 use super::{
     case_view::{CaseView, DUE_SOON_MS},
-    case_words::{self, action_name, entry_name, CaseWords},
     draw, render, Frame, PageError, Visitor,
 };
 use crate::{
     api::AppState,
-    cases::{audit::Entry, permissions::may, Action, Case, State as CaseState},
-    evidence::{Artifact, ArtifactKind},
-    roster::Roster,
+    cases::{Action, Case, State as CaseState},
+    evidence::ArtifactKind,
     DispatchError, Dispatcher,
 };
 
 pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/cases/{number}", get(page))
-        .merge(super::case_actions::routes())
+        .merge(actions::routes())
 }
 
 /// What the page says after a form succeeded: `?done=accept&photos=2`.
@@ -57,7 +63,7 @@ async fn page(
         Err(e) => return e.into_response(),
     };
     let flash = Action::parse(&done.done).map(|action| {
-        let said = case_words::done(visitor.lang, action).to_owned();
+        let said = words::done(visitor.lang, action).to_owned();
         match done.photos {
             Some(n) if n > 0 => format!("{said} {}{n}", visitor.lang.pick("照片：", "Photos: ")),
             _ => said,
@@ -222,7 +228,7 @@ impl CasePage {
         refusal: Option<Refusal>,
     ) -> Result<CasePage, DispatchError> {
         let lang = visitor.lang;
-        let t = case_words::words(lang);
+        let t = words::words(lang);
         let actor = visitor.actor();
         let config = d.config();
         let now = d.now();
@@ -315,18 +321,6 @@ impl Clock {
     }
 }
 
-/// A member's name from the roster, with the id; the id alone when the roster lacks it.
-fn member_name(config: &gridwatch_core::config::Config, id: &str) -> String {
-    MemberId::new(id)
-        .ok()
-        .and_then(|m| {
-            Roster::new(config)
-                .member(&m)
-                .map(|(_, m)| format!("{} ({id})", m.name))
-        })
-        .unwrap_or_else(|| id.to_owned())
-}
-
 fn facts(case: &Case, t: &CaseWords, config: &gridwatch_core::config::Config, clock: &Clock) -> Vec<Fact> {
     let mut facts = Vec::new();
     let mut add = |label, value: String, class| {
@@ -390,249 +384,4 @@ fn facts(case: &Case, t: &CaseWords, config: &gridwatch_core::config::Config, cl
     add(t.occurrences, case.occurrences.to_string(), "");
     add(t.void_reason, case.void_reason.clone().unwrap_or_default(), "");
     facts
-}
-
-fn short(sha: &str) -> String {
-    sha.chars().take(12).collect()
-}
-
-fn size_words(bytes: u64) -> String {
-    match bytes {
-        b if b >= 1 << 20 => format!("{:.1} MiB", b as f64 / (1u64 << 20) as f64),
-        b if b >= 1 << 10 => format!("{:.0} KiB", b as f64 / 1024.0),
-        b => format!("{b} B"),
-    }
-}
-
-fn shown(a: &Artifact, clock: &Clock) -> Shown {
-    let sha256 = a.sha256.to_string();
-    Shown {
-        download: format!("{}?download=1", a.url),
-        url: a.url.clone(),
-        sha_short: short(&sha256),
-        sha256,
-        inline: a.shown_as().is_some(),
-        size: size_words(a.bytes),
-        at: clock.local(a.captured_at.timestamp_millis()),
-        by: a.uploaded_by.clone().unwrap_or_default(),
-    }
-}
-
-/// The pipeline's artifacts by event, in arrival order; within one, the n-th plain frame pairs
-/// with the n-th annotated one (the recorder saves them so: first sighting, then confirmation).
-fn sightings(artifacts: &[Artifact], t: &CaseWords, clock: &Clock) -> Vec<Sighting> {
-    let mut order: Vec<&str> = Vec::new();
-    let mut by_event: BTreeMap<&str, Vec<&Artifact>> = BTreeMap::new();
-    for a in artifacts.iter().filter(|a| a.kind != ArtifactKind::Photo) {
-        let event = a.event.as_deref().unwrap_or_default();
-        if !by_event.contains_key(event) {
-            order.push(event);
-        }
-        by_event.entry(event).or_default().push(a);
-    }
-    order
-        .iter()
-        .enumerate()
-        .map(|(i, event)| {
-            let of = |kind| -> Vec<&Artifact> {
-                by_event[event]
-                    .iter()
-                    .copied()
-                    .filter(|a| a.kind == kind)
-                    .collect()
-            };
-            let (plain, annotated) = (of(ArtifactKind::Frame), of(ArtifactKind::AnnotatedFrame));
-            let count = plain.len().max(annotated.len());
-            let shots = (0..count)
-                .map(|n| Shot {
-                    label: match (count, n) {
-                        (1, _) => t.frame,
-                        (_, 0) => t.first_sighting,
-                        (c, n) if n == c - 1 => t.confirmation,
-                        _ => t.frame,
-                    },
-                    annotated: annotated.get(n).map(|a| shown(a, clock)),
-                    plain: plain.get(n).map(|a| shown(a, clock)),
-                })
-                .collect();
-            let first = by_event[event]
-                .first()
-                .map(|a| clock.local(a.captured_at.timestamp_millis()));
-            Sighting {
-                poster: annotated.last().map(|a| a.url.clone()).unwrap_or_default(),
-                label: format!("{} {} · {}", t.sighting, i + 1, first.unwrap_or_default()),
-                shots,
-                clips: of(ArtifactKind::Clip).iter().map(|a| shown(a, clock)).collect(),
-            }
-        })
-        .collect()
-}
-
-fn step(
-    e: &Entry,
-    lang: super::i18n::Lang,
-    t: &CaseWords,
-    config: &gridwatch_core::config::Config,
-    clock: &Clock,
-) -> Step {
-    let detail: Value = serde_json::from_str(&e.detail).unwrap_or_default();
-    let text = |key: &str| detail.get(key).and_then(Value::as_str).filter(|s| !s.is_empty());
-    let mut lines = Vec::new();
-    let mut links = Vec::new();
-    if let Some(reason) = text("reason") {
-        lines.push(format!("{}{}{reason}", t.reason, lang.pick("：", ": ")));
-    }
-    if let Some(note) = text("note") {
-        lines.push(format!("{}{}{note}", t.note, lang.pick("：", ": ")));
-    }
-    if let Some(to) = text("to").filter(|_| e.action == "dispatch") {
-        lines.push(format!(
-            "{}{}{}",
-            t.to,
-            lang.pick("：", ": "),
-            member_name(config, to)
-        ));
-    }
-    if let Some(leader) = text("informed").filter(|_| e.action == "dispatch") {
-        lines.push(format!(
-            "{}{}{}",
-            t.informed,
-            lang.pick("：", ": "),
-            member_name(config, leader)
-        ));
-    }
-    if let Some(until) = text("until").and_then(|u| u.parse::<DateTime<Utc>>().ok()) {
-        let until = clock.local(until.timestamp_millis());
-        lines.push(format!("{}{}{until}", t.until, lang.pick("：", ": ")));
-    }
-    if e.action == crate::evidence::photos::AUDIT_ACTION {
-        if let Some(sha) = text("sha256") {
-            links.push(Link {
-                url: format!("/api/v1/cases/{}/evidence/{sha}", e.case_id),
-                label: text("file_name").unwrap_or(sha).to_owned(),
-            });
-        }
-    }
-    // A handling done through the page names its photos by URL.
-    if let Some(photos) = text("photo") {
-        for (n, url) in photos.split_whitespace().enumerate() {
-            if url.starts_with("/api/v1/cases/") {
-                links.push(Link {
-                    url: url.to_owned(),
-                    label: format!("{} {}", t.photo_input, n + 1),
-                });
-            }
-        }
-    }
-    let state = |s: Option<&str>| s.and_then(CaseState::parse).map_or("", |s| lang.state(s));
-    let from = state(e.from_state.as_deref());
-    let to = state(Some(&e.to_state));
-    Step {
-        at: clock.local(e.at),
-        actor: e.actor.clone(),
-        action: entry_name(lang, &e.action),
-        code: e.action.clone(),
-        // A step that leaves the state as it was says it once.
-        from: if from == to { "" } else { from },
-        to,
-        lines,
-        links,
-    }
-}
-
-/// The actions the case's state and the visitor's role allow now, in the order of the loop.
-fn offers(case: &Case, visitor: &Visitor, config: &gridwatch_core::config::Config, sent: &str) -> Vec<Offer> {
-    let actor = visitor.actor();
-    let allowed: Vec<Action> = Action::ALL
-        .into_iter()
-        .filter(|&a| case.after(a).is_ok() && may(&actor, case, a, config).is_ok())
-        // Granting needs a request to grant.
-        .filter(|&a| a != Action::GrantExtension || case.extension_until.is_some())
-        .collect();
-    let only = allowed.len() == 1;
-    let mut offers: Vec<Offer> = allowed
-        .into_iter()
-        .map(|a| {
-            let shape = match a {
-                Action::Void | Action::Return | Action::Rework | Action::Reopen => "reason",
-                Action::Dispatch => "dispatch",
-                Action::RequestExtension => "extension",
-                Action::Handle => "handle",
-                _ => "button",
-            };
-            let class = match a {
-                Action::Void | Action::Rework => "danger",
-                Action::Return | Action::RequestExtension => "",
-                _ => "primary",
-            };
-            Offer {
-                code: a.as_str(),
-                label: action_name(visitor.lang, a),
-                shape,
-                class,
-                open: a.as_str() == sent || (a == Action::Handle && (sent.is_empty() || only)),
-            }
-        })
-        .collect();
-    // The step forward first, the ways back last: the thumb finds the usual job at the top.
-    offers.sort_by_key(|o| match o.class {
-        "primary" => 0,
-        "danger" => 2,
-        _ => 1,
-    });
-    offers
-}
-
-/// The members a case may be dispatched to: its grid's team (every team when it lies in none),
-/// those on duty marked.
-fn picks(case: &Case, d: &Dispatcher, now: DateTime<Utc>, t: &CaseWords, typed: &str) -> Vec<Pick> {
-    let config = d.config();
-    let roster = Roster::new(config);
-    let mut picks = Vec::new();
-    for team in config
-        .teams
-        .iter()
-        .filter(|team| case.grid.as_deref().is_none_or(|g| g == team.grid.as_str()))
-    {
-        let on_duty = roster.on_duty(&team.grid, now);
-        for m in team.members() {
-            let duty = on_duty.iter().any(|o| o.id == m.id);
-            picks.push(Pick {
-                id: m.id.to_string(),
-                label: format!(
-                    "{} ({}, {}){}",
-                    m.name,
-                    m.id,
-                    team.grid,
-                    if duty {
-                        format!(" · {}", t.on_duty)
-                    } else {
-                        String::new()
-                    }
-                ),
-                selected: m.id.as_str() == typed,
-            });
-        }
-    }
-    picks
-}
-
-/// Why the case came back to the member, shown above everything: the last rework's or return's
-/// reason while the case waits on it.
-fn banner(case: &Case, entries: &[Entry], t: &CaseWords) -> Option<Banner> {
-    let (action, title) = match case.state {
-        CaseState::Rework => ("rework", t.sent_back),
-        CaseState::Returned => ("return", t.returned_because),
-        CaseState::Voided => {
-            return case.void_reason.clone().map(|text| Banner {
-                title: t.void_reason,
-                text,
-            })
-        }
-        _ => return None,
-    };
-    let last = entries.iter().rev().find(|e| e.action == action)?;
-    let detail: Value = serde_json::from_str(&last.detail).ok()?;
-    let text = detail.get("reason")?.as_str()?.to_owned();
-    Some(Banner { title, text })
 }
