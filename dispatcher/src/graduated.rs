@@ -15,6 +15,9 @@ use crate::{
     store, Actor, DispatchError,
 };
 
+/// What the audit trail says when a shop complied in time (pages translate it).
+pub const COMPLIED_NOTE: &str = "the shop complied with its notice in time; closed without dispatch";
+
 /// Whether `case`'s shop complied with its notice: the violation ended in time, before anyone
 /// was sent.
 pub fn complied(case: &Case, now: DateTime<Utc>) -> bool {
@@ -53,8 +56,7 @@ impl Change<'_> {
         camera: &CameraId,
     ) -> Result<(), DispatchError> {
         let case = self.verified_by(case, camera).await?;
-        let request =
-            ActionRequest::noting("the shop complied with its notice in time; closed without dispatch");
+        let request = ActionRequest::noting(COMPLIED_NOTE);
         self.apply(&case, &Actor::system("dispatcher"), Action::Close, &request)
             .await
             .map(drop)

@@ -9,12 +9,18 @@ use crate::{
     store, Actor, DispatchError,
 };
 
+/// What the audit trail says when a camera verifies a case (pages translate it).
+pub const CLEARED_NOTE: &str = "the camera reports the violation cleared";
+
+/// Why a case goes back for rework when its camera still sees the violation (pages translate it).
+pub const STILL_THERE_REASON: &str = "the camera still sees the violation after it was marked handled";
+
 impl Change<'_> {
     /// `v` sighted the case again: if it was marked handled, the work is not done.
     pub(crate) async fn still_there(&mut self, case: &Case, v: &ViolationEvent) -> Result<(), DispatchError> {
         if case.state == State::Handled {
             let request = ActionRequest {
-                reason: Some("the camera still sees the violation after it was marked handled".into()),
+                reason: Some(STILL_THERE_REASON.into()),
                 ..ActionRequest::default()
             };
             self.apply(case, &Actor::camera(&v.camera), Action::Rework, &request)
@@ -45,7 +51,7 @@ impl Change<'_> {
         case: &Case,
         camera: &CameraId,
     ) -> Result<Case, DispatchError> {
-        let request = ActionRequest::noting("the camera reports the violation cleared");
+        let request = ActionRequest::noting(CLEARED_NOTE);
         self.apply(case, &Actor::camera(camera), Action::Verify, &request)
             .await
     }

@@ -330,7 +330,7 @@ async fn the_case_page_shows_both_frames_plain_and_annotated_the_clip_the_hashes
         assert!(html.contains("Market gate (cam-1)"), "{db}");
         // The trail: reported by the camera, then filed by the desk, from state to state.
         let trail = &html[html.find("id=\"trail\"").unwrap()..];
-        let reported = trail.find("camera:cam-1").expect("the camera's report");
+        let reported = trail.find("camera cam-1").expect("the camera's report");
         let filed = trail.find("title=\"file\"").expect("the filing");
         assert!(reported < filed, "{db}: {trail}");
         assert!(trail.contains("Awaiting review → Filed"), "{db}: {trail}");

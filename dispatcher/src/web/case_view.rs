@@ -23,6 +23,8 @@ pub struct CaseView {
     pub confidence: String,
     /// How long since it was reported, in words.
     pub age: String,
+    /// When it was reported, from now: "3分钟前", "just now".
+    pub ago: String,
     /// `overdue`, `soon` or empty, and the deadline in words.
     pub due_class: &'static str,
     pub due: String,
@@ -37,6 +39,15 @@ pub fn span_words(lang: Lang, ms: i64) -> String {
         (0, 0) => format!("{m}{minute}"),
         (0, h) => format!("{h}{hour} {m}{minute}"),
         (d, h) => format!("{d}{day} {h}{hour}"),
+    }
+}
+
+/// A time `ms` ago, from now: "刚刚" under a minute, then "3分钟前" / "3 min ago".
+pub fn ago_words(lang: Lang, ms: i64) -> String {
+    if ms < 60_000 {
+        lang.pick("刚刚", "just now").to_owned()
+    } else {
+        format!("{}{}", span_words(lang, ms), lang.pick("前", " ago"))
     }
 }
 
@@ -87,6 +98,7 @@ impl CaseView {
             assignee: case.assignee.clone().unwrap_or_default(),
             confidence: format!("{:.0}%", case.confidence * 100.0),
             age: span_words(lang, now - case.reported_at),
+            ago: ago_words(lang, now - case.reported_at),
             due_class,
             due,
         }
@@ -106,5 +118,8 @@ mod tests {
             "2天 3小时"
         );
         assert_eq!(span_words(Lang::En, -5), "0 min");
+        assert_eq!(ago_words(Lang::Zh, 59_000), "刚刚");
+        assert_eq!(ago_words(Lang::Zh, 3 * 60_000), "3分钟前");
+        assert_eq!(ago_words(Lang::En, 3 * 60_000), "3 min ago");
     }
 }

@@ -102,6 +102,14 @@ impl Visitor {
 
     /// A failure of the dispatcher, as a page in the visitor's language.
     pub fn fail(&self, e: DispatchError) -> PageError {
+        if matches!(e, DispatchError::NotFound(_)) {
+            // Absent and not visible read the same, as the API answers them.
+            let said = self.lang.pick(
+                "没有这个案件，或它不在您的网格内。",
+                "There is no such case, or it is not in your grid.",
+            );
+            return PageError::new(self.lang, StatusCode::NOT_FOUND, said);
+        }
         let answered = crate::api::ApiError::about(e, Some(&format!("page {}", self.path)));
         PageError::new(self.lang, answered.status, answered.message)
     }

@@ -17,6 +17,7 @@ use serde::Serialize;
 
 use super::{
     case_view::CaseView,
+    i18n::Lang,
     render,
     thumbnails::{self, Picture},
     Frame, PageError, Visitor,
@@ -46,6 +47,21 @@ const REASONS: [(&str, &str, &str); 5] = [
     ("permitted", "已许可（如持证摊点）", "Permitted (licensed market)"),
     ("other", "其他", "Other"),
 ];
+
+/// A void reason as the review stores it (`code`, or `code: note`), in the page's language; any
+/// other reason as it was written.
+pub(super) fn void_reason_in(lang: Lang, stored: &str) -> String {
+    let (code, note) = stored
+        .split_once(": ")
+        .map_or((stored, None), |(c, n)| (c, Some(n)));
+    match REASONS.iter().find(|(c, _, _)| *c == code) {
+        Some(&(_, zh, en)) => match note {
+            Some(note) => format!("{}{}{note}", lang.pick(zh, en), lang.pick("：", ": ")),
+            None => lang.pick(zh, en).to_owned(),
+        },
+        None => stored.to_owned(),
+    }
+}
 
 /// The queue's own words.
 pub struct ReviewWords {

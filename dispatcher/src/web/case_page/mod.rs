@@ -247,14 +247,9 @@ impl CasePage {
         } else {
             Vec::new()
         };
-        let grids: Vec<_> = d
-            .grids()
-            .grids()
-            .iter()
-            .filter(|g| case.grid.as_deref() == Some(g.id.as_str()))
-            .collect();
+        let grids: Vec<_> = d.grids().grids().iter().collect();
         let map = gridwatch_core::GeoPoint::new(case.lon, case.lat)
-            .map(|point| draw::map::mini_map(&grids, point))
+            .map(|point| draw::map::mini_map(&grids, case.grid.as_deref(), point))
             .unwrap_or_default();
         let page = CasePage {
             frame: visitor.frame(
@@ -277,7 +272,7 @@ impl CasePage {
                 .collect(),
             map,
             trail: entries.iter().map(|e| step(e, lang, t, config, &clock)).collect(),
-            banner: banner(case, &entries, t),
+            banner: banner(case, &entries, lang, t),
             offers,
             picks,
             flash,

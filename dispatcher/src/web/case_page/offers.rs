@@ -2,6 +2,7 @@
 //! the usual next step of this visitor first; and whom a case may be dispatched to.
 
 use chrono::{DateTime, Utc};
+use gridwatch_core::config::Role;
 
 use super::{
     words::{action_name, CaseWords},
@@ -12,6 +13,21 @@ use crate::{
     roster::Roster,
     Dispatcher,
 };
+
+/// Whether `action` is this role's own next step, shown as the main button. The command centre may
+/// also accept or handle for a member, and anyone may reopen, but those are not their usual job.
+fn usual_step(role: Role, action: Action) -> bool {
+    match role {
+        Role::Member => matches!(
+            action,
+            Action::Accept | Action::Handle | Action::Dispatch | Action::GrantExtension | Action::Verify
+        ),
+        _ => matches!(
+            action,
+            Action::File | Action::Dispatch | Action::GrantExtension | Action::Verify | Action::Close
+        ),
+    }
+}
 
 /// The actions the case's state and the visitor's role allow now, in the order of the loop.
 pub(super) fn offers(
@@ -38,10 +54,12 @@ pub(super) fn offers(
                 Action::Handle => "handle",
                 _ => "button",
             };
-            let class = match a {
-                Action::Void | Action::Rework => "danger",
-                Action::Return | Action::RequestExtension => "",
-                _ => "primary",
+            let class = if a == Action::Void || a == Action::Rework {
+                "danger"
+            } else if usual_step(visitor.account.role, a) {
+                "primary"
+            } else {
+                ""
             };
             Offer {
                 code: a.as_str(),

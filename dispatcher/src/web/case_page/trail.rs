@@ -12,8 +12,10 @@ use super::{
 };
 use crate::{
     cases::{audit::Entry, Case, State as CaseState},
+    graduated,
     roster::Roster,
-    web::i18n::Lang,
+    verification,
+    web::{i18n::Lang, review::void_reason_in},
 };
 
 /// A member's name from the roster, with the id; the id alone when the roster lacks it.
@@ -28,6 +30,37 @@ pub(super) fn member_name(config: &gridwatch_core::config::Config, id: &str) -> 
         .unwrap_or_else(|| id.to_owned())
 }
 
+/// The sentences the dispatcher and cameras write into the trail, in the page's language; any
+/// other text as it was written.
+fn said_by_the_system(lang: Lang, text: &str) -> &str {
+    match text {
+        verification::CLEARED_NOTE => lang.pick(
+            "摄像头报告违规已消失。",
+            "The camera reports the violation cleared.",
+        ),
+        verification::STILL_THERE_REASON => lang.pick(
+            "标记处置后摄像头仍看到该违规。",
+            "The camera still sees the violation after it was marked handled.",
+        ),
+        graduated::COMPLIED_NOTE => lang.pick(
+            "商户在告知期限内已整改，未派遣即结案。",
+            "The shop complied with its notice in time; closed without dispatch.",
+        ),
+        other => other,
+    }
+}
+
+/// Who acted, as people call them: a member by name, a camera as a camera, the dispatcher itself.
+fn actor_name(lang: Lang, config: &gridwatch_core::config::Config, actor: &str) -> String {
+    if let Some(camera) = actor.strip_prefix("camera:") {
+        return format!("{}{camera}", lang.pick("摄像头 ", "camera "));
+    }
+    if actor == "dispatcher" {
+        return lang.pick("系统", "the dispatcher").to_owned();
+    }
+    member_name(config, actor)
+}
+
 pub(super) fn step(
     e: &Entry,
     lang: Lang,
@@ -40,10 +73,19 @@ pub(super) fn step(
     let mut lines = Vec::new();
     let mut links = Vec::new();
     if let Some(reason) = text("reason") {
+        let reason = if e.action == "void" {
+            void_reason_in(lang, reason)
+        } else {
+            said_by_the_system(lang, reason).to_owned()
+        };
         lines.push(format!("{}{}{reason}", t.reason, lang.pick("：", ": ")));
     }
     if let Some(note) = text("note") {
-        lines.push(format!("{}{}{note}", t.note, lang.pick("：", ": ")));
+        match said_by_the_system(lang, note) {
+            // The dispatcher's and cameras' own notes are statements, not someone's handling note.
+            translated if translated != note => lines.push(translated.to_owned()),
+            _ => lines.push(format!("{}{}{note}", t.note, lang.pick("：", ": "))),
+        }
     }
     if let Some(to) = text("to").filter(|_| e.action == "dispatch") {
         lines.push(format!(
@@ -89,7 +131,7 @@ pub(super) fn step(
     let to = state(Some(&e.to_state));
     Step {
         at: clock.local(e.at),
-        actor: e.actor.clone(),
+        actor: actor_name(lang, config, &e.actor),
         action: entry_name(lang, &e.action),
         code: e.action.clone(),
         // A step that leaves the state as it was says it once.
@@ -102,20 +144,20 @@ pub(super) fn step(
 
 /// Why the case came back to the member, shown above everything: the last rework's or return's
 /// reason while the case waits on it.
-pub(super) fn banner(case: &Case, entries: &[Entry], t: &CaseWords) -> Option<Banner> {
+pub(super) fn banner(case: &Case, entries: &[Entry], lang: Lang, t: &CaseWords) -> Option<Banner> {
     let (action, title) = match case.state {
         CaseState::Rework => ("rework", t.sent_back),
         CaseState::Returned => ("return", t.returned_because),
         CaseState::Voided => {
-            return case.void_reason.clone().map(|text| Banner {
+            return case.void_reason.as_deref().map(|stored| Banner {
                 title: t.void_reason,
-                text,
+                text: void_reason_in(lang, stored),
             })
         }
         _ => return None,
     };
     let last = entries.iter().rev().find(|e| e.action == action)?;
     let detail: Value = serde_json::from_str(&last.detail).ok()?;
-    let text = detail.get("reason")?.as_str()?.to_owned();
+    let text = said_by_the_system(lang, detail.get("reason")?.as_str()?).to_owned();
     Some(Banner { title, text })
 }

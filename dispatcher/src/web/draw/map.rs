@@ -227,9 +227,14 @@ pub fn city_map(map: &CityMap, links: &MapLinks, labels: &MapLabels) -> String {
     svg
 }
 
-/// A small map (300 × 200) for a task on a phone: the grid(s) concerned and one pin at `point`.
-pub fn mini_map(grids: &[&Grid], point: GeoPoint) -> String {
-    let corners = grids.iter().flat_map(|g| g.area.rings().flatten());
+/// A small map (300 × 200) for a task on a phone: the grids around, the case's own (`own`)
+/// shaded, each labelled, and one pin at `point`. The view fits the pin and the own grid.
+pub fn mini_map(grids: &[&Grid], own: Option<&str>, point: GeoPoint) -> String {
+    let is_own = |g: &Grid| own == Some(g.id.as_str());
+    let corners = grids
+        .iter()
+        .filter(|g| is_own(g))
+        .flat_map(|g| g.area.rings().flatten());
     let bounds = Bounds::of(corners.chain([[point.lon(), point.lat()]]))
         .expect("the pin is a valid place, so there is at least one point");
     let projection = Projection::fit(&bounds, MINI_WIDTH, MINI_HEIGHT, 16.0);
@@ -237,12 +242,26 @@ pub fn mini_map(grids: &[&Grid], point: GeoPoint) -> String {
         r#"<svg class="mini-map" viewBox="0 0 {MINI_WIDTH} {MINI_HEIGHT}" width="100%" role="img" font-family="sans-serif">"#
     );
     for grid in grids {
+        let fill = if is_own(grid) { "#fde68a" } else { "#f7f4ea" };
         let _ = write!(
             svg,
-            r##"<path class="grid" d="{}" fill="#f7f4ea" fill-rule="evenodd" stroke="#57534e" stroke-width="1.5"><title>{}</title></path>"##,
+            r##"<path class="grid" d="{}" fill="{fill}" fill-rule="evenodd" stroke="#57534e" stroke-width="1.5"><title>{}</title></path>"##,
             path(grid, &projection),
             escape(&format!("{} {}", grid.id, grid.name))
         );
+        if let Some([x, y]) = grid
+            .area
+            .label_point()
+            .and_then(|p| projection.point(p.lon(), p.lat()))
+        {
+            let _ = write!(
+                svg,
+                r##"<text class="grid-label" x="{}" y="{}" font-size="14" font-weight="600" text-anchor="middle" fill="#57534e">{}</text>"##,
+                num(x),
+                num(y + 22.0),
+                escape(grid.id.as_str())
+            );
+        }
     }
     if let Some([x, y]) = projection.point(point.lon(), point.lat()) {
         // A teardrop pin whose tip is on the place.

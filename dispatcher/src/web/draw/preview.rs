@@ -109,7 +109,11 @@ fn write_the_preview_page() {
 <h2>分析研判 Analysis</h2><div class="row"><div>{}</div><div>{}</div></div><div class="row"><div>{}</div><div>{}</div><div>{}</div></div>"#,
         map::city_map(&city, &links, &labels),
         map::map_legend(&labels),
-        map::mini_map(&[&grids.grids()[0]], GeoPoint::new(119.2862, 26.0716).unwrap()),
+        map::mini_map(
+            &[&grids.grids()[0]],
+            Some("G01"),
+            GeoPoint::new(119.2862, 26.0716).unwrap()
+        ),
         charts::cases_per_day(
             &charts::DailyCases {
                 days: &days,

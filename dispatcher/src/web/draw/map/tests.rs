@@ -244,10 +244,17 @@ fn places_that_are_not_numbers_are_left_out() {
 fn the_mini_map_shows_the_grid_and_a_pin_on_the_place() {
     let grids = city();
     let g01 = &grids.grids()[0];
-    let svg = mini_map(&[g01], GeoPoint::new(119.285, 26.07125).unwrap());
+    let g02 = &grids.grids()[1];
+    let svg = mini_map(
+        &[g01, g02],
+        Some("G01"),
+        GeoPoint::new(119.285, 26.07125).unwrap(),
+    );
     assert!(svg.contains(r#"viewBox="0 0 300 200""#));
-    assert_eq!(svg.matches(r#"class="grid""#).count(), 1);
+    assert_eq!(svg.matches(r#"class="grid""#).count(), 2);
     assert!(svg.contains("<title>G01 Beimen</title>"));
+    // The case's own grid is shaded, its neighbour not.
+    assert_eq!(svg.matches("#fde68a").count(), 1);
     // The pin's tip is the grid's centre, the middle of the drawing.
     assert!(svg.contains(r#"class="pin" d="M150 100 "#), "{svg}");
 }
