@@ -54,8 +54,21 @@ fn a_violation_on_camera_becomes_a_dispatched_case() {
         assert!(Instant::now() < deadline, "the run did not end");
         std::thread::sleep(Duration::from_millis(500));
     };
+    // The one machine serves the web pages beside the API: the sign-in page, and a page that
+    // asks a visitor without a session to sign in first.
+    let no_redirects = reqwest::blocking::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let login = no_redirects.get(format!("{api}/login")).send().unwrap();
+    let login_status = login.status();
+    let login_page = login.text().unwrap();
+    let centre = no_redirects.get(format!("{api}/centre")).send().unwrap();
     child.kill().unwrap();
     child.wait().unwrap();
+    assert_eq!(login_status, reqwest::StatusCode::OK, "{login_page}");
+    assert!(login_page.contains("name=\"password\""), "{login_page}");
+    assert_eq!(centre.status(), reqwest::StatusCode::SEE_OTHER);
     assert_eq!(case["camera"], "metro-exit", "{case}");
     assert_eq!(case["grid"], "G02", "{case}");
     // Confident enough for the demo's policy, and someone on the G02 roster has it.
