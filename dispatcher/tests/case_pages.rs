@@ -4,27 +4,10 @@
 
 mod common;
 
-use std::path::Path;
-
-use common::{web::*, *};
-use gridwatch_core::{config::Role, EvidenceKind, EvidenceRef, MemberId, PipelineEvent, Sha256Hex};
-use gridwatch_dispatcher::Dispatcher;
+use common::{evidence::*, web::*, *};
+use gridwatch_core::{EvidenceKind, EvidenceRef, Sha256Hex};
 use reqwest::{header, multipart, StatusCode};
 use serde_json::Value;
-
-/// One camera in each grid.
-const CAMERAS: &str = r#"
-[[cameras]]
-id = "cam-1"
-name = "Market gate"
-uri = "rtsp://10.0.0.5/sub"
-location = { lon = 119.002, lat = 26.002 }
-
-[[cameras]]
-id = "cam-2"
-uri = "rtsp://10.0.0.6/sub"
-location = { lon = 119.012, lat = 26.002 }
-"#;
 
 /// Every action's form name.
 const ACTIONS: [&str; 12] = [
@@ -42,74 +25,6 @@ const ACTIONS: [&str; 12] = [
     "reopen",
 ];
 
-/// The town served with its pages, its evidence folder, and accounts for every role.
-struct Town {
-    base: String,
-    evidence: tempfile::TempDir,
-}
-
-async fn town_on(backend: &Backend) -> Town {
-    let evidence = tempfile::tempdir().unwrap();
-    let text = TOWN.replace(
-        "evidence_dir = \"evidence\"",
-        &format!("evidence_dir = \"{}\"", evidence.path().display()),
-    );
-    let (d, _) = dispatcher_for(backend, &format!("{text}\n{}{CAMERAS}", tokens()), morning()).await;
-    accounts(&d).await;
-    Town {
-        base: serve_pages(d).await,
-        evidence,
-    }
-}
-
-async fn accounts(d: &Dispatcher) {
-    d.set_account("desk", Role::Command, None, PASSWORD)
-        .await
-        .unwrap();
-    d.set_account("reviewer", Role::Auditor, None, PASSWORD)
-        .await
-        .unwrap();
-    for officer in ["g01-officer", "g02-officer"] {
-        let member = MemberId::new(officer).unwrap();
-        d.set_account(officer, Role::Member, Some(member), PASSWORD)
-            .await
-            .unwrap();
-    }
-}
-
-/// A real JPEG of `width`×`height` pixels.
-fn jpeg(width: u16, height: u16, seed: u32) -> Vec<u8> {
-    let mut state = 0x2545_f491_u32 ^ seed;
-    let pixels: Vec<u8> = (0..width as usize * height as usize * 3)
-        .map(|_| {
-            state ^= state << 13;
-            state ^= state >> 17;
-            state ^= state << 5;
-            (state >> 24) as u8
-        })
-        .collect();
-    let mut out = Vec::new();
-    jpeg_encoder::Encoder::new(&mut out, 90)
-        .encode(&pixels, width, height, jpeg_encoder::ColorType::Rgb)
-        .unwrap();
-    out
-}
-
-/// Writes `bytes` at `path` under `root`; the reference a violation carries for it.
-fn sealed(root: &Path, path: &str, kind: EvidenceKind, media_type: &str, bytes: &[u8]) -> EvidenceRef {
-    let file = root.join(path);
-    std::fs::create_dir_all(file.parent().unwrap()).unwrap();
-    std::fs::write(&file, bytes).unwrap();
-    EvidenceRef {
-        kind,
-        path: path.to_owned(),
-        media_type: media_type.to_owned(),
-        bytes: bytes.len() as u64,
-        sha256: Sha256Hex::of(bytes),
-        captured_at: morning(),
-    }
-}
-
 /// A case as the API gives it.
 struct Reported {
     id: String,
@@ -125,56 +40,23 @@ impl Town {
         let mut v = violation("street_vending", "cam-1", None, track, place(0.002, 0.002), 0.5);
         let folder = format!("2026-06-01/cam-1/{}", v.id);
         let root = self.evidence.path();
-        let clip: Vec<u8> = (0..4096u32).map(|i| (i * 7 % 251) as u8).collect();
-        v.evidence = vec![
-            sealed(
-                root,
-                &format!("{folder}/onset.jpg"),
-                EvidenceKind::Frame,
-                "image/jpeg",
-                &jpeg(64, 48, 1),
-            ),
-            sealed(
-                root,
-                &format!("{folder}/onset-annotated.jpg"),
-                EvidenceKind::AnnotatedFrame,
-                "image/jpeg",
-                &jpeg(64, 48, 2),
-            ),
-            sealed(
-                root,
-                &format!("{folder}/confirmed.jpg"),
-                EvidenceKind::Frame,
-                "image/jpeg",
-                &jpeg(64, 48, 3),
-            ),
-            sealed(
-                root,
-                &format!("{folder}/confirmed-annotated.jpg"),
-                EvidenceKind::AnnotatedFrame,
-                "image/jpeg",
-                &jpeg(64, 48, 4),
-            ),
-            sealed(
-                root,
-                &format!("{folder}/clip.mp4"),
-                EvidenceKind::Clip,
-                "video/mp4",
-                &clip,
-            ),
+        let frames = [
+            ("onset.jpg", EvidenceKind::Frame),
+            ("onset-annotated.jpg", EvidenceKind::AnnotatedFrame),
+            ("confirmed.jpg", EvidenceKind::Frame),
+            ("confirmed-annotated.jpg", EvidenceKind::AnnotatedFrame),
         ];
-        let response = http()
-            .post(format!("{}/api/v1/events", self.base))
-            .bearer_auth("ingest")
-            .json(&PipelineEvent::Violation(v.clone()))
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(response.status(), StatusCode::CREATED);
-        let id = response.json::<Value>().await.unwrap()["case"]
-            .as_str()
-            .unwrap()
-            .to_owned();
+        v.evidence = (1..)
+            .zip(frames)
+            .map(|(seed, (name, kind))| {
+                let path = format!("{folder}/{name}");
+                sealed(root, &path, kind, "image/jpeg", &jpeg(64, 48, seed))
+            })
+            .collect();
+        let clip_path = format!("{folder}/clip.mp4");
+        v.evidence
+            .push(sealed(root, &clip_path, EvidenceKind::Clip, "video/mp4", &clip()));
+        let id = web::report(&self.base, &v).await;
         let number = self.case(&id).await["number"].as_i64().unwrap();
         Reported {
             id,
@@ -238,6 +120,20 @@ async fn act(browser: &Browser, number: i64, fields: &[(&str, &str)]) {
     );
 }
 
+/// The desk files case `number` and dispatches it to g01-officer, through the case page's forms.
+async fn dispatch_to_officer(desk: &Browser, number: i64) {
+    act(desk, number, &[("action", "file")]).await;
+    act(desk, number, &[("action", "dispatch"), ("to", "g01-officer")]).await;
+}
+
+/// Case `number` dispatched to g01-officer by `desk` and accepted; g01-officer's browser.
+async fn accepted_by_officer(t: &Town, desk: &Browser, number: i64) -> Browser {
+    dispatch_to_officer(desk, number).await;
+    let officer = t.browser("g01-officer").await;
+    act(&officer, number, &[("action", "accept")]).await;
+    officer
+}
+
 /// Sends the handling form: `csrf` (None: the browser's own), a note and `photos` (file name,
 /// bytes).
 async fn handle(
@@ -258,9 +154,7 @@ async fn handle(
         form = form.part("photo", part);
     }
     browser
-        .http
-        .post(format!("{}/cases/{number}/handle", browser.base))
-        .header(header::COOKIE, &browser.cookies)
+        .post(&format!("/cases/{number}/handle"))
         .multipart(form)
         .send()
         .await
@@ -350,13 +244,7 @@ async fn a_member_of_another_grid_gets_404_for_the_page_and_every_form() {
         let t = town_on(&backend).await;
         let case = t.report(1).await;
         let desk = t.browser("desk").await;
-        act(&desk, case.number, &[("action", "file")]).await;
-        act(
-            &desk,
-            case.number,
-            &[("action", "dispatch"), ("to", "g01-officer")],
-        )
-        .await;
+        dispatch_to_officer(&desk, case.number).await;
 
         let stranger = t.browser("g02-officer").await;
         let (status, _) = stranger.page(&format!("/cases/{}", case.number)).await;
@@ -415,9 +303,7 @@ async fn every_case_form_without_its_csrf_token_is_refused_and_changes_nothing()
             }
             // And with no csrf field at all.
             let response = desk
-                .http
-                .post(format!("{}/cases/{}/act", t.base, case.number))
-                .header(header::COOKIE, &desk.cookies)
+                .post(&format!("/cases/{}/act", case.number))
                 .form(&[("action", action), ("reason", "x")])
                 .send()
                 .await
@@ -425,15 +311,7 @@ async fn every_case_form_without_its_csrf_token_is_refused_and_changes_nothing()
             assert_eq!(response.status(), StatusCode::FORBIDDEN, "{db}: {action}");
         }
         // The handling form, by the case's own member, once it is theirs.
-        act(&desk, case.number, &[("action", "file")]).await;
-        act(
-            &desk,
-            case.number,
-            &[("action", "dispatch"), ("to", "g01-officer")],
-        )
-        .await;
-        let officer = t.browser("g01-officer").await;
-        act(&officer, case.number, &[("action", "accept")]).await;
+        let officer = accepted_by_officer(&t, &desk, case.number).await;
         let before_handling = t.audit(&case.id).await.len();
         for csrf in ["", "not-the-token"] {
             let response = handle(
@@ -627,15 +505,7 @@ async fn a_text_file_sent_as_a_photo_is_refused_by_name_and_changes_nothing() {
         let t = town_on(&backend).await;
         let case = t.report(1).await;
         let desk = t.browser("desk").await;
-        act(&desk, case.number, &[("action", "file")]).await;
-        act(
-            &desk,
-            case.number,
-            &[("action", "dispatch"), ("to", "g01-officer")],
-        )
-        .await;
-        let officer = t.browser("g01-officer").await;
-        act(&officer, case.number, &[("action", "accept")]).await;
+        let officer = accepted_by_officer(&t, &desk, case.number).await;
         let before = t.audit(&case.id).await.len();
 
         let response = handle(
@@ -704,15 +574,7 @@ async fn a_form_missing_its_reason_is_422_and_keeps_what_was_typed() {
             "{db}: {html}"
         );
 
-        act(&desk, case.number, &[("action", "file")]).await;
-        act(
-            &desk,
-            case.number,
-            &[("action", "dispatch"), ("to", "g01-officer")],
-        )
-        .await;
-        let officer = t.browser("g01-officer").await;
-        act(&officer, case.number, &[("action", "accept")]).await;
+        let officer = accepted_by_officer(&t, &desk, case.number).await;
         let response = officer
             .submit(
                 &path,

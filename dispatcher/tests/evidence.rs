@@ -4,51 +4,17 @@
 
 mod common;
 
-use std::{path::Path, sync::Arc};
+use std::path::Path;
 
-use common::*;
-use gridwatch_core::{EvidenceKind, EvidenceRef, PipelineEvent, Sha256Hex, ViolationEvent};
+use common::{evidence::*, web::*, *};
+use gridwatch_core::{EvidenceKind, PipelineEvent, Sha256Hex, ViolationEvent};
 use gridwatch_dispatcher::api;
 use reqwest::{header, multipart, StatusCode};
 use serde_json::{json, Value};
 
-/// One camera in grid G01.
-const CAMERA: &str = r#"
-[[cameras]]
-id = "cam-1"
-uri = "rtsp://10.0.0.5/sub"
-location = { lon = 119.002, lat = 26.002 }
-"#;
-
-/// A dispatcher for the town with every role's token, its evidence folder in `evidence`, served
-/// on a free port.
-struct Town {
-    base: String,
-    http: reqwest::Client,
-    evidence: tempfile::TempDir,
-}
-
-async fn town_on(backend: &Backend) -> Town {
-    let evidence = tempfile::tempdir().unwrap();
-    let text = TOWN.replace(
-        "evidence_dir = \"evidence\"",
-        &format!("evidence_dir = \"{}\"", evidence.path().display()),
-    );
-    let (d, _) = dispatcher_for(backend, &format!("{text}\n{}{CAMERA}", tokens()), morning()).await;
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let address = listener.local_addr().unwrap();
-    let router = api::router(Arc::new(d));
-    tokio::spawn(async move { axum::serve(listener, router).await });
-    Town {
-        base: format!("http://{address}"),
-        http: reqwest::Client::new(),
-        evidence,
-    }
-}
-
 impl Town {
     fn get(&self, token: &str, path: &str) -> reqwest::RequestBuilder {
-        self.http.get(format!("{}{path}", self.base)).bearer_auth(token)
+        http().get(format!("{}{path}", self.base)).bearer_auth(token)
     }
 
     async fn json(&self, token: &str, path: &str) -> (StatusCode, Value) {
@@ -57,8 +23,7 @@ impl Town {
     }
 
     async fn post(&self, token: &str, path: &str, body: Value) -> (StatusCode, Value) {
-        let response = self
-            .http
+        let response = http()
             .post(format!("{}{path}", self.base))
             .bearer_auth(token)
             .json(&body)
@@ -76,14 +41,6 @@ impl Town {
         body
     }
 
-    /// Posts `v`; returns the case it opened or joined.
-    async fn report(&self, v: &ViolationEvent) -> String {
-        let event = serde_json::to_value(PipelineEvent::Violation(v.clone())).unwrap();
-        let (status, body) = self.post("ingest", "/api/v1/events", event).await;
-        assert_eq!(status, StatusCode::CREATED, "{body}");
-        body["case"].as_str().unwrap().to_owned()
-    }
-
     /// Uploads `parts` (form part name, file name, bytes) as photos of `case`.
     async fn upload(
         &self,
@@ -99,8 +56,7 @@ impl Town {
                 .unwrap();
             form = form.part(name.to_owned(), part);
         }
-        let response = self
-            .http
+        let response = http()
             .post(format!("{}/api/v1/cases/{case}/photos", self.base))
             .bearer_auth(token)
             .multipart(form)
@@ -131,47 +87,11 @@ impl Town {
     }
 }
 
-/// A real JPEG of `width`×`height` pixels; noisy, so that it does not compress to nothing.
-fn jpeg(width: u16, height: u16) -> Vec<u8> {
-    let mut state = 0x2545_f491_u32;
-    let pixels: Vec<u8> = (0..width as usize * height as usize * 3)
-        .map(|_| {
-            state ^= state << 13;
-            state ^= state >> 17;
-            state ^= state << 5;
-            (state >> 24) as u8
-        })
-        .collect();
-    let mut out = Vec::new();
-    jpeg_encoder::Encoder::new(&mut out, 95)
-        .encode(&pixels, width, height, jpeg_encoder::ColorType::Rgb)
-        .unwrap();
-    out
-}
-
-/// Writes `bytes` at `path` under `root`; the reference a violation carries for it.
-fn sealed(root: &Path, path: &str, kind: EvidenceKind, media_type: &str, bytes: &[u8]) -> EvidenceRef {
-    let file = root.join(path);
-    std::fs::create_dir_all(file.parent().unwrap()).unwrap();
-    std::fs::write(&file, bytes).unwrap();
-    EvidenceRef {
-        kind,
-        path: path.to_owned(),
-        media_type: media_type.to_owned(),
-        bytes: bytes.len() as u64,
-        sha256: Sha256Hex::of(bytes),
-        captured_at: morning(),
-    }
-}
-
 /// A violation in grid G01 whose frame, annotated frame and clip are in `root`.
 fn violation_with_evidence(root: &Path) -> (ViolationEvent, Vec<Vec<u8>>) {
     let mut v = violation("street_vending", "cam-1", None, 1, place(0.002, 0.002), 0.5);
     let folder = format!("2026-06-01/cam-1/{}", v.id);
-    let frame = jpeg(64, 48);
-    let annotated = jpeg(64, 49);
-    // Not a playable video, but bytes with a digest: all that serving needs.
-    let clip: Vec<u8> = (0..4096u32).map(|i| (i * 7 % 251) as u8).collect();
+    let (frame, annotated, clip) = (jpeg(64, 48, 0), jpeg(64, 49, 0), clip());
     v.evidence = vec![
         sealed(
             root,
@@ -201,7 +121,7 @@ fn violation_with_evidence(root: &Path) -> (ViolationEvent, Vec<Vec<u8>>) {
 /// A case in G01 dispatched to and accepted by g01-officer.
 async fn accepted_case(t: &Town) -> String {
     let (v, _) = violation_with_evidence(t.evidence.path());
-    let case = t.report(&v).await;
+    let case = report(&t.base, &v).await;
     t.act("command", &case, json!({ "action": "file" })).await;
     t.act(
         "command",
@@ -217,7 +137,7 @@ async fn accepted_case(t: &Town) -> String {
 async fn a_case_lists_every_artifact_and_serves_each_by_its_digest() {
     for backend in backends().await {
         let db = backend.name();
-        let t = town_on(&backend).await;
+        let t = town_with(&backend, CAMERAS, &[]).await;
         let (mut v, files) = violation_with_evidence(t.evidence.path());
         // A type no browser should render, and a file that has gone from the disk.
         let page = b"<html><script>alert(1)</script></html>".to_vec();
@@ -237,7 +157,7 @@ async fn a_case_lists_every_artifact_and_serves_each_by_its_digest() {
         );
         std::fs::remove_file(t.evidence.path().join(&gone.path)).unwrap();
         v.evidence.push(gone.clone());
-        let case = t.report(&v).await;
+        let case = report(&t.base, &v).await;
         let number = t.json("command", &format!("/api/v1/cases/{case}")).await.1["number"].clone();
 
         let (status, list) = t
@@ -371,9 +291,9 @@ async fn a_case_lists_every_artifact_and_serves_each_by_its_digest() {
 async fn a_member_of_another_grid_gets_404_for_evidence() {
     for backend in backends().await {
         let db = backend.name();
-        let t = town_on(&backend).await;
+        let t = town_with(&backend, CAMERAS, &[]).await;
         let (v, _) = violation_with_evidence(t.evidence.path());
-        let case = t.report(&v).await;
+        let case = report(&t.base, &v).await;
         let list = format!("/api/v1/cases/{case}/evidence");
         let file = format!("{list}/{}", v.evidence[0].sha256);
         for path in [&list, &file] {
@@ -402,7 +322,7 @@ async fn a_member_of_another_grid_gets_404_for_evidence() {
 async fn an_evidence_path_leading_out_of_the_evidence_folder_is_refused_at_intake() {
     for backend in backends().await {
         let db = backend.name();
-        let t = town_on(&backend).await;
+        let t = town_with(&backend, CAMERAS, &[]).await;
         for path in ["../x", "2026-06-01/../../etc/passwd", "/etc/passwd", ""] {
             let (mut v, _) = violation_with_evidence(t.evidence.path());
             v.evidence[1].path = path.to_owned();
@@ -428,10 +348,10 @@ async fn an_evidence_path_leading_out_of_the_evidence_folder_is_refused_at_intak
 async fn the_assigned_member_uploads_photos_as_proof_of_handling() {
     for backend in backends().await {
         let db = backend.name();
-        let t = town_on(&backend).await;
+        let t = town_with(&backend, CAMERAS, &[]).await;
         let case = accepted_case(&t).await;
         // Larger than the rest of the API lets a body be.
-        let (large, small) = (jpeg(800, 600), jpeg(40, 30));
+        let (large, small) = (jpeg(800, 600, 0), jpeg(40, 30, 0));
         assert!(large.len() > api::MAX_BODY, "{db}: {}", large.len());
 
         let (status, stored) = t
@@ -552,7 +472,7 @@ async fn the_assigned_member_uploads_photos_as_proof_of_handling() {
 async fn uploads_that_are_not_images_or_too_big_are_refused_and_store_nothing() {
     for backend in backends().await {
         let db = backend.name();
-        let t = town_on(&backend).await;
+        let t = town_with(&backend, CAMERAS, &[]).await;
         let case = accepted_case(&t).await;
         let text = b"these are my notes, not a photo\n".to_vec();
         // A PNG header claiming a picture wider than any photo.
@@ -561,7 +481,7 @@ async fn uploads_that_are_not_images_or_too_big_are_refused_and_store_nothing() 
         huge_png.extend_from_slice(&100u32.to_be_bytes());
         huge_png.extend_from_slice(&[8, 2, 0, 0, 0, 0, 0, 0, 0]);
         // A JPEG's first bytes, then more than a photo may have.
-        let mut oversized = jpeg(8, 8);
+        let mut oversized = jpeg(8, 8, 0);
         oversized.resize(gridwatch_dispatcher::evidence::photos::MAX_PHOTO_BYTES + 1, 0);
 
         let refusals = [
@@ -572,7 +492,7 @@ async fn uploads_that_are_not_images_or_too_big_are_refused_and_store_nothing() 
             ),
             (
                 vec![
-                    ("photo", "good.jpg", jpeg(16, 16)),
+                    ("photo", "good.jpg", jpeg(16, 16, 0)),
                     ("photo", "x.jpg", text.clone()),
                 ],
                 StatusCode::UNSUPPORTED_MEDIA_TYPE,
@@ -589,12 +509,12 @@ async fn uploads_that_are_not_images_or_too_big_are_refused_and_store_nothing() 
                 "photo `big.jpg` is larger than the 10 MiB",
             ),
             (
-                vec![("file", "good.jpg", jpeg(16, 16))],
+                vec![("file", "good.jpg", jpeg(16, 16, 0))],
                 StatusCode::UNPROCESSABLE_ENTITY,
                 "part `file`: unknown",
             ),
             (
-                vec![("photo", "1.jpg", jpeg(8, 8)); 5],
+                vec![("photo", "1.jpg", jpeg(8, 8, 0)); 5],
                 StatusCode::PAYLOAD_TOO_LARGE,
                 "at most 4 photos",
             ),
@@ -625,9 +545,9 @@ async fn uploads_that_are_not_images_or_too_big_are_refused_and_store_nothing() 
 async fn only_who_may_handle_an_open_case_uploads_photos() {
     for backend in backends().await {
         let db = backend.name();
-        let t = town_on(&backend).await;
+        let t = town_with(&backend, CAMERAS, &[]).await;
         let case = accepted_case(&t).await;
-        let photo = || vec![("photo", "p.jpg", jpeg(16, 16))];
+        let photo = || vec![("photo", "p.jpg", jpeg(16, 16, 0))];
         for (token, status) in [
             ("auditor", StatusCode::FORBIDDEN),
             ("ingest", StatusCode::FORBIDDEN),
@@ -646,7 +566,7 @@ async fn only_who_may_handle_an_open_case_uploads_photos() {
 
         let mut other = violation("street_vending", "cam-1", None, 2, place(0.006, 0.006), 0.5);
         other.evidence.clear();
-        let unassigned = t.report(&other).await;
+        let unassigned = report(&t.base, &other).await;
         let (status, body) = t.upload("g01-officer", &unassigned, photo()).await;
         assert_eq!(status, StatusCode::FORBIDDEN, "{db}: {body}");
         // An ended case takes no more photos.
@@ -670,7 +590,7 @@ async fn only_who_may_handle_an_open_case_uploads_photos() {
 #[tokio::test]
 async fn the_openapi_document_describes_the_evidence_routes() {
     let backend = Backend::Sqlite(tempfile::tempdir().unwrap());
-    let t = town_on(&backend).await;
+    let t = town_with(&backend, CAMERAS, &[]).await;
     let (status, document) = t.json("command", "/api/v1/openapi.json").await;
     assert_eq!(status, StatusCode::OK);
     for (path, method) in [

@@ -5,13 +5,13 @@
 
 mod common;
 
-use common::{web::*, *};
-use gridwatch_core::{config::Role, EvidenceKind, EvidenceRef, MemberId, PipelineEvent, Sha256Hex};
+use common::{evidence::*, web::*, *};
+use gridwatch_core::{config::Role, EvidenceKind, PipelineEvent, Sha256Hex};
 use reqwest::{header, StatusCode};
 use serde_json::json;
 
 /// cam-1 in G01 with two zones, cam-2 in G02 without any.
-const CAMERAS: &str = r#"
+const CAMERAS_WITH_ZONES: &str = r#"
 [[cameras]]
 id = "cam-1"
 name = "Market corner"
@@ -29,52 +29,16 @@ location = { lon = 119.012, lat = 26.002 }
 decode = { fps = 2 }
 "#;
 
-/// The town's pages with the accounts of every role, its evidence in a folder of its own.
-struct Town {
-    base: String,
-    evidence: tempfile::TempDir,
-}
-
-async fn town_on(backend: &Backend) -> Town {
-    let evidence = tempfile::tempdir().unwrap();
-    let text = TOWN.replace(
-        "evidence_dir = \"evidence\"",
-        &format!("evidence_dir = \"{}\"", evidence.path().display()),
-    );
-    let (d, _) = dispatcher_for(backend, &format!("{text}\n{}{CAMERAS}", tokens()), morning()).await;
-    for (name, role) in [
-        ("desk", Role::Command),
-        ("boss", Role::Admin),
-        ("reviewer", Role::Auditor),
-    ] {
-        d.set_account(name, role, None, PASSWORD).await.unwrap();
-    }
-    d.set_account(
-        "g01-officer",
-        Role::Member,
-        Some(MemberId::new("g01-officer").unwrap()),
-        PASSWORD,
-    )
-    .await
-    .unwrap();
-    Town {
-        base: serve_pages(d).await,
-        evidence,
-    }
-}
-
-/// A real JPEG of `width`×`height` pixels.
-fn jpeg(width: u16, height: u16) -> Vec<u8> {
-    let pixels = vec![128u8; width as usize * height as usize * 3];
-    let mut out = Vec::new();
-    jpeg_encoder::Encoder::new(&mut out, 80)
-        .encode(&pixels, width, height, jpeg_encoder::ColorType::Rgb)
-        .unwrap();
-    out
-}
+/// The accounts of every role that sees the overview, and a member who does not.
+const OVERVIEW_ACCOUNTS: [(&str, Role); 4] = [
+    ("desk", Role::Command),
+    ("boss", Role::Admin),
+    ("reviewer", Role::Auditor),
+    ("g01-officer", Role::Member),
+];
 
 impl Town {
-    /// Posts a pipeline event as the camera gateway.
+    /// Posts a pipeline event (a camera's health) as the camera gateway.
     async fn post(&self, event: &PipelineEvent) -> serde_json::Value {
         let response = http()
             .post(format!("{}/api/v1/events", self.base))
@@ -91,10 +55,7 @@ impl Town {
     /// about 100 m, apart do not merge); 0.9 confidence files and dispatches vending at once.
     async fn case(&self, kind: &str, camera: &str, x: f64, track: u64, confidence: f64) -> String {
         let v = violation(kind, camera, None, track, place(x, 0.002), confidence);
-        self.post(&PipelineEvent::Violation(v)).await["case"]
-            .as_str()
-            .unwrap()
-            .to_owned()
+        report(&self.base, &v).await
     }
 
     /// A case from cam-1 with a 320×180 frame of it in the evidence folder; its frame's digest.
@@ -107,25 +68,17 @@ impl Town {
             place(0.0085, 0.002),
             0.5,
         );
-        let bytes = jpeg(320, 180);
         let path = format!("2026-06-01/cam-1/{}/frame.jpg", v.id);
-        let file = self.evidence.path().join(&path);
-        std::fs::create_dir_all(file.parent().unwrap()).unwrap();
-        std::fs::write(&file, &bytes).unwrap();
-        let sha256 = Sha256Hex::of(&bytes);
-        v.evidence = vec![EvidenceRef {
-            kind: EvidenceKind::Frame,
-            path: path.clone(),
-            media_type: "image/jpeg".into(),
-            bytes: bytes.len() as u64,
-            sha256: sha256.clone(),
-            captured_at: morning(),
-        }];
-        let case = self.post(&PipelineEvent::Violation(v)).await["case"]
-            .as_str()
-            .unwrap()
-            .to_owned();
-        (case, sha256)
+        let frame = sealed(
+            self.evidence.path(),
+            &path,
+            EvidenceKind::Frame,
+            "image/jpeg",
+            &jpeg(320, 180, 0),
+        );
+        let sha256 = frame.sha256.clone();
+        v.evidence = vec![frame];
+        (report(&self.base, &v).await, sha256)
     }
 
     /// 3 vending cases (filed and dispatched) and 1 parking case (waiting for review) in G01, 1
@@ -171,7 +124,7 @@ fn cells(row: &str) -> Vec<String> {
 async fn the_map_shows_every_grid_with_its_open_cases_every_camera_by_health_and_links_each_case() {
     for backend in backends().await {
         let db = backend.name();
-        let town = town_on(&backend).await;
+        let town = town_with(&backend, CAMERAS_WITH_ZONES, &OVERVIEW_ACCOUNTS).await;
         town.with_cases().await;
         town.post(
             &serde_json::from_value(json!({
@@ -248,7 +201,7 @@ async fn the_map_shows_every_grid_with_its_open_cases_every_camera_by_health_and
 async fn the_cameras_page_shows_health_and_draws_the_zones_over_the_latest_frame() {
     for backend in backends().await {
         let db = backend.name();
-        let town = town_on(&backend).await;
+        let town = town_with(&backend, CAMERAS_WITH_ZONES, &OVERVIEW_ACCOUNTS).await;
         let (case, sha256) = town.case_with_frame(1).await;
         town.post(
             &serde_json::from_value(json!({
@@ -336,7 +289,7 @@ async fn the_cameras_page_shows_health_and_draws_the_zones_over_the_latest_frame
 async fn the_analysis_counts_the_cases_posted_by_grid_kind_and_hour_with_the_indicators() {
     for backend in backends().await {
         let db = backend.name();
-        let town = town_on(&backend).await;
+        let town = town_with(&backend, CAMERAS_WITH_ZONES, &OVERVIEW_ACCOUNTS).await;
         town.with_cases().await;
         let desk = Browser::sign_in(&town.base, "reviewer").await.speaking("en");
         let (status, html) = desk.page("/analysis").await;
@@ -449,7 +402,7 @@ async fn the_analysis_counts_the_cases_posted_by_grid_kind_and_hour_with_the_ind
 async fn a_grid_member_is_sent_to_their_tasks() {
     for backend in backends().await {
         let db = backend.name();
-        let town = town_on(&backend).await;
+        let town = town_with(&backend, CAMERAS_WITH_ZONES, &OVERVIEW_ACCOUNTS).await;
         let officer = Browser::sign_in(&town.base, "g01-officer").await;
         for path in ["/map", "/cameras", "/analysis", "/analysis.csv"] {
             let response = officer.get(path).await;

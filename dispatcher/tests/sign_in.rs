@@ -5,65 +5,15 @@
 mod common;
 
 use common::{web::*, *};
-use gridwatch_core::{config::Role, MemberId, PipelineEvent};
-use gridwatch_dispatcher::Dispatcher;
+use gridwatch_core::{config::Role, MemberId};
 use reqwest::{header, StatusCode};
-
-/// One camera in each grid.
-const CAMERAS: &str = r#"
-[[cameras]]
-id = "cam-1"
-uri = "rtsp://10.0.0.5/sub"
-location = { lon = 119.002, lat = 26.002 }
-
-[[cameras]]
-id = "cam-2"
-uri = "rtsp://10.0.0.6/sub"
-location = { lon = 119.012, lat = 26.002 }
-"#;
-
-/// A dispatcher for the town with an operator, an auditor and both grids' officers.
-async fn with_accounts(backend: &Backend) -> Dispatcher {
-    let (d, _) = dispatcher(backend, &format!("{}{CAMERAS}", tokens()), morning()).await;
-    d.set_account("desk", Role::Command, None, PASSWORD)
-        .await
-        .unwrap();
-    d.set_account("reviewer", Role::Auditor, None, PASSWORD)
-        .await
-        .unwrap();
-    for officer in ["g01-officer", "g02-officer"] {
-        d.set_account(
-            officer,
-            Role::Member,
-            Some(MemberId::new(officer).unwrap()),
-            PASSWORD,
-        )
-        .await
-        .unwrap();
-    }
-    d
-}
-
-/// Posts a violation in `grid`'s camera; returns the case id.
-async fn case_in(base: &str, camera: &str, x: f64, track: u64) -> String {
-    let v = violation("street_vending", camera, None, track, place(x, 0.002), 0.5);
-    let response = http()
-        .post(format!("{base}/api/v1/events"))
-        .bearer_auth("ingest")
-        .json(&PipelineEvent::Violation(v))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.status(), StatusCode::CREATED);
-    let body: serde_json::Value = response.json().await.unwrap();
-    body["case"].as_str().unwrap().to_owned()
-}
 
 #[tokio::test]
 async fn the_sign_in_form_opens_a_strict_http_only_session_and_goes_back_where_it_was_asked() {
     for backend in backends().await {
         let db = backend.name();
-        let base = serve_pages(with_accounts(&backend).await).await;
+        let town = town_on(&backend).await;
+        let base = &town.base;
         let http = http();
 
         // A page asked for without a session sends the visitor to sign in, remembering the page.
@@ -140,7 +90,8 @@ async fn the_sign_in_form_opens_a_strict_http_only_session_and_goes_back_where_i
 async fn a_wrong_password_an_unknown_name_and_a_forged_form_are_refused_alike() {
     for backend in backends().await {
         let db = backend.name();
-        let base = serve_pages(with_accounts(&backend).await).await;
+        let town = town_on(&backend).await;
+        let base = &town.base;
         let http = http();
         let form = http.get(format!("{base}/login")).send().await.unwrap();
         let (token_cookie, _) = set_cookie(&form, "gw_login").unwrap();
@@ -178,7 +129,8 @@ async fn a_wrong_password_an_unknown_name_and_a_forged_form_are_refused_alike() 
 async fn quick_repeated_sign_ins_to_one_account_wait_their_turn() {
     for backend in backends().await {
         let db = backend.name();
-        let base = serve_pages(with_accounts(&backend).await).await;
+        let town = town_on(&backend).await;
+        let base = &town.base;
         let attempt = |password: &'static str| {
             let base = base.clone();
             async move {
@@ -203,7 +155,7 @@ async fn quick_repeated_sign_ins_to_one_account_wait_their_turn() {
             .unwrap();
         assert!((1..=60).contains(&wait), "{db}: {wait}");
         // Another account is not held back.
-        Browser::sign_in(&base, "g02-officer").await;
+        Browser::sign_in(base, "g02-officer").await;
         backend.drop_database().await;
     }
 }
@@ -212,14 +164,13 @@ async fn quick_repeated_sign_ins_to_one_account_wait_their_turn() {
 async fn a_browser_change_without_its_csrf_token_is_refused() {
     for backend in backends().await {
         let db = backend.name();
-        let base = serve_pages(with_accounts(&backend).await).await;
-        let case = case_in(&base, "cam-1", 0.002, 1).await;
-        let desk = Browser::sign_in(&base, "desk").await;
+        let town = town_on(&backend).await;
+        let base = &town.base;
+        let case = case_in(base, "cam-1", 0.002, 1).await;
+        let desk = Browser::sign_in(base, "desk").await;
         let act = |csrf: Option<String>| {
             let mut request = desk
-                .http
-                .post(format!("{base}/api/v1/cases/{case}/actions"))
-                .header(header::COOKIE, &desk.cookies)
+                .post(&format!("/api/v1/cases/{case}/actions"))
                 .json(&serde_json::json!({ "action": "file" }));
             if let Some(csrf) = csrf {
                 request = request.header("X-CSRF-Token", csrf);
@@ -263,10 +214,11 @@ async fn a_browser_change_without_its_csrf_token_is_refused() {
 async fn a_signed_in_member_sees_only_their_grid_as_their_token_would() {
     for backend in backends().await {
         let db = backend.name();
-        let base = serve_pages(with_accounts(&backend).await).await;
-        let theirs = case_in(&base, "cam-1", 0.002, 1).await;
-        let other = case_in(&base, "cam-2", 0.012, 2).await;
-        let member = Browser::sign_in(&base, "g01-officer").await;
+        let town = town_on(&backend).await;
+        let base = &town.base;
+        let theirs = case_in(base, "cam-1", 0.002, 1).await;
+        let other = case_in(base, "cam-2", 0.012, 2).await;
+        let member = Browser::sign_in(base, "g01-officer").await;
         assert_eq!(
             member.get(&format!("/api/v1/cases/{theirs}")).await.status(),
             StatusCode::OK,
@@ -282,14 +234,12 @@ async fn a_signed_in_member_sees_only_their_grid_as_their_token_would() {
         // Home is the member's task list; the command centre's is the case list.
         let home = member.get("/").await;
         assert_eq!(home.headers()[header::LOCATION], "/tasks", "{db}");
-        let desk = Browser::sign_in(&base, "desk").await;
+        let desk = Browser::sign_in(base, "desk").await;
         assert_eq!(desk.get("/").await.headers()[header::LOCATION], "/centre", "{db}");
         // An auditor's session changes nothing, CSRF token or not.
-        let auditor = Browser::sign_in(&base, "reviewer").await;
+        let auditor = Browser::sign_in(base, "reviewer").await;
         let refused = auditor
-            .http
-            .post(format!("{base}/api/v1/cases/{theirs}/actions"))
-            .header(header::COOKIE, &auditor.cookies)
+            .post(&format!("/api/v1/cases/{theirs}/actions"))
             .header("X-CSRF-Token", &auditor.csrf)
             .json(&serde_json::json!({ "action": "void", "reason": "x" }))
             .send()
@@ -387,7 +337,8 @@ async fn an_account_must_fit_its_role_and_the_roster() {
 #[tokio::test]
 async fn the_language_switch_remembers_the_choice_and_only_returns_to_this_site() {
     let backend = common::Backend::Sqlite(tempfile::tempdir().unwrap());
-    let base = serve_pages(with_accounts(&backend).await).await;
+    let town = town_on(&backend).await;
+    let base = &town.base;
     let http = http();
     for (next, expected) in [
         ("/centre", "/centre"),
@@ -428,7 +379,8 @@ async fn the_language_switch_remembers_the_choice_and_only_returns_to_this_site(
 #[tokio::test]
 async fn assets_are_served_by_name_with_a_validator_and_nothing_else_is() {
     let backend = common::Backend::Sqlite(tempfile::tempdir().unwrap());
-    let base = serve_pages(with_accounts(&backend).await).await;
+    let town = town_on(&backend).await;
+    let base = &town.base;
     let http = http();
     let css = http.get(format!("{base}/static/app.css")).send().await.unwrap();
     assert_eq!(css.status(), StatusCode::OK);

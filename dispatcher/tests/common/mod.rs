@@ -14,6 +14,7 @@ use gridwatch_core::{
 use gridwatch_dispatcher::{grid::GridMap, Actor, Dispatcher, Store};
 use sqlx::{Connection, Executor};
 
+pub mod evidence;
 pub mod web;
 
 /// Two grids side by side; G01's team works days and nights, G02's days only.
