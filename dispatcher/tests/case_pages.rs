@@ -238,6 +238,34 @@ async fn the_case_page_shows_both_frames_plain_and_annotated_the_clip_the_hashes
 }
 
 #[tokio::test]
+async fn the_centre_rows_and_review_cards_show_thumbnails_not_the_full_frames() {
+    for backend in backends().await {
+        let db = backend.name();
+        let t = town_on(&backend).await;
+        let case = t.report(1).await;
+        let desk = t.browser("desk").await;
+        let full = format!("/api/v1/cases/{}/evidence/{}", case.id, case.evidence[1].sha256);
+        let thumbnail = format!("{full}/thumbnail");
+
+        let (status, centre) = desk.page("/centre").await;
+        assert_eq!(status, StatusCode::OK, "{db}");
+        let row = &centre[centre.find(&format!("id=\"case-{}\"", case.id)).unwrap()..];
+        let row = &row[..row.find("</tr>").unwrap()];
+        assert!(row.contains(&format!("src=\"{thumbnail}\"")), "{db}: {row}");
+
+        let (status, review) = desk.page("/centre/review").await;
+        assert_eq!(status, StatusCode::OK, "{db}");
+        assert!(review.contains(&format!("src=\"{thumbnail}\"")), "{db}: {review}");
+        assert!(!review.contains(&format!("src=\"{full}\"")), "{db}: {review}");
+
+        let served = desk.get(&thumbnail).await;
+        assert_eq!(served.status(), StatusCode::OK, "{db}");
+        assert_eq!(served.headers()[header::CONTENT_TYPE], "image/jpeg", "{db}");
+        backend.drop_database().await;
+    }
+}
+
+#[tokio::test]
 async fn a_member_of_another_grid_gets_404_for_the_page_and_every_form() {
     for backend in backends().await {
         let db = backend.name();
@@ -417,7 +445,10 @@ async fn a_member_accepts_and_handles_with_a_photo_and_sees_the_case_come_back_f
         let (status, tasks) = officer.page("/tasks").await;
         assert_eq!(status, StatusCode::OK, "{db}");
         assert!(tasks.contains(&format!("href=\"{path}\"")), "{db}: {tasks}");
-        let annotated = format!("/api/v1/cases/{}/evidence/{}", case.id, case.evidence[1].sha256);
+        let annotated = format!(
+            "/api/v1/cases/{}/evidence/{}/thumbnail",
+            case.id, case.evidence[1].sha256
+        );
         assert!(
             tasks.contains(&format!("src=\"{annotated}\"")),
             "{db}: the task's thumbnail"

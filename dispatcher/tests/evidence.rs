@@ -1,13 +1,13 @@
 //! A case's evidence over a real socket, on SQLite and PostgreSQL: the list of its artifacts, each
 //! file served by digest (ranges, conditional requests, downloads), photo uploads as proof of
-//! handling, and who may see or add what.
+//! handling, each picture's thumbnail, and who may see or add what.
 
 mod common;
 
 use std::path::Path;
 
 use common::{evidence::*, web::*, *};
-use gridwatch_core::{EvidenceKind, PipelineEvent, Sha256Hex, ViolationEvent};
+use gridwatch_core::{EvidenceKind, EvidenceRef, PipelineEvent, Sha256Hex, ViolationEvent};
 use gridwatch_dispatcher::api;
 use reqwest::{header, multipart, StatusCode};
 use serde_json::{json, Value};
@@ -85,6 +85,30 @@ impl Town {
             .cloned()
             .collect()
     }
+}
+
+/// A camera-like JPEG of `width`×`height` pixels: smooth shading with a little sensor noise.
+fn scene(width: u16, height: u16) -> Vec<u8> {
+    let mut state = 0x9e37_79b9_u32;
+    let mut pixels = Vec::with_capacity(width as usize * height as usize * 3);
+    for y in 0..height as u32 {
+        for x in 0..width as u32 {
+            state ^= state << 13;
+            state ^= state >> 17;
+            state ^= state << 5;
+            let noise = (state >> 28) as u8;
+            pixels.extend([
+                (x * 255 / width as u32) as u8 / 2 + noise,
+                (y * 255 / height as u32) as u8 / 2 + noise,
+                ((x + y) % 256) as u8 / 4 + 60,
+            ]);
+        }
+    }
+    let mut out = Vec::new();
+    jpeg_encoder::Encoder::new(&mut out, 90)
+        .encode(&pixels, width, height, jpeg_encoder::ColorType::Rgb)
+        .unwrap();
+    out
 }
 
 /// A violation in grid G01 whose frame, annotated frame and clip are in `root`.
@@ -588,6 +612,123 @@ async fn only_who_may_handle_an_open_case_uploads_photos() {
 }
 
 #[tokio::test]
+async fn a_frame_s_thumbnail_is_a_480_wide_jpeg_made_once_and_then_served_from_its_kept_file() {
+    for backend in backends().await {
+        let db = backend.name();
+        let t = town_on(&backend).await;
+        let root = t.evidence.path();
+        let (mut v, _) = violation_with_evidence(root);
+        let full = scene(1280, 720);
+        v.evidence[1] = sealed(
+            root,
+            &format!("2026-06-01/cam-1/{}/annotated-1280.jpg", v.id),
+            EvidenceKind::AnnotatedFrame,
+            "image/jpeg",
+            &full,
+        );
+        let case = report(&t.base, &v).await;
+        let sha = &v.evidence[1].sha256;
+        let url = format!("/api/v1/cases/{case}/evidence/{sha}/thumbnail");
+
+        let first = t.get("auditor", &url).send().await.unwrap();
+        assert_eq!(first.status(), StatusCode::OK, "{db}");
+        assert_eq!(first.headers()[header::CONTENT_TYPE], "image/jpeg", "{db}");
+        assert_eq!(
+            first.headers()[header::CACHE_CONTROL],
+            "private, max-age=86400",
+            "{db}"
+        );
+        let thumbnail = first.bytes().await.unwrap();
+        let picture =
+            image::load_from_memory_with_format(&thumbnail, image::ImageFormat::Jpeg).expect("a JPEG");
+        assert_eq!((picture.width(), picture.height()), (480, 270), "{db}");
+        assert!(
+            thumbnail.len() * 4 < full.len(),
+            "{db}: {} bytes of {}",
+            thumbnail.len(),
+            full.len()
+        );
+
+        let kept = root.join("thumbnails").join(format!("{sha}-480.jpg"));
+        assert_eq!(std::fs::read(&kept).unwrap(), thumbnail, "{db}: kept on disk");
+        // The next answer is the kept file, not a new one: put a different picture there.
+        let marker = jpeg(48, 27, 0);
+        std::fs::write(&kept, &marker).unwrap();
+        let second = t.get("auditor", &url).send().await.unwrap();
+        assert_eq!(second.status(), StatusCode::OK, "{db}");
+        assert_eq!(second.bytes().await.unwrap(), marker, "{db}");
+
+        // A picture narrower than a thumbnail keeps its size.
+        let plain = format!("/api/v1/cases/{case}/evidence/{}/thumbnail", v.evidence[0].sha256);
+        let small = t.get("auditor", &plain).send().await.unwrap();
+        assert_eq!(small.status(), StatusCode::OK, "{db}");
+        let small = image::load_from_memory(&small.bytes().await.unwrap()).unwrap();
+        assert_eq!((small.width(), small.height()), (64, 48), "{db}");
+        backend.drop_database().await;
+    }
+}
+
+#[tokio::test]
+async fn only_pictures_the_caller_may_see_and_that_decode_have_thumbnails() {
+    for backend in backends().await {
+        let db = backend.name();
+        let t = town_on(&backend).await;
+        let root = t.evidence.path();
+        let (mut v, _) = violation_with_evidence(root);
+        // The right magic bytes, then garbage.
+        let mut corrupt = vec![0xff, 0xd8, 0xff, 0xe0, 0x00, 0x10, b'J', b'F', b'I', b'F'];
+        corrupt.extend((0..2000u32).map(|i| (i * 31 % 253) as u8));
+        v.evidence.push(sealed(
+            root,
+            &format!("2026-06-01/cam-1/{}/broken.jpg", v.id),
+            EvidenceKind::Frame,
+            "image/jpeg",
+            &corrupt,
+        ));
+        let case = report(&t.base, &v).await;
+        let thumbnail = |e: &EvidenceRef| format!("/api/v1/cases/{case}/evidence/{}/thumbnail", e.sha256);
+        let frame = thumbnail(&v.evidence[0]);
+
+        assert_eq!(t.json("auditor", &frame).await.0, StatusCode::OK, "{db}");
+        assert_eq!(
+            t.json("g02-officer", &frame).await.0,
+            StatusCode::NOT_FOUND,
+            "{db}"
+        );
+        assert_eq!(t.json("ingest", &frame).await.0, StatusCode::FORBIDDEN, "{db}");
+
+        let (status, body) = t.json("auditor", &thumbnail(&v.evidence[2])).await;
+        assert_eq!(status, StatusCode::NOT_FOUND, "{db}");
+        assert_eq!(
+            body["error"],
+            format!(
+                "evidence {} of case {case} has no thumbnail: it is a clip of type video/mp4, not a picture",
+                v.evidence[2].sha256
+            ),
+            "{db}"
+        );
+
+        let (status, body) = t.json("auditor", &thumbnail(&v.evidence[3])).await;
+        assert_eq!(status, StatusCode::NOT_FOUND, "{db}");
+        let said = body["error"].as_str().unwrap();
+        assert!(said.contains("the picture cannot be decoded"), "{db}: {said}");
+        assert!(
+            !root
+                .join("thumbnails")
+                .join(format!("{}-480.jpg", v.evidence[3].sha256))
+                .exists(),
+            "{db}: nothing kept for a picture that does not decode"
+        );
+
+        let unknown = format!("/api/v1/cases/{case}/evidence/{}/thumbnail", "0".repeat(64));
+        assert_eq!(t.json("auditor", &unknown).await.0, StatusCode::NOT_FOUND, "{db}");
+        // The server is still answering.
+        assert_eq!(t.json("auditor", &frame).await.0, StatusCode::OK, "{db}");
+        backend.drop_database().await;
+    }
+}
+
+#[tokio::test]
 async fn the_openapi_document_describes_the_evidence_routes() {
     let backend = Backend::Sqlite(tempfile::tempdir().unwrap());
     let t = town_with(&backend, CAMERAS, &[]).await;
@@ -596,6 +737,7 @@ async fn the_openapi_document_describes_the_evidence_routes() {
     for (path, method) in [
         ("/api/v1/cases/{id}/evidence", "get"),
         ("/api/v1/cases/{id}/evidence/{sha256}", "get"),
+        ("/api/v1/cases/{id}/evidence/{sha256}/thumbnail", "get"),
         ("/api/v1/cases/{id}/photos", "post"),
     ] {
         assert!(document["paths"][path][method].is_object(), "{path}");

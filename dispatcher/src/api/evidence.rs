@@ -1,5 +1,6 @@
 //! A case's evidence over HTTP: the list of its artifacts, each file (with ranges and conditional
-//! requests, as `<video>` and `<img>` send them) and photo uploads as `multipart/form-data`.
+//! requests, as `<video>` and `<img>` send them), each picture's thumbnail and photo uploads as
+//! `multipart/form-data`.
 
 use axum::{
     body::Body,
@@ -8,7 +9,7 @@ use axum::{
         Multipart, Path, Query, Request, State,
     },
     http::{header, HeaderValue, StatusCode},
-    response::Response,
+    response::{IntoResponse, Response},
     Json,
 };
 use serde::Deserialize;
@@ -60,10 +61,7 @@ pub(super) async fn file(
         .dispatcher
         .evidence_file(&caller.actor, &id, &digest)
         .await
-        .map_err(|e| match e {
-            EvidenceError::Case(e) => about_case(&id)(e),
-            unservable => ApiError::new(StatusCode::NOT_FOUND, unservable.to_string()),
-        })?;
+        .map_err(unservable(&id))?;
     // ServeFile answers ranges (206, 416), If-Modified-Since and If-Unmodified-Since, and HEAD.
     let served = ServeFile::new(&found.path).try_call(request).await.map_err(|e| {
         let subject = format!("case {id}: evidence `{}`", found.path.display());
@@ -97,6 +95,38 @@ pub(super) async fn file(
         HeaderValue::from_static("nosniff"),
     );
     Ok(response)
+}
+
+/// The thumbnail of a picture: a JPEG at most [`crate::evidence::thumbnails::WIDTH`] pixels wide. Its digest
+/// names fixed content, so browsers may keep it for a day.
+pub(super) async fn thumbnail(
+    State(s): State<AppState>,
+    caller: Caller,
+    Path((id, digest)): Path<(String, String)>,
+) -> Result<Response, ApiError> {
+    caller.require(&READERS, "read cases")?;
+    let jpeg = s
+        .dispatcher
+        .evidence_thumbnail(&caller.actor, &id, &digest)
+        .await
+        .map_err(unservable(&id))?;
+    Ok((
+        [
+            (header::CONTENT_TYPE, "image/jpeg"),
+            (header::CACHE_CONTROL, "private, max-age=86400"),
+            (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
+        ],
+        jpeg,
+    )
+        .into_response())
+}
+
+/// An artifact of case `id` that cannot be served, answered: the case's own refusal, or 404.
+fn unservable(id: &str) -> impl Fn(EvidenceError) -> ApiError + '_ {
+    move |e| match e {
+        EvidenceError::Case(e) => about_case(id)(e),
+        unservable => ApiError::new(StatusCode::NOT_FOUND, unservable.to_string()),
+    }
 }
 
 pub(super) async fn upload(

@@ -60,6 +60,10 @@ pub fn router(dispatcher: Arc<Dispatcher>) -> Router {
         .route("/api/v1/cases/{id}/evidence", get(evidence::list))
         .route("/api/v1/cases/{id}/evidence/{sha256}", get(evidence::file))
         .route(
+            "/api/v1/cases/{id}/evidence/{sha256}/thumbnail",
+            get(evidence::thumbnail),
+        )
+        .route(
             "/api/v1/cases/{id}/photos",
             post(evidence::upload).layer(DefaultBodyLimit::max(evidence::MAX_UPLOAD_BODY)),
         )

@@ -2,13 +2,14 @@
 //! the case, and the [`photos`] grid members upload as proof of handling. This module lists them,
 //! finds the file behind a digest, keeps every file inside the evidence folder and says which
 //! media types a browser may show; [`check`] verifies the stored files against their hashes
-//! (`gridwatch audit verify`).
+//! (`gridwatch audit verify`); [`thumbnails`] makes and keeps the small copies lists show.
 //!
 //! Nothing here is new state: a pipeline artifact is known from its event, a photo from its
 //! `photo` entry in the case's audit chain.
 
 pub mod photos;
 mod seals;
+pub mod thumbnails;
 
 use std::path::{Component, Path, PathBuf};
 
@@ -167,6 +168,13 @@ pub enum EvidenceError {
         case: String,
         digest: String,
         path: String,
+    },
+    /// The artifact is not a picture, or its file cannot be decoded as one (404).
+    #[error("evidence {digest} of case {case} has no thumbnail: {why}")]
+    NoThumbnail {
+        case: String,
+        digest: String,
+        why: String,
     },
     /// The case itself cannot be read, or not by this caller.
     #[error(transparent)]

@@ -50,11 +50,11 @@ async fn page(State(s): State<AppState>, visitor: Visitor) -> Response {
         let picture = |kind| {
             artifacts
                 .iter()
-                .find(|a| a.kind == kind && a.shown_as().is_some_and(|t| t.starts_with("image/")))
+                .filter(|a| a.kind == kind)
+                .find_map(|a| a.thumbnail_url())
         };
         let thumbnail = picture(ArtifactKind::AnnotatedFrame)
             .or_else(|| picture(ArtifactKind::Frame))
-            .map(|a| a.url.clone())
             .unwrap_or_default();
         let camera = d
             .config()

@@ -10,7 +10,8 @@ use crate::{
     Actor, Dispatcher,
 };
 
-/// A picture a browser may show inline.
+/// A picture a browser may show inline, as a thumbnail: a list shows many at once, often on a
+/// phone's data plan. The case page shows the full files.
 pub struct Picture {
     pub url: String,
     pub annotated: bool,
@@ -32,13 +33,15 @@ fn pictures(artifacts: &[Artifact]) -> Vec<Picture> {
     let shown = |kind: ArtifactKind| {
         artifacts
             .iter()
-            .filter(move |a| a.kind == kind && a.shown_as().is_some_and(|t| t.starts_with("image/")))
+            .filter(move |a| a.kind == kind)
+            .filter_map(move |a| {
+                Some(Picture {
+                    url: a.thumbnail_url()?,
+                    annotated: kind == ArtifactKind::AnnotatedFrame,
+                })
+            })
     };
     shown(ArtifactKind::AnnotatedFrame)
         .chain(shown(ArtifactKind::Frame))
-        .map(|a| Picture {
-            url: a.url.clone(),
-            annotated: a.kind == ArtifactKind::AnnotatedFrame,
-        })
         .collect()
 }
