@@ -10,7 +10,7 @@ use std::sync::Arc;
 
 use common::*;
 use gridwatch_core::PipelineEvent;
-use gridwatch_dispatcher::{api, Dispatcher};
+use gridwatch_dispatcher::{api, cases::Action, Dispatcher};
 use proptest::{prelude::*, test_runner::TestRunner};
 use reqwest::StatusCode;
 use serde_json::{json, Value};
@@ -247,21 +247,7 @@ fn malformed_case_actions_are_refused_with_a_json_error_and_change_nothing() {
         .to_vec();
     let unknown_action = "[a-z_]{1,12}"
         .prop_filter("not an action", |a| {
-            ![
-                "file",
-                "void",
-                "dispatch",
-                "accept",
-                "return",
-                "request_extension",
-                "grant_extension",
-                "handle",
-                "verify",
-                "rework",
-                "close",
-                "reopen",
-            ]
-            .contains(&a.as_str())
+            !Action::ALL.iter().any(|known| known.as_str() == a)
         })
         .prop_map(|a| json!({ "action": a }).to_string().into_bytes());
     // Every field but `reason` may be left out or null, so a body missing one, or with one

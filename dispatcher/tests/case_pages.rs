@@ -6,24 +6,14 @@ mod common;
 
 use common::{evidence::*, web::*, *};
 use gridwatch_core::{EvidenceKind, EvidenceRef, Sha256Hex};
+use gridwatch_dispatcher::cases::Action;
 use reqwest::{header, multipart, StatusCode};
 use serde_json::Value;
 
-/// Every action's form name.
-const ACTIONS: [&str; 12] = [
-    "file",
-    "void",
-    "dispatch",
-    "accept",
-    "return",
-    "request_extension",
-    "grant_extension",
-    "handle",
-    "verify",
-    "rework",
-    "close",
-    "reopen",
-];
+/// Every action's form name: the names the API takes.
+fn actions() -> impl Iterator<Item = &'static str> {
+    Action::ALL.into_iter().map(Action::as_str)
+}
 
 /// A case as the API gives it.
 struct Reported {
@@ -170,8 +160,7 @@ async fn offers(browser: &Browser, path: &str) -> Vec<&'static str> {
 
 /// The actions whose forms a page offers, in the page's order.
 fn offered(html: &str) -> Vec<&'static str> {
-    let mut found: Vec<(usize, &'static str)> = ACTIONS
-        .into_iter()
+    let mut found: Vec<(usize, &'static str)> = actions()
         .filter_map(|a| html.find(&format!("data-action=\"{a}\"")).map(|at| (at, a)))
         .collect();
     found.sort();
@@ -277,7 +266,7 @@ async fn a_member_of_another_grid_gets_404_for_the_page_and_every_form() {
         let stranger = t.browser("g02-officer").await;
         let (status, _) = stranger.page(&format!("/cases/{}", case.number)).await;
         assert_eq!(status, StatusCode::NOT_FOUND, "{db}");
-        for action in ACTIONS {
+        for action in actions() {
             let response = stranger
                 .submit(
                     &format!("/cases/{}/act", case.number),
@@ -315,7 +304,7 @@ async fn every_case_form_without_its_csrf_token_is_refused_and_changes_nothing()
         let case = t.report(1).await;
         let desk = t.browser("desk").await;
         let before = t.audit(&case.id).await.len();
-        for action in ACTIONS {
+        for action in actions() {
             for csrf in ["", "not-the-token"] {
                 let response = desk
                     .submit(
