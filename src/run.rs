@@ -10,6 +10,7 @@ use std::{
 use gridwatch_core::PipelineEvent;
 use gridwatch_dispatcher::server::Local;
 use gridwatch_pipeline::{
+    evidence::LastFrames,
     sink::{JetStream, JsonLines},
     topology,
 };
@@ -59,7 +60,13 @@ pub fn run(config: &Path, events: &Path, seconds: Option<u64>) -> Result<(), Vec
             local.send(event);
         }
     };
-    topology::run(&loaded.config, detectors, &mut out, &stop).map_err(|e| vec![e.to_string()])?;
+    // The dispatcher's cameras page shows each camera's last analysed frame when it runs here,
+    // reading the evidence folder they share.
+    let last_frames = local
+        .as_ref()
+        .map(|_| LastFrames::start(&loaded.config.storage.evidence_dir));
+    topology::run(&loaded.config, detectors, &mut out, &stop, last_frames)
+        .map_err(|e| vec![e.to_string()])?;
     if let Some(local) = local {
         local.stop().map_err(|e| vec![e])?;
     }

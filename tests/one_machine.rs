@@ -74,4 +74,8 @@ fn a_violation_on_camera_becomes_a_dispatched_case() {
     // Confident enough for the demo's policy, and someone on the G02 roster has it.
     assert_eq!(case["state"], "dispatched", "{case}");
     assert!(case["assignee"].as_str().unwrap().starts_with("g02-"), "{case}");
+    // The camera's last analysed frame is kept for the cameras page, as a JPEG.
+    let last = dir.path().join("var/evidence/cameras/metro-exit.jpg");
+    let jpeg = std::fs::read(&last).unwrap_or_else(|e| panic!("{}: {e}", last.display()));
+    assert_eq!(&jpeg[..3], &[0xFF, 0xD8, 0xFF], "{}", last.display());
 }

@@ -186,6 +186,8 @@ fn confirmed_violations_carry_sealed_evidence() {
         assert!(verify(&evidence, &manifest).is_empty());
     }
     assert!(violations >= 1);
+    // Last analysed frames are live running's, for the cameras page; a replay keeps none.
+    assert!(!evidence.join("cameras").exists());
 }
 
 #[test]

@@ -1,6 +1,9 @@
 //! A decoded frame as it leaves a camera's source.
 
-use std::time::Duration;
+use std::{
+    path::{Path, PathBuf},
+    time::Duration,
+};
 
 use chrono::{DateTime, Utc};
 
@@ -28,4 +31,13 @@ impl std::fmt::Debug for Frame {
             .field("size", &(self.width, self.height))
             .finish_non_exhaustive()
     }
+}
+
+/// Where a camera's last analysed frame is kept, as JPEG, under the evidence folder:
+/// `cameras/<camera>.jpg`. The pipeline of `gridwatch run` replaces it now and then; the
+/// dispatcher beside it shows it on its cameras page. A camera id is safe as a file name.
+pub fn last_frame_path(evidence_dir: &Path, camera: &CameraId) -> PathBuf {
+    evidence_dir
+        .join("cameras")
+        .join(format!("{}.jpg", camera.as_str()))
 }

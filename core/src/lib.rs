@@ -21,6 +21,6 @@ pub use event::{
     CameraHealth, CameraState, EventId, EvidenceKind, EvidenceRef, LocationSource, ModelRef, PipelineEvent,
     Sha256Hex, ViolationCleared, ViolationEvent,
 };
-pub use frame::Frame;
+pub use frame::{last_frame_path, Frame};
 pub use geometry::{GeoPoint, GeoPolygon, Homography, ImageBox, ImagePoint, ImagePolygon};
 pub use id::{CameraId, GridId, Id, IdError, MemberId, RuleId, ViolationKind, ZoneId, ZoneRole};

@@ -1,16 +1,17 @@
 //! What the command centre's overview pages show beyond single cases: open cases per grid and
-//! where they are (the map), the latest frame each camera sent as evidence (for checking its
-//! zones), and the figures of a period (分析研判): cases per day, hot spots by grid, kind and hour
+//! where they are (the map), a frame of each camera (for checking its zones: its last analysed
+//! frame when the pipeline runs beside the dispatcher, else the latest it sent as evidence), and
+//! the figures of a period (分析研判): cases per day, hot spots by grid, kind and hour
 //! of day in the city's time, and recurrence by spot.
 //!
 //! The figures are counted here from the period's cases rather than in SQL, so that SQLite and
 //! PostgreSQL need no date functions of their own and days and hours are the city's.
 
-use std::collections::HashMap;
+use std::{collections::HashMap, path::PathBuf};
 
 use chrono::{DateTime, Days, NaiveDate, TimeZone, Timelike, Utc};
 use chrono_tz::Tz;
-use gridwatch_core::{CameraId, EvidenceKind, ViolationEvent};
+use gridwatch_core::{last_frame_path, CameraId, EvidenceKind, ViolationEvent};
 
 pub use crate::store::overview::{GridLoad, OpenPlace};
 use crate::{cases::Case, store, Actor, DispatchError, Dispatcher};
@@ -18,18 +19,26 @@ use crate::{cases::Case, store, Actor, DispatchError, Dispatcher};
 /// How many of a camera's latest violations are searched for a frame it sent.
 const FRAME_SEARCH: i64 = 20;
 
-/// A frame a camera sent as evidence, as a page shows it.
+/// A frame of a camera, as a page shows it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct CameraFrame {
-    /// The case it is evidence of.
-    pub case: String,
-    pub case_number: i64,
-    /// Where the API serves the file.
+    pub source: FrameSource,
+    /// Where the file is served.
     pub url: String,
     /// The frame's size in pixels, read from the file.
     pub width: u32,
     pub height: u32,
     pub captured_at: DateTime<Utc>,
+}
+
+/// Where a camera's frame comes from.
+#[derive(Debug, Clone, PartialEq)]
+pub enum FrameSource {
+    /// The camera's last analysed frame, which the pipeline beside the dispatcher keeps; captured
+    /// when the file was last written.
+    Analysed,
+    /// Evidence of a case, by id and number.
+    Evidence { case: String, number: i64 },
 }
 
 /// Where violations recur: a camera's zone, or (for events outside every zone) a place rounded
@@ -170,6 +179,46 @@ impl Dispatcher {
         Ok(store::overview::open_places(self.store.pool()).await?)
     }
 
+    /// The frame the cameras page shows for `camera`: its last analysed frame when the pipeline
+    /// keeps one in the evidence folder, else the latest it sent as evidence that `actor` may see.
+    pub async fn camera_frame(
+        &self,
+        actor: &Actor,
+        camera: &CameraId,
+    ) -> Result<Option<CameraFrame>, DispatchError> {
+        if let Some(frame) = self.last_analysed_frame(camera).await {
+            return Ok(Some(frame));
+        }
+        self.latest_frame(actor, camera).await
+    }
+
+    /// Where the last analysed frame of the configured camera `camera` is kept; `None` for a
+    /// camera the configuration does not name. The path is built from the configured id, so no
+    /// text of a request reaches the file system.
+    pub fn last_frame_file(&self, camera: &str) -> Option<PathBuf> {
+        let camera = self.config.cameras.iter().find(|c| c.id.as_str() == camera)?;
+        Some(last_frame_path(&self.config.storage.evidence_dir, &camera.id))
+    }
+
+    /// `camera`'s last analysed frame, when its file is there and reads as an image, with its
+    /// size read from the file and the time it was written.
+    async fn last_analysed_frame(&self, camera: &CameraId) -> Option<CameraFrame> {
+        let path = self.last_frame_file(camera.as_str())?;
+        let (size, written) = tokio::task::spawn_blocking(move || {
+            let written = std::fs::metadata(&path).and_then(|m| m.modified()).ok()?;
+            Some((imagesize::size(&path).ok()?, written))
+        })
+        .await
+        .ok()??;
+        Some(CameraFrame {
+            source: FrameSource::Analysed,
+            url: format!("/cameras/{camera}/frame.jpg"),
+            width: u32::try_from(size.width).ok()?,
+            height: u32::try_from(size.height).ok()?,
+            captured_at: written.into(),
+        })
+    }
+
     /// The latest frame `camera` sent as evidence that `actor` may see and that is on disk, with
     /// its size read from the file.
     pub async fn latest_frame(
@@ -203,8 +252,10 @@ impl Dispatcher {
                     continue;
                 };
                 return Ok(Some(CameraFrame {
-                    case: file.case.id.clone(),
-                    case_number: file.case.number,
+                    source: FrameSource::Evidence {
+                        case: file.case.id.clone(),
+                        number: file.case.number,
+                    },
                     url: file.artifact.url.clone(),
                     width,
                     height,

@@ -286,6 +286,73 @@ async fn the_cameras_page_shows_health_and_draws_the_zones_over_the_latest_frame
 }
 
 #[tokio::test]
+async fn the_cameras_page_prefers_the_last_analysed_frame_which_only_overseers_may_load() {
+    for backend in backends().await {
+        let db = backend.name();
+        let town = town_on(&backend).await;
+        // An evidence frame too: the last analysed one is newer and wins.
+        town.case_with_frame(1).await;
+        let bytes = jpeg(400, 225);
+        let folder = town.evidence.path().join("cameras");
+        std::fs::create_dir_all(&folder).unwrap();
+        std::fs::write(folder.join("cam-1.jpg"), &bytes).unwrap();
+
+        let desk = Browser::sign_in(&town.base, "desk").await.speaking("en");
+        let (status, html) = desk.page("/cameras").await;
+        assert_eq!(status, StatusCode::OK, "{db}");
+        let cam1 =
+            &html[html.find(r#"id="camera-cam-1""#).unwrap()..html.find(r#"id="camera-cam-2""#).unwrap()];
+        assert!(
+            cam1.contains(r#"<img src="/cameras/cam-1/frame.jpg" width="400" height="225""#),
+            "{db}: {cam1}"
+        );
+        assert!(
+            cam1.contains(r#"<svg class="zones" viewBox="0 0 400 225""#),
+            "{db}: {cam1}"
+        );
+        assert!(cam1.contains("Last analysed frame, as of 20"), "{db}: {cam1}");
+        assert!(!cam1.contains(r#"href="/cases/1""#), "{db}: {cam1}");
+        // cam-2 has neither: a blank, as before.
+        assert!(
+            html.contains(r#"<svg class="zones blank" viewBox="0 0 640 360""#),
+            "{db}"
+        );
+
+        for overseer in ["desk", "boss", "reviewer"] {
+            let image = Browser::sign_in(&town.base, overseer)
+                .await
+                .get("/cameras/cam-1/frame.jpg")
+                .await;
+            assert_eq!(image.status(), StatusCode::OK, "{db}: {overseer}");
+            assert_eq!(image.headers()[header::CONTENT_TYPE], "image/jpeg", "{db}");
+            assert_eq!(image.headers()[header::CACHE_CONTROL], "no-cache", "{db}");
+            assert_eq!(image.bytes().await.unwrap(), bytes, "{db}: {overseer}");
+        }
+        let officer = Browser::sign_in(&town.base, "g01-officer").await;
+        let refused = officer.get("/cameras/cam-1/frame.jpg").await;
+        assert_eq!(refused.status(), StatusCode::NOT_FOUND, "{db}: a member");
+        // A configured camera without a file, an unknown camera, and ids that would lead
+        // elsewhere if they reached the file system (the last one to cam-1's own file).
+        for path in [
+            "/cameras/cam-2/frame.jpg",
+            "/cameras/cam-9/frame.jpg",
+            "/cameras/..%2F..%2Fsecret/frame.jpg",
+            "/cameras/..%2Fcameras%2Fcam-1/frame.jpg",
+        ] {
+            assert_eq!(
+                desk.get(path).await.status(),
+                StatusCode::NOT_FOUND,
+                "{db}: {path}"
+            );
+        }
+
+        let (_, zh) = Browser::sign_in(&town.base, "desk").await.page("/cameras").await;
+        assert!(zh.contains("最近分析的画面，截至"), "{db}");
+        backend.drop_database().await;
+    }
+}
+
+#[tokio::test]
 async fn the_analysis_counts_the_cases_posted_by_grid_kind_and_hour_with_the_indicators() {
     for backend in backends().await {
         let db = backend.name();

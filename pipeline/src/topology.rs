@@ -19,7 +19,7 @@ use gridwatch_core::{config::Config, CameraId, ModelRef, PipelineEvent};
 
 use crate::{
     detect::{spawn_workers, Analysed, BatchPolicy, Batcher, Detector},
-    evidence::{Clips, EvidenceStore, Recorder},
+    evidence::{Clips, EvidenceStore, LastFrames, Recorder},
     rules::{RuleEngine, RuleError},
     source::{spawn, Doorbell, FrameQueue, LiveCamera, Overflow},
     track::{Tracker, TrackerConfig},
@@ -33,12 +33,14 @@ struct Analysis {
 }
 
 /// Runs every camera of `config` until `stop` is set, handing each event to `out`. `detectors`
-/// are the inference workers (one each); evidence goes under the configuration's evidence folder.
+/// are the inference workers (one each); evidence goes under the configuration's evidence folder,
+/// and so do the cameras' last analysed frames when `last_frames` keeps them.
 pub fn run(
     config: &Config,
     detectors: Vec<Detector>,
     out: &mut dyn FnMut(PipelineEvent),
     stop: &Arc<AtomicBool>,
+    mut last_frames: Option<LastFrames>,
 ) -> Result<(), RuleError> {
     let card = detectors.first().expect("at least one detector").card().clone();
     let model = ModelRef {
@@ -118,6 +120,9 @@ pub fn run(
                         continue;
                     };
                     a.recorder.advance(frame.wall);
+                    if let Some(last) = &mut last_frames {
+                        last.offer(&frame, Instant::now());
+                    }
                     for finding in a.rules.step(frame.wall, at, tracks, &detections) {
                         let evidence = a.recorder.observe(&finding, &frame).unwrap_or_else(|e| {
                             eprintln!("gridwatch: camera {}: evidence not stored: {e}", frame.camera);

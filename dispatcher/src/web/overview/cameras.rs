@@ -1,24 +1,29 @@
 //! The cameras (/cameras): every configured camera with its health (since when, and why), its
-//! grid and decoding, and its zones drawn over the latest frame it sent as evidence, so that a
-//! city can check its zone configuration against what the camera sees.
+//! grid and decoding, and its zones drawn over a frame of it, so that a city can check its zone
+//! configuration against what the camera sees: its last analysed frame where the pipeline runs
+//! beside the dispatcher (served at /cameras/{camera}/frame.jpg), else the latest frame it sent
+//! as evidence.
 
 use axum::{
-    extract::State,
+    extract::{Path, State},
+    http::{header, StatusCode},
     response::{IntoResponse, Response},
     routing::get,
     Router,
 };
-use gridwatch_core::config::{Camera, DecodePolicy};
+use gridwatch_core::config::{Camera, DecodePolicy, Role};
 
 use super::{camera_state, health_words, local_time, Overseer};
 use crate::{
     api::AppState,
-    overview::CameraFrame,
-    web::{case_view::span_words, draw::zones, i18n::Lang, render, Frame},
+    overview::{CameraFrame, FrameSource},
+    web::{case_view::span_words, draw::zones, i18n::Lang, render, Frame, PageError, Visitor},
 };
 
 pub fn routes() -> Router<AppState> {
-    Router::new().route("/cameras", get(page))
+    Router::new()
+        .route("/cameras", get(page))
+        .route("/cameras/{camera}/frame.jpg", get(last_frame))
 }
 
 /// One camera, ready for the template.
@@ -34,6 +39,8 @@ struct CameraView {
     ago: String,
     detail: String,
     frame: Option<CameraFrame>,
+    /// The number of the case the frame is evidence of; none for the last analysed frame.
+    frame_case: Option<i64>,
     frame_at: String,
     /// The zones drawn over the frame, or on a blank of the stream's size.
     zones: String,
@@ -82,7 +89,7 @@ async fn page(State(s): State<AppState>, Overseer(visitor): Overseer) -> Respons
         let state = row.and_then(|h| camera_state(&h.state));
         let (health_class, health_word) = health_words(state, lang);
         let since = row.and_then(|h| chrono::DateTime::from_timestamp_millis(h.since));
-        let frame = match d.latest_frame(&actor, &camera.id).await {
+        let frame = match d.camera_frame(&actor, &camera.id).await {
             Ok(frame) => frame,
             Err(e) => return visitor.fail(e).into_response(),
         };
@@ -115,6 +122,10 @@ async fn page(State(s): State<AppState>, Overseer(visitor): Overseer) -> Respons
                 .as_ref()
                 .map(|f| local_time(config, f.captured_at))
                 .unwrap_or_default(),
+            frame_case: frame.as_ref().and_then(|f| match f.source {
+                FrameSource::Evidence { number, .. } => Some(number),
+                FrameSource::Analysed => None,
+            }),
             frame,
             zones,
             zone_list: camera
@@ -133,4 +144,34 @@ async fn page(State(s): State<AppState>, Overseer(visitor): Overseer) -> Respons
         cameras,
     };
     render(&page)
+}
+
+/// A camera's last analysed frame, for the overseers only (a member's request finds nothing, as
+/// for an unknown camera), never cached: the pipeline replaces it every few seconds.
+async fn last_frame(State(s): State<AppState>, visitor: Visitor, Path(camera): Path<String>) -> Response {
+    let not_found = || {
+        PageError::new(
+            visitor.lang,
+            StatusCode::NOT_FOUND,
+            visitor.lang.pick("没有这个画面。", "There is no such frame."),
+        )
+        .into_response()
+    };
+    if !matches!(visitor.account.role, Role::Command | Role::Admin | Role::Auditor) {
+        return not_found();
+    }
+    let Some(path) = s.dispatcher.last_frame_file(&camera) else {
+        return not_found();
+    };
+    match tokio::fs::read(&path).await {
+        Ok(bytes) => (
+            [
+                (header::CONTENT_TYPE, "image/jpeg"),
+                (header::CACHE_CONTROL, "no-cache"),
+            ],
+            bytes,
+        )
+            .into_response(),
+        Err(_) => not_found(),
+    }
 }
