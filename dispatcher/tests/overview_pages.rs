@@ -289,10 +289,10 @@ async fn the_cameras_page_shows_health_and_draws_the_zones_over_the_latest_frame
 async fn the_cameras_page_prefers_the_last_analysed_frame_which_only_overseers_may_load() {
     for backend in backends().await {
         let db = backend.name();
-        let town = town_on(&backend).await;
+        let town = town_with(&backend, CAMERAS_WITH_ZONES, &OVERVIEW_ACCOUNTS).await;
         // An evidence frame too: the last analysed one is newer and wins.
         town.case_with_frame(1).await;
-        let bytes = jpeg(400, 225);
+        let bytes = jpeg(400, 225, 0);
         let folder = town.evidence.path().join("cameras");
         std::fs::create_dir_all(&folder).unwrap();
         std::fs::write(folder.join("cam-1.jpg"), &bytes).unwrap();
