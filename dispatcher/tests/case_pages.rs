@@ -593,6 +593,18 @@ async fn a_form_missing_its_reason_is_422_and_keeps_what_was_typed() {
                 || html.contains("The case's state does not allow this."),
             "{db}: {html}"
         );
+        // In Chinese the refusal says the state and the action in Chinese too.
+        let zh = Browser::sign_in(&t.base, "desk").await.speaking("zh");
+        let html = zh
+            .submit(&path, &[("action", "rework"), ("reason", "中午仍在")])
+            .await
+            .text()
+            .await
+            .unwrap();
+        assert!(
+            html.contains("状态为「待审核」的案件不能「返工」。"),
+            "{db}: {html}"
+        );
 
         let officer = accepted_by_officer(&t, &desk, case.number).await;
         let response = officer

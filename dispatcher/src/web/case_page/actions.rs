@@ -21,7 +21,7 @@ use serde::Deserialize;
 
 use super::{
     find,
-    words::{words, CaseWords},
+    words::{action_name, words, CaseWords},
     CasePage, Refusal, Typed,
 };
 use crate::web::{i18n::Lang, render, PageError, Visitor};
@@ -29,7 +29,7 @@ use crate::{
     api::{ApiError, AppState},
     cases::{permissions::may, Action, Case},
     evidence::photos::{PhotoError, Upload, MAX_PHOTOS_PER_UPLOAD, MAX_PHOTO_BYTES},
-    ActionRequest, Dispatcher,
+    ActionRequest, DispatchError, Dispatcher,
 };
 
 /// The handling form's body limit: the most photos, each of the largest size, and room for the
@@ -81,8 +81,8 @@ async fn act(
     match d.act(&visitor.actor(), &case.id, &request).await {
         Ok(_) => back(case.number, action, None),
         Err(e) => {
-            let answered = ApiError::about(e, Some(&format!("case {} (page)", case.id)));
-            refused(d, &visitor, &case, answered.status, answered.message, typed).await
+            let (status, message) = answered(visitor.lang, e, &case.id);
+            refused(d, &visitor, &case, status, message, typed).await
         }
     }
 }
@@ -234,17 +234,19 @@ async fn handle(
     // No photo is recorded for a handling the case's state or the visitor's role refuses.
     let actor = visitor.actor();
     if let Err(e) = case.after(Action::Handle) {
-        return refuse(StatusCode::CONFLICT, e.to_string()).await;
+        let (status, message) = answered(lang, e.into(), &case.id);
+        return refuse(status, message).await;
     }
     if let Err(e) = may(&actor, &case, Action::Handle, d.config()) {
-        return refuse(StatusCode::FORBIDDEN, e.to_string()).await;
+        let (status, message) = answered(lang, e, &case.id);
+        return refuse(status, message).await;
     }
     let count = form.uploads.len();
     let photos = match d.add_photos(&actor, &case.id, form.uploads).await {
         Ok(photos) => photos,
         Err(PhotoError::Case(e)) => {
-            let answered = ApiError::about(e, Some(&format!("case {} (page)", case.id)));
-            return refuse(answered.status, answered.message).await;
+            let (status, message) = answered(lang, e, &case.id);
+            return refuse(status, message).await;
         }
         Err(e) => {
             let status = match &e {
@@ -276,10 +278,25 @@ async fn handle(
     match d.act(&actor, &case.id, &request).await {
         Ok(_) => back(case.number, Action::Handle, Some(count)),
         Err(e) => {
-            let answered = ApiError::about(e, Some(&format!("case {} (page)", case.id)));
-            refuse(answered.status, answered.message).await
+            let (status, message) = answered(lang, e, &case.id);
+            refuse(status, message).await
         }
     }
+}
+
+/// The dispatcher's refusal as the page says it: a refusal by the case's state in the page's
+/// language, anything else in the dispatcher's own words (store failures logged with the case).
+fn answered(lang: Lang, e: DispatchError, case: &str) -> (StatusCode, String) {
+    let translated = match &e {
+        DispatchError::Refused(r) if lang == Lang::Zh => Some(format!(
+            "状态为「{}」的案件不能「{}」。",
+            lang.state(r.state),
+            action_name(lang, r.action)
+        )),
+        _ => None,
+    };
+    let answered = ApiError::about(e, Some(&format!("case {case} (page)")));
+    (answered.status, translated.unwrap_or(answered.message))
 }
 
 /// A refused photo, said in the page's language.
