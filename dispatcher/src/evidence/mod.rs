@@ -19,7 +19,10 @@ use serde::Serialize;
 
 pub use seals::check;
 
-use crate::{cases::Case, store, Actor, DispatchError, Dispatcher};
+use crate::{
+    cases::{audit::Entry, Case},
+    store, Actor, DispatchError, Dispatcher,
+};
 
 /// What an artifact shows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -181,6 +184,13 @@ pub enum EvidenceError {
     Case(#[from] DispatchError),
 }
 
+/// The photos uploaded for case `case`, as its audit `entries` record them, in upload order.
+pub fn photos_in<'e>(case: &'e str, entries: &'e [Entry]) -> impl Iterator<Item = Artifact> + 'e {
+    entries
+        .iter()
+        .filter_map(move |entry| photos::listed(case, entry))
+}
+
 impl Dispatcher {
     /// Every artifact of case `id`, if `actor` may see the case: each violation's in the order
     /// they arrived, then the photos in the order they were uploaded.
@@ -190,6 +200,15 @@ impl Dispatcher {
     }
 
     async fn artifacts_of(&self, case: &Case) -> Result<Vec<Artifact>, DispatchError> {
+        let entries = store::audit::entries(self.store.pool(), Some(&case.id)).await?;
+        let mut artifacts = self.sealed_artifacts(case).await?;
+        artifacts.extend(photos_in(&case.id, &entries));
+        Ok(artifacts)
+    }
+
+    /// What the cameras sealed for `case`, a case the caller already may see: the frames and
+    /// clips of its violations, in the order they arrived.
+    pub async fn sealed_artifacts(&self, case: &Case) -> Result<Vec<Artifact>, DispatchError> {
         let mut artifacts = Vec::new();
         for (event, body) in store::events::violations_of_case(self.store.pool(), &case.id).await? {
             // A body that no longer parses is `audit verify`'s to report; it shows nothing here.
@@ -197,8 +216,6 @@ impl Dispatcher {
                 artifacts.extend(v.evidence.iter().map(|e| Artifact::sealed(&case.id, &event, e)));
             }
         }
-        let entries = store::audit::entries(self.store.pool(), Some(&case.id)).await?;
-        artifacts.extend(entries.iter().filter_map(|entry| photos::listed(&case.id, entry)));
         Ok(artifacts)
     }
 

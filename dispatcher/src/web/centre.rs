@@ -255,7 +255,7 @@ pub struct Row {
 /// The rows of `cases`, the first of which is the first of page `first`.
 async fn rows(d: &Dispatcher, visitor: &Visitor, cases: &[Case], first: u32) -> Vec<Row> {
     let now = d.now();
-    let pictures = thumbnails::of_cases(d, &visitor.actor(), cases).await;
+    let pictures = thumbnails::of_cases(d, cases).await;
     cases
         .iter()
         .zip(pictures)

@@ -250,7 +250,7 @@ async fn queue(
         Err(e) => return visitor.fail(e).into_response(),
     };
     let now = d.now();
-    let pictures = thumbnails::of_cases(d, &visitor.actor(), &listed.cases).await;
+    let pictures = thumbnails::of_cases(d, &listed.cases).await;
     let cards = listed
         .cases
         .iter()

@@ -9,8 +9,8 @@ use axum::{
     Router,
 };
 
-use super::{case_view::CaseView, render, Frame, Visitor};
-use crate::{api::AppState, evidence::ArtifactKind};
+use super::{case_view::CaseView, render, thumbnails, Frame, Visitor};
+use crate::api::AppState;
 
 pub fn routes() -> Router<AppState> {
     Router::new().route("/tasks", get(page))
@@ -42,20 +42,11 @@ async fn page(State(s): State<AppState>, visitor: Visitor) -> Response {
         Err(e) => return visitor.fail(e).into_response(),
     };
     let now = d.now();
-    let actor = visitor.actor();
+    let pictures = thumbnails::of_cases(d, &tasks).await;
     let mut cards = Vec::new();
-    for case in &tasks {
+    for (case, pictures) in tasks.iter().zip(pictures) {
         // A task whose evidence cannot be listed is still a task: it shows without a picture.
-        let artifacts = d.evidence(&actor, &case.id).await.unwrap_or_default();
-        let picture = |kind| {
-            artifacts
-                .iter()
-                .filter(|a| a.kind == kind)
-                .find_map(|a| a.thumbnail_url())
-        };
-        let thumbnail = picture(ArtifactKind::AnnotatedFrame)
-            .or_else(|| picture(ArtifactKind::Frame))
-            .unwrap_or_default();
+        let thumbnail = pictures.into_iter().next().map(|p| p.url).unwrap_or_default();
         let camera = d
             .config()
             .cameras

@@ -7,7 +7,7 @@ use futures_util::future::join_all;
 use crate::{
     cases::Case,
     evidence::{Artifact, ArtifactKind},
-    Actor, Dispatcher,
+    Dispatcher,
 };
 
 /// A picture a browser may show inline, as a thumbnail: a list shows many at once, often on a
@@ -17,11 +17,11 @@ pub struct Picture {
     pub annotated: bool,
 }
 
-/// The pictures of each of `cases`, in the same order. A case whose evidence cannot be read
-/// shows none: the list is still worth seeing.
-pub async fn of_cases(d: &Dispatcher, actor: &Actor, cases: &[Case]) -> Vec<Vec<Picture>> {
+/// The pictures of each of `cases` (read already, as the visitor may see them), in the same order.
+/// A case whose evidence cannot be read shows none: the list is still worth seeing.
+pub async fn of_cases(d: &Dispatcher, cases: &[Case]) -> Vec<Vec<Picture>> {
     join_all(cases.iter().map(|c| async move {
-        d.evidence(actor, &c.id)
+        d.sealed_artifacts(c)
             .await
             .map(|artifacts| pictures(&artifacts))
             .unwrap_or_default()

@@ -32,7 +32,7 @@ use super::{
 use crate::{
     api::AppState,
     cases::{Action, Case, State as CaseState},
-    evidence::ArtifactKind,
+    evidence::{photos_in, ArtifactKind},
     DispatchError, Dispatcher,
 };
 
@@ -234,8 +234,9 @@ impl CasePage {
         let now = d.now();
         let clock = Clock::of(d, now);
         let view = CaseView::new(case, lang, config, now);
-        let artifacts = d.evidence(&actor, &case.id).await?;
         let entries = d.audit_log(Some(&case.id)).await?;
+        let mut artifacts = d.sealed_artifacts(case).await?;
+        artifacts.extend(photos_in(&case.id, &entries));
         let recurs = match &case.recurrence_of {
             Some(id) => d.case(&actor, id).await.ok().map(|c| c.number),
             None => None,

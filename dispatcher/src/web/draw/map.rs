@@ -167,11 +167,7 @@ pub fn city_map(map: &CityMap, links: &MapLinks, labels: &MapLabels) -> String {
             d = path(grid, &projection),
             fill = open_case_fill(count),
         );
-        if let Some([x, y]) = grid
-            .area
-            .label_point()
-            .and_then(|p| projection.point(p.lon(), p.lat()))
-        {
+        if let Some([x, y]) = label_at(grid, &projection) {
             let _ = write!(
                 svg,
                 r##"<text class="grid-label" x="{}" y="{}" font-size="34" font-weight="600" text-anchor="middle" dominant-baseline="middle" fill="#292524" stroke="#fff" stroke-width="4" paint-order="stroke">{}</text>"##,
@@ -227,6 +223,13 @@ pub fn city_map(map: &CityMap, links: &MapLinks, labels: &MapLabels) -> String {
     svg
 }
 
+/// Where a grid's id is written: a point inside its area, projected.
+fn label_at(grid: &Grid, projection: &Projection) -> Option<[f64; 2]> {
+    grid.area
+        .label_point()
+        .and_then(|p| projection.point(p.lon(), p.lat()))
+}
+
 /// A small map (300 × 200) for a task on a phone: the grids around, the case's own (`own`)
 /// shaded, each labelled, and one pin at `point`. The view fits the pin and the own grid.
 pub fn mini_map(grids: &[&Grid], own: Option<&str>, point: GeoPoint) -> String {
@@ -249,11 +252,7 @@ pub fn mini_map(grids: &[&Grid], own: Option<&str>, point: GeoPoint) -> String {
             path(grid, &projection),
             escape(&format!("{} {}", grid.id, grid.name))
         );
-        if let Some([x, y]) = grid
-            .area
-            .label_point()
-            .and_then(|p| projection.point(p.lon(), p.lat()))
-        {
+        if let Some([x, y]) = label_at(grid, &projection) {
             let _ = write!(
                 svg,
                 r##"<text class="grid-label" x="{}" y="{}" font-size="14" font-weight="600" text-anchor="middle" fill="#57534e">{}</text>"##,
