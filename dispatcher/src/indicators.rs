@@ -7,7 +7,7 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 
 use crate::{
-    cases::{Case, Escalation, State},
+    cases::{Case, Escalation, Source, State},
     DispatchError, Dispatcher,
 };
 
@@ -18,6 +18,9 @@ pub struct Indicators {
     /// `None` in the total row, or for cases outside every grid.
     pub grid: Option<String>,
     pub kind: Option<String>,
+    /// Set in the rows split by where cases came from: found by cameras or reported by people.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub source: Option<Source>,
     pub reported: usize,
     /// 立案率: filed / reported.
     pub filing_rate: Option<f64>,
@@ -72,6 +75,7 @@ pub fn of(grid: Option<String>, kind: Option<String>, cases: &[&Case]) -> Indica
     Indicators {
         grid,
         kind,
+        source: None,
         reported: cases.len(),
         filing_rate: rate(filed, cases.len()),
         dispatch_rate: rate(dispatched, filed),
@@ -94,7 +98,7 @@ pub fn of(grid: Option<String>, kind: Option<String>, cases: &[&Case]) -> Indica
 
 impl Dispatcher {
     /// Indicators of the cases reported from `from` to `to` (both included): one row per grid and
-    /// kind, then the total.
+    /// kind, one per source (camera, hotline, patrol), then the total.
     pub async fn indicators(
         &self,
         from: DateTime<Utc>,
@@ -122,6 +126,14 @@ impl Dispatcher {
             .into_iter()
             .map(|((grid, kind), group)| of(grid, Some(kind), &group))
             .collect();
+        // What the cameras add: the same figures for each source, every source shown.
+        for source in Source::ALL {
+            let group: Vec<&Case> = cases.iter().copied().filter(|c| c.source == source).collect();
+            out.push(Indicators {
+                source: Some(source),
+                ..of(grid.map(str::to_owned), None, &group)
+            });
+        }
         out.push(of(grid.map(str::to_owned), None, &cases));
         Ok(out)
     }

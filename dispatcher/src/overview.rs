@@ -337,6 +337,7 @@ mod tests {
             void_reason: None,
             shop: None,
             notice_until: None,
+            source: crate::cases::Source::Camera,
         }
     }
 

@@ -104,6 +104,14 @@ impl Dispatcher {
     }
 
     /// The id of the case with this display number.
+    /// The people's reports that the cases `case_ids` hold, oldest first.
+    pub async fn reports_of(
+        &self,
+        case_ids: &[&str],
+    ) -> Result<Vec<store::reports::ReportRow>, DispatchError> {
+        Ok(store::reports::of_cases(self.store.pool(), case_ids).await?)
+    }
+
     pub async fn case_id_of_number(&self, number: i64) -> Result<Option<String>, DispatchError> {
         Ok(store::cases::id_of_number(self.store.pool(), number).await?)
     }

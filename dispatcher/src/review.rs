@@ -4,7 +4,7 @@
 
 use gridwatch_core::{
     config::{time::Span, CasePolicy, Shop},
-    ViolationEvent,
+    ViolationKind,
 };
 
 use crate::{
@@ -34,15 +34,19 @@ pub fn triage<'c>(policy: &CasePolicy, shop: Option<&'c Shop>, confidence: f64) 
 }
 
 impl Change<'_> {
-    /// Carries out review's decision on the case `v` just opened.
-    pub(crate) async fn review(&mut self, case: Case, v: &ViolationEvent) -> Result<(), DispatchError> {
+    /// Carries out review's decision on `case`, just opened on a finding or report of `kind`
+    /// with `confidence`.
+    pub(crate) async fn review(
+        &mut self,
+        case: Case,
+        kind: &ViolationKind,
+        confidence: f64,
+    ) -> Result<(), DispatchError> {
         let config = self.dispatcher.config.clone();
-        let shop = config
-            .dispatch
-            .shops
-            .iter()
-            .find(|shop| shop.camera == v.camera && Some(&shop.zone) == v.zone.as_ref());
-        let decision = triage(&config.case_policy(&v.kind), shop, v.confidence);
+        let shop = config.dispatch.shops.iter().find(|shop| {
+            shop.camera.as_str() == case.camera && Some(shop.zone.as_str()) == case.zone.as_deref()
+        });
+        let decision = triage(&config.case_policy(kind), shop, confidence);
         if decision == Triage::Review {
             return Ok(());
         }

@@ -104,6 +104,41 @@ pub struct Api {
     /// default: a city intranet often serves plain HTTP, where a secure cookie is never sent back.
     #[serde(default)]
     pub secure_cookies: bool,
+    /// Open311 GeoReport v2 under `/open311/v2`.
+    #[serde(default)]
+    pub open311: Open311,
+}
+
+/// Open311 GeoReport v2: the civic standard through which the 12345 hotline and other systems
+/// read cases and post tickets.
+#[derive(Debug, Clone, Copy, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Open311 {
+    /// Reads (services and requests) answer without a key, with the public fields only, as the
+    /// standard has them. `false` asks a key or a signed-in session for every read.
+    #[serde(default = "default_open311_public")]
+    pub public: bool,
+    /// Decimal places of a public request's latitude and longitude: 3 (about 100 m) places it on
+    /// its street, not at a doorway.
+    #[serde(default = "default_public_place_decimals")]
+    pub public_place_decimals: u8,
+}
+
+impl Default for Open311 {
+    fn default() -> Self {
+        Self {
+            public: default_open311_public(),
+            public_place_decimals: default_public_place_decimals(),
+        }
+    }
+}
+
+fn default_open311_public() -> bool {
+    true
+}
+
+fn default_public_place_decimals() -> u8 {
+    3
 }
 
 fn socket_addr<'de, D: Deserializer<'de>>(d: D) -> Result<SocketAddr, D::Error> {

@@ -12,6 +12,9 @@ use crate::ZoneRole;
 const URI_SCHEMES: [&str; 5] = ["rtsp", "rtsps", "http", "https", "file"];
 
 /// Returns the grids (empty if they could not be read) and every problem found.
+/// Beyond five decimal places (about a metre), a public place would point at a person.
+const MAX_PLACE_DECIMALS: u8 = 5;
+
 pub(super) fn check(config: &Config, map: &SourceMap) -> (Vec<Grid>, Vec<ConfigError>) {
     let mut errors = Vec::new();
     let mut report = |e: ConfigError| errors.push(e);
@@ -57,6 +60,13 @@ pub(super) fn check(config: &Config, map: &SourceMap) -> (Vec<Grid>, Vec<ConfigE
             Vec::new()
         }
     };
+    let decimals = config.api.open311.public_place_decimals;
+    if decimals > MAX_PLACE_DECIMALS {
+        report(map.error(
+            at!["api", "open311", "public_place_decimals"],
+            format!("{decimals} decimal places is finer than a doorway; give 0 to {MAX_PLACE_DECIMALS} (3 places the street)"),
+        ));
+    }
     if let Some(model) = &config.model {
         if !model.card.is_file() {
             report(map.error(

@@ -42,6 +42,25 @@ impl Caller {
     }
 }
 
+impl Caller {
+    /// The holder of token `secret`.
+    pub fn by_token(state: &AppState, secret: &str) -> Result<Caller, ApiError> {
+        let hash = token_hash(secret);
+        state
+            .dispatcher
+            .config()
+            .dispatch
+            .tokens
+            .iter()
+            .find(|t| t.sha256 == hash)
+            .map(|t| Caller {
+                actor: actor(t),
+                by_session: false,
+            })
+            .ok_or_else(|| ApiError::new(StatusCode::UNAUTHORIZED, "unknown token"))
+    }
+}
+
 fn actor(token: &Token) -> Actor {
     Actor {
         name: token.name.clone(),
@@ -72,19 +91,7 @@ impl FromRequestParts<AppState> for Caller {
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
         if let Some(secret) = bearer(parts)? {
-            let hash = token_hash(&secret);
-            return state
-                .dispatcher
-                .config()
-                .dispatch
-                .tokens
-                .iter()
-                .find(|t| t.sha256 == hash)
-                .map(|t| Caller {
-                    actor: actor(t),
-                    by_session: false,
-                })
-                .ok_or_else(|| ApiError::new(StatusCode::UNAUTHORIZED, "unknown token"));
+            return Caller::by_token(state, &secret);
         }
         let jar = CookieJar::from_headers(&parts.headers);
         let Some(cookie) = jar.get(SESSION_COOKIE) else {

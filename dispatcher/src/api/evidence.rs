@@ -4,10 +4,7 @@
 
 use axum::{
     body::Body,
-    extract::{
-        multipart::{MultipartError, MultipartRejection},
-        Multipart, Path, Query, Request, State,
-    },
+    extract::{multipart::MultipartRejection, Multipart, Path, Query, Request, State},
     http::{header, HeaderValue, StatusCode},
     response::{IntoResponse, Response},
     Json,
@@ -15,9 +12,9 @@ use axum::{
 use serde::Deserialize;
 use tower_http::services::ServeFile;
 
-use super::{about_case, error::ApiError, AppState, Caller, READERS};
+use super::{about_case, error::ApiError, form::Refusal, AppState, Caller, READERS};
 use crate::evidence::{
-    photos::{PhotoError, Upload, MAX_PHOTOS_PER_UPLOAD, MAX_PHOTO_BYTES},
+    photos::{PhotoError, MAX_PHOTOS_PER_UPLOAD, MAX_PHOTO_BYTES},
     Artifact, EvidenceError,
 };
 
@@ -140,47 +137,18 @@ pub(super) async fn upload(
         .may_add_photos(&caller.actor, &id)
         .await
         .map_err(|e| refused(e, &id))?;
-    let mut form = form.map_err(|r| ApiError::new(r.status(), r.body_text()))?;
-    let mut uploads = Vec::new();
-    let mut refusal = None;
-    // After a refusal the rest is still read (the body limit bounds it): a client that is still
-    // sending hears the answer rather than a reset connection.
-    while let Some(mut part) = form.next_field().await.map_err(unreadable)? {
-        let name = part.name().unwrap_or_default().to_owned();
-        let file_name = part.file_name().unwrap_or(&name).to_owned();
-        if refusal.is_none() && name != PHOTO_PART {
-            refusal = Some(ApiError::new(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                format!("part `{name}`: unknown; photos go in parts named `{PHOTO_PART}`"),
-            ));
-        }
-        if refusal.is_none() && uploads.len() == MAX_PHOTOS_PER_UPLOAD {
-            refusal = Some(refused(PhotoError::TooMany, &id));
-        }
-        let mut bytes = Vec::new();
-        while let Some(chunk) = part.chunk().await.map_err(unreadable)? {
-            if refusal.is_some() {
-                continue;
-            }
-            if bytes.len() + chunk.len() > MAX_PHOTO_BYTES {
-                refusal = Some(refused(
-                    PhotoError::TooBig {
-                        file_name: file_name.clone(),
-                    },
-                    &id,
-                ));
-                bytes = Vec::new();
-                continue;
-            }
-            bytes.extend_from_slice(&chunk);
-        }
-        if refusal.is_none() {
-            uploads.push(Upload { file_name, bytes });
-        }
+    let form = form.map_err(|r| ApiError::new(r.status(), r.body_text()))?;
+    let received = super::form::read(form, PHOTO_PART).await.map_err(|r| match r {
+        Refusal::Photo(e) => refused(e, &id),
+        Refusal::Form(e) => e,
+    })?;
+    if let Some((name, _)) = received.fields.first() {
+        return Err(ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            format!("part `{name}`: unknown; photos go in parts named `{PHOTO_PART}`"),
+        ));
     }
-    if let Some(refusal) = refusal {
-        return Err(refusal);
-    }
+    let uploads = received.photos;
     if uploads.is_empty() {
         return Err(ApiError::new(
             StatusCode::UNPROCESSABLE_ENTITY,
@@ -196,7 +164,7 @@ pub(super) async fn upload(
 }
 
 /// A refused or failed upload to case `id`, answered.
-fn refused(e: PhotoError, id: &str) -> ApiError {
+pub(super) fn refused(e: PhotoError, id: &str) -> ApiError {
     let status = match e {
         PhotoError::Case(e) => return about_case(id)(e),
         PhotoError::Storage { .. } => {
@@ -211,21 +179,4 @@ fn refused(e: PhotoError, id: &str) -> ApiError {
         PhotoError::Ended { .. } => StatusCode::CONFLICT,
     };
     ApiError::new(status, e.to_string())
-}
-
-/// A form that cannot be read to its end: cut short, malformed, or over the body limit.
-fn unreadable(e: MultipartError) -> ApiError {
-    if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
-        return ApiError::new(
-            StatusCode::PAYLOAD_TOO_LARGE,
-            format!(
-                "the upload is larger than a request may be: at most {MAX_PHOTOS_PER_UPLOAD} photos of {} MiB each",
-                MAX_PHOTO_BYTES >> 20
-            ),
-        );
-    }
-    ApiError::new(
-        e.status(),
-        format!("the upload cannot be read as a form: {}", e.body_text()),
-    )
 }

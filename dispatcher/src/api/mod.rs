@@ -6,6 +6,7 @@ mod auth;
 mod error;
 mod evidence;
 mod feed;
+pub(crate) mod form;
 mod health;
 mod open311;
 pub mod session;
@@ -26,6 +27,7 @@ use serde_json::json;
 
 pub use auth::{token_hash, Caller};
 pub use error::ApiError;
+pub use evidence::MAX_UPLOAD_BODY;
 
 use crate::{accounts::SignInLimiter, cases::Case, queries::CaseFilter, ActionRequest, Dispatcher, Ingested};
 
@@ -75,12 +77,10 @@ pub fn router(dispatcher: Arc<Dispatcher>) -> Router {
         .route("/api/v1/exports/false-positives", get(false_positives))
         .route("/api/v1/feed", get(feed::follow))
         .route("/api/v1/openapi.json", get(openapi))
-        .route("/open311/v2/services.json", get(open311::services))
-        .route("/open311/v2/requests.json", get(open311::requests))
-        .route("/open311/v2/requests/{id}", get(open311::request))
         .route("/metrics", get(health::metrics))
         .route("/healthz", get(|| async { "ok" }))
         .route("/readyz", get(health::ready))
+        .merge(open311::routes().layer(DefaultBodyLimit::max(evidence::MAX_UPLOAD_BODY)))
         .merge(crate::web::routes())
         .layer(DefaultBodyLimit::max(MAX_BODY))
         .with_state(state)

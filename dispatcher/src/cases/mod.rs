@@ -6,11 +6,13 @@ pub mod audit;
 pub mod escalation;
 pub mod permissions;
 mod requests;
+pub mod source;
 pub mod state;
 
 use serde::Serialize;
 
 pub use escalation::Escalation;
+pub use source::Source;
 pub use state::{transition, Action, Refused, State};
 
 /// A case as the store holds it. Times are milliseconds since the epoch.
@@ -49,6 +51,8 @@ pub struct Case {
     /// Graduated response: the registered shop told, and until when it may comply.
     pub shop: Option<String>,
     pub notice_until: Option<i64>,
+    /// Who found it first; later sightings and reports of other sources join it.
+    pub source: Source,
 }
 
 impl Case {

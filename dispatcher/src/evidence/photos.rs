@@ -12,6 +12,7 @@ use serde::{Deserialize, Serialize};
 use super::{url, Artifact, ArtifactKind};
 use crate::{
     cases::{audit::Entry, permissions, Action, Case, State},
+    change::Change,
     store, Actor, DispatchError, Dispatcher,
 };
 
@@ -182,23 +183,17 @@ impl Dispatcher {
         Ok(case)
     }
 
-    /// Checks and stores `uploads` as photos of case `id`, each recorded in the case's audit
-    /// chain; returns them as the case's evidence lists them. Checking, hashing and writing run
-    /// off the async runtime. Should the record then fail, the files stay: named by their
-    /// content, they are the same files a retry writes.
-    pub async fn add_photos(
-        &self,
-        actor: &Actor,
-        id: &str,
-        uploads: Vec<Upload>,
-    ) -> Result<Vec<Artifact>, PhotoError> {
+    /// Checks `uploads` and writes them to the evidence folder, off the async runtime; they
+    /// belong to no case until a change records them. All or nothing: one refused photo and none
+    /// is kept. Files written before a later failure stay: named by their content, they are the
+    /// same files a retry writes.
+    pub async fn keep_photos(&self, uploads: Vec<Upload>) -> Result<Kept, PhotoError> {
         if uploads.len() > MAX_PHOTOS_PER_UPLOAD {
             return Err(PhotoError::TooMany);
         }
-        self.may_add_photos(actor, id).await?;
         let evidence_dir = self.config.storage.evidence_dir.clone();
         let folder = evidence_dir.join(FOLDER);
-        let stored = tokio::task::spawn_blocking(move || {
+        tokio::task::spawn_blocking(move || {
             let photos = uploads
                 .into_iter()
                 .map(Photo::check)
@@ -209,14 +204,28 @@ impl Dispatcher {
                     source,
                 })?;
             }
-            Ok::<_, PhotoError>(photos)
+            Ok::<_, PhotoError>(Kept(photos))
         })
         .await
         .map_err(|e| PhotoError::Storage {
             folder,
             source: std::io::Error::other(e),
-        })??;
+        })?
+    }
 
+    /// Checks and stores `uploads` as photos of case `id`, each recorded in the case's audit
+    /// chain; returns them as the case's evidence lists them.
+    pub async fn add_photos(
+        &self,
+        actor: &Actor,
+        id: &str,
+        uploads: Vec<Upload>,
+    ) -> Result<Vec<Artifact>, PhotoError> {
+        if uploads.len() > MAX_PHOTOS_PER_UPLOAD {
+            return Err(PhotoError::TooMany);
+        }
+        self.may_add_photos(actor, id).await?;
+        let kept = self.keep_photos(uploads).await?;
         let mut change = self.change().await?;
         // The case may have moved on while the photos were written.
         let case = store::cases::find(&mut *change.tx, id)
@@ -228,16 +237,33 @@ impl Dispatcher {
             updated_at: change.now_ms(),
             ..case
         };
-        for photo in &stored {
-            let detail = serde_json::to_value(&photo.record).expect("records serialize");
-            change.note(&case, actor, AUDIT_ACTION, detail).await?;
-        }
+        change.record_photos(&case, actor, &kept).await?;
         // As the audit entry keeps it: to the millisecond.
         let at = DateTime::<Utc>::from_timestamp_millis(change.now_ms()).unwrap_or(change.now);
         change.commit().await?;
-        Ok(stored
+        Ok(kept
+            .0
             .into_iter()
             .map(|p| p.record.artifact(id, &actor.name, at))
             .collect())
+    }
+}
+
+/// Photos checked and written to the evidence folder, not yet recorded on a case.
+pub struct Kept(Vec<Photo>);
+
+impl Change<'_> {
+    /// Records each of `kept` in `case`'s audit chain as added by `actor`.
+    pub(crate) async fn record_photos(
+        &mut self,
+        case: &Case,
+        actor: &Actor,
+        kept: &Kept,
+    ) -> Result<(), DispatchError> {
+        for photo in &kept.0 {
+            let detail = serde_json::to_value(&photo.record).expect("records serialize");
+            self.note(case, actor, AUDIT_ACTION, detail).await?;
+        }
+        Ok(())
     }
 }

@@ -1,7 +1,7 @@
-//! Which case a sighting belongs to: the open case of its kind at the same spot (merging), and the
+//! Which case a sighting or a report belongs to: the open case of its kind at the same spot (merging), and the
 //! recently closed one it repeats (反复, recurrence).
 
-use gridwatch_core::{GeoPoint, ViolationEvent};
+use gridwatch_core::{CameraId, GeoPoint, ZoneId};
 
 use crate::{
     cases::Case,
@@ -11,22 +11,20 @@ use crate::{
 };
 
 impl Change<'_> {
-    /// The open case of the same kind this sighting belongs to: same camera zone, or the nearest
-    /// within the merge radius.
-    pub(super) async fn open_case_near(&mut self, v: &ViolationEvent) -> Result<Option<Case>, DispatchError> {
+    /// The open case of `kind` a sighting or report at `place` belongs to: one in the same camera
+    /// zone (for a camera's sighting), or the nearest within the merge radius.
+    pub(super) async fn open_case_near(
+        &mut self,
+        kind: &str,
+        place: GeoPoint,
+        seen_in: Option<(&CameraId, Option<&ZoneId>)>,
+    ) -> Result<Option<Case>, DispatchError> {
         let radius = self.dispatcher.config.dispatch.merge_radius_m;
-        let zone = v.zone.as_ref().map(|z| z.as_str());
-        let cases = store::cases::open_near(
-            &mut self.tx,
-            v.kind.as_str(),
-            around(v.location, radius),
-            v.camera.as_str(),
-            zone,
-        )
-        .await?;
-        Ok(nearest(cases, v.location, |case, distance| {
-            let same_zone =
-                zone.is_some() && case.camera == v.camera.as_str() && case.zone.as_deref() == zone;
+        let camera = seen_in.map_or("", |(camera, _)| camera.as_str());
+        let zone = seen_in.and_then(|(_, zone)| zone).map(|z| z.as_str());
+        let cases = store::cases::open_near(&mut self.tx, kind, around(place, radius), camera, zone).await?;
+        Ok(nearest(cases, place, |case, distance| {
+            let same_zone = zone.is_some() && case.camera == camera && case.zone.as_deref() == zone;
             same_zone || distance <= radius
         }))
     }
@@ -34,15 +32,14 @@ impl Change<'_> {
     /// A case of the same kind at the same spot closed within the recurrence window.
     pub(super) async fn recent_closed_case_near(
         &mut self,
-        v: &ViolationEvent,
+        kind: &str,
+        place: GeoPoint,
     ) -> Result<Option<String>, DispatchError> {
         let dispatch = &self.dispatcher.config.dispatch;
         let since = self.now_ms() - dispatch.recurrence_within.0.as_millis() as i64;
         let radius = dispatch.merge_radius_m;
-        let cases =
-            store::cases::closed_near(&mut self.tx, v.kind.as_str(), around(v.location, radius), since)
-                .await?;
-        Ok(nearest(cases, v.location, |_, distance| distance <= radius).map(|case| case.id))
+        let cases = store::cases::closed_near(&mut self.tx, kind, around(place, radius), since).await?;
+        Ok(nearest(cases, place, |_, distance| distance <= radius).map(|case| case.id))
     }
 }
 

@@ -8,13 +8,14 @@
 pub mod jetstream;
 pub mod local;
 mod merge;
+pub mod report;
 
-use gridwatch_core::{CameraHealth, PipelineEvent, ViolationCleared, ViolationEvent};
+use gridwatch_core::{CameraHealth, GeoPoint, PipelineEvent, ViolationCleared, ViolationEvent};
 use serde::Serialize;
 use serde_json::json;
 
 use crate::{
-    cases::{Case, Escalation, State},
+    cases::{Case, Escalation, Source, State},
     change::Change,
     store::{self, cameras::CameraHealthRow, events::Received},
     Actor, DispatchError, Dispatcher,
@@ -107,7 +108,8 @@ impl Change<'_> {
             let case = store::events::case_of_violation(&mut self.tx, &id).await?;
             return Ok(Ingested::Duplicate { case });
         }
-        let case = match self.open_case_near(v).await? {
+        let seen_in = Some((&v.camera, v.zone.as_ref()));
+        let case = match self.open_case_near(v.kind.as_str(), v.location, seen_in).await? {
             Some(case) => self.sighted_again(case, v).await?,
             None => self.open_case(v).await?,
         };
@@ -132,25 +134,49 @@ impl Change<'_> {
 
     /// A new case, reported; review decides what happens to it next.
     async fn open_case(&mut self, v: &ViolationEvent) -> Result<String, DispatchError> {
-        let grid = self.dispatcher.grids.locate(v.location).map(|g| g.id.to_string());
-        let recurrence_of = self.recent_closed_case_near(v).await?;
-        let (id, t) = (v.id.to_string(), self.now_ms());
+        let id = v.id.to_string();
         let case = Case {
-            id: id.clone(),
-            number: store::cases::next_number(&mut self.tx).await?,
-            kind: v.kind.to_string(),
-            state: State::Reported,
-            grid: grid.clone(),
             camera: v.camera.to_string(),
             zone: v.zone.as_ref().map(|z| z.to_string()),
-            lon: v.location.lon(),
-            lat: v.location.lat(),
             confidence: v.confidence,
+            ..self
+                .new_case(&id, v.kind.as_str(), v.location, Source::Camera)
+                .await?
+        };
+        store::cases::insert(&mut self.tx, &case).await?;
+        let detail = json!({ "event": v.id, "grid": case.grid, "recurrence_of": case.recurrence_of });
+        self.audit(&case, &Actor::camera(&v.camera), "report", None, detail)
+            .await?;
+        self.review(case, &v.kind, v.confidence).await?;
+        Ok(id)
+    }
+
+    /// A case of `kind` at `place` opened now under `id`, numbered, in the grid there, marked as
+    /// a recurrence of a case recently closed at the same spot; not yet stored.
+    async fn new_case(
+        &mut self,
+        id: &str,
+        kind: &str,
+        place: GeoPoint,
+        source: Source,
+    ) -> Result<Case, DispatchError> {
+        let t = self.now_ms();
+        Ok(Case {
+            id: id.to_owned(),
+            number: store::cases::next_number(&mut self.tx).await?,
+            kind: kind.to_owned(),
+            state: State::Reported,
+            grid: self.dispatcher.grids.locate(place).map(|g| g.id.to_string()),
+            camera: String::new(),
+            zone: None,
+            lon: place.lon(),
+            lat: place.lat(),
+            confidence: 1.0,
             assignee: None,
             occurrences: 1,
-            recurrence_of: recurrence_of.clone(),
-            first_event: id.clone(),
-            last_event: id.clone(),
+            recurrence_of: self.recent_closed_case_near(kind, place).await?,
+            first_event: id.to_owned(),
+            last_event: id.to_owned(),
             reported_at: t,
             updated_at: t,
             filed_at: None,
@@ -168,13 +194,8 @@ impl Change<'_> {
             void_reason: None,
             shop: None,
             notice_until: None,
-        };
-        store::cases::insert(&mut self.tx, &case).await?;
-        let detail = json!({ "event": v.id, "grid": grid, "recurrence_of": recurrence_of });
-        self.audit(&case, &Actor::camera(&v.camera), "report", None, detail)
-            .await?;
-        self.review(case, v).await?;
-        Ok(id)
+            source,
+        })
     }
 
     async fn cleared(&mut self, c: &ViolationCleared) -> Result<Ingested, DispatchError> {

@@ -7,7 +7,7 @@ use sqlx::{
 };
 
 use super::{in_list, Tx};
-use crate::cases::{Case, Escalation, State};
+use crate::cases::{Case, Escalation, Source, State};
 
 /// Latitude and longitude bounds of a search area: `((south, north), (west, east))`.
 pub type Bounds = ((f64, f64), (f64, f64));
@@ -16,6 +16,7 @@ fn from_row(row: &AnyRow) -> Result<Case, sqlx::Error> {
     let decode = |what: String| sqlx::Error::Decode(what.into());
     let state: String = row.try_get("state")?;
     let escalation: i64 = row.try_get("escalation")?;
+    let source: String = row.try_get("source")?;
     Ok(Case {
         id: row.try_get("id")?,
         number: row.try_get("number")?,
@@ -50,6 +51,7 @@ fn from_row(row: &AnyRow) -> Result<Case, sqlx::Error> {
         void_reason: row.try_get("void_reason")?,
         shop: row.try_get("shop")?,
         notice_until: row.try_get("notice_until")?,
+        source: Source::parse(&source).ok_or_else(|| decode(format!("unknown case source `{source}`")))?,
     })
 }
 
@@ -66,7 +68,7 @@ pub async fn next_number(tx: &mut Tx) -> Result<i64, sqlx::Error> {
 }
 
 /// Every column of `case`, in the order of [`insert`]'s and [`save`]'s placeholders.
-const COLUMNS: [&str; 32] = [
+const COLUMNS: [&str; 33] = [
     "id",
     "number",
     "kind",
@@ -99,6 +101,7 @@ const COLUMNS: [&str; 32] = [
     "void_reason",
     "shop",
     "notice_until",
+    "source",
 ];
 
 fn bind_all<'q>(query: Query<'q, Any, AnyArguments<'q>>, c: &Case) -> Query<'q, Any, AnyArguments<'q>> {
@@ -135,6 +138,7 @@ fn bind_all<'q>(query: Query<'q, Any, AnyArguments<'q>>, c: &Case) -> Query<'q, 
         .bind(c.void_reason.clone())
         .bind(c.shop.clone())
         .bind(c.notice_until)
+        .bind(c.source.as_str())
 }
 
 pub async fn insert(tx: &mut Tx, case: &Case) -> Result<(), sqlx::Error> {

@@ -45,6 +45,11 @@ const ASSETS: &[(&str, &str, &[u8])] = &[
         "text/javascript; charset=utf-8",
         include_bytes!("../../web/case.js"),
     ),
+    (
+        "report.js",
+        "text/javascript; charset=utf-8",
+        include_bytes!("../../web/report.js"),
+    ),
 ];
 
 pub fn routes() -> Router<AppState> {

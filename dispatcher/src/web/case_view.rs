@@ -4,7 +4,7 @@
 use chrono::{DateTime, Utc};
 
 use super::i18n::Lang;
-use crate::cases::{Case, State};
+use crate::cases::{Case, Source, State};
 
 /// A deadline this close counts as due soon.
 pub(super) const DUE_SOON_MS: i64 = 15 * 60 * 1000;
@@ -18,7 +18,13 @@ pub struct CaseView {
     pub state: &'static str,
     pub state_label: &'static str,
     pub grid: String,
+    /// The camera's id, or for a case people reported, how they reported it.
     pub camera: String,
+    /// The camera's name (or id), or how people reported it.
+    pub camera_name: String,
+    /// `camera`, `hotline` or `patrol`, and in words.
+    pub source: &'static str,
+    pub source_label: &'static str,
     pub assignee: String,
     pub confidence: String,
     /// How long since it was reported, in words.
@@ -83,6 +89,17 @@ impl CaseView {
             ),
             None => ("", String::new()),
         };
+        let source_label = lang.source(case.source);
+        let (camera, camera_name) = match case.source {
+            Source::Camera => {
+                let named = config.cameras.iter().find(|c| c.id.as_str() == case.camera);
+                let name = named
+                    .and_then(|c| c.name.clone())
+                    .unwrap_or_else(|| case.camera.clone());
+                (case.camera.clone(), name)
+            }
+            _ => (source_label.to_owned(), source_label.to_owned()),
+        };
         Self {
             id: case.id.clone(),
             number: case.number,
@@ -94,7 +111,10 @@ impl CaseView {
                 .grid
                 .clone()
                 .unwrap_or_else(|| lang.pick("网格外", "no grid").to_owned()),
-            camera: case.camera.clone(),
+            camera,
+            camera_name,
+            source: case.source.as_str(),
+            source_label,
             assignee: case.assignee.clone().unwrap_or_default(),
             confidence: format!("{:.0}%", case.confidence * 100.0),
             age: span_words(lang, now - case.reported_at),

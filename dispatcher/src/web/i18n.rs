@@ -4,7 +4,7 @@
 use axum::http::request::Parts;
 use axum_extra::extract::CookieJar;
 
-use crate::cases::State;
+use crate::cases::{Source, State};
 use gridwatch_core::config::Role;
 
 /// The cookie that remembers the chosen language.
@@ -91,6 +91,16 @@ impl Lang {
             State::Verified => ("已核查", "Verified"),
             State::Closed => ("已结案", "Closed"),
             State::Reopened => ("已重开", "Reopened"),
+        };
+        self.pick(zh, en)
+    }
+
+    /// Where a case came from.
+    pub fn source(self, source: Source) -> &'static str {
+        let (zh, en) = match source {
+            Source::Camera => ("视频发现", "Camera"),
+            Source::Hotline => ("12345热线", "Hotline"),
+            Source::Patrol => ("巡查上报", "Patrol report"),
         };
         self.pick(zh, en)
     }

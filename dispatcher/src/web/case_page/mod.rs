@@ -263,7 +263,7 @@ impl CasePage {
             ),
             t,
             is_member: visitor.account.member.is_some(),
-            facts: facts(case, t, config, &clock),
+            facts: facts(case, &view, t, config, &clock),
             recurs,
             sightings: sightings(&artifacts, t, &clock),
             photos: artifacts
@@ -317,7 +317,13 @@ impl Clock {
     }
 }
 
-fn facts(case: &Case, t: &CaseWords, config: &gridwatch_core::config::Config, clock: &Clock) -> Vec<Fact> {
+fn facts(
+    case: &Case,
+    view: &CaseView,
+    t: &CaseWords,
+    config: &gridwatch_core::config::Config,
+    clock: &Clock,
+) -> Vec<Fact> {
     let mut facts = Vec::new();
     let mut add = |label, value: String, class| {
         if !value.is_empty() {
@@ -330,7 +336,10 @@ fn facts(case: &Case, t: &CaseWords, config: &gridwatch_core::config::Config, cl
         .find(|c| c.id.as_str() == case.camera)
         .and_then(|c| c.name.clone())
         .map_or_else(|| case.camera.clone(), |name| format!("{name} ({})", case.camera));
-    add(t.camera, camera, "");
+    add(t.source, view.source_label.to_owned(), "");
+    if case.source == crate::cases::Source::Camera {
+        add(t.camera, camera, "");
+    }
     add(t.zone, case.zone.clone().unwrap_or_default(), "");
     add(t.confidence, format!("{:.0}%", case.confidence * 100.0), "");
     let assignee = case

@@ -107,6 +107,19 @@ pub(super) fn step(
         let until = clock.local(until.timestamp_millis());
         lines.push(format!("{}{}{until}", t.until, lang.pick("：", ": ")));
     }
+    // What people reported, in their words, with the picture their system holds.
+    if let Some(said) = text("description") {
+        lines.push(format!("{}{}{said}", t.report_said, lang.pick("：", ": ")));
+    }
+    if let Some(address) = text("address") {
+        lines.push(format!("{}{}{address}", t.report_address, lang.pick("：", ": ")));
+    }
+    if let Some(url) = text("media_url").filter(|u| u.starts_with("https://") || u.starts_with("http://")) {
+        links.push(Link {
+            url: url.to_owned(),
+            label: t.report_media.to_owned(),
+        });
+    }
     if e.action == crate::evidence::photos::AUDIT_ACTION {
         if let Some(sha) = text("sha256") {
             links.push(Link {

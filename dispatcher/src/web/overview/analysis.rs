@@ -121,6 +121,8 @@ struct Row {
     grid: String,
     kind: String,
     total: bool,
+    /// A row of cases from one source.
+    by_source: bool,
     reported: usize,
     rates: [String; 7],
     medians: [String; 3],
@@ -186,18 +188,20 @@ async fn page(
     let rows = indicators
         .iter()
         .map(|i| {
-            let total = i.kind.is_none();
+            let total = i.kind.is_none() && i.source.is_none();
             Row {
-                grid: match (&i.grid, total) {
+                grid: match (&i.grid, i.kind.is_none()) {
                     (Some(g), _) => g.clone(),
                     (None, true) => everywhere.to_owned(),
                     (None, false) => no_grid.to_owned(),
                 },
-                kind: i.kind.as_deref().map_or_else(
-                    || lang.pick("合计", "Total").to_owned(),
-                    |k| kind_name(config, lang, k),
-                ),
+                kind: match (&i.kind, i.source) {
+                    (Some(k), _) => kind_name(config, lang, k),
+                    (None, Some(source)) => lang.source(source).to_owned(),
+                    (None, None) => lang.pick("合计", "Total").to_owned(),
+                },
                 total,
+                by_source: i.source.is_some(),
                 reported: i.reported,
                 rates: [
                     i.filing_rate,
@@ -397,11 +401,11 @@ async fn csv(State(s): State<AppState>, Overseer(visitor): Overseer, Query(asked
 
 const CSV_HEADER: &str =
     "grid,kind,reported,filing_rate,dispatch_rate,closing_rate,on_time_rate,rework_rate,\
-extension_rate,recurrence_rate,median_to_dispatch_s,median_to_accept_s,median_to_close_s\n";
+extension_rate,recurrence_rate,median_to_dispatch_s,median_to_accept_s,median_to_close_s,source\n";
 
 fn indicators_csv(rows: &[Indicators]) -> String {
-    // Ids are `[A-Za-z0-9_-]` and the rest are numbers, so no field needs quoting; the total row
-    // has empty grid and kind.
+    // Ids are `[A-Za-z0-9_-]` and the rest are numbers, so no field needs quoting; the rows by
+    // source and the total have empty kind, and only the rows by source a source.
     let number = |v: Option<f64>| v.map(|v| format!("{v:.4}")).unwrap_or_default();
     let mut out = CSV_HEADER.to_owned();
     for i in rows {
@@ -419,6 +423,7 @@ fn indicators_csv(rows: &[Indicators]) -> String {
             number(i.median_to_dispatch_s),
             number(i.median_to_accept_s),
             number(i.median_to_close_s),
+            i.source.map(|s| s.as_str().to_owned()).unwrap_or_default(),
         ];
         out += &fields.join(",");
         out.push('\n');
