@@ -59,6 +59,11 @@ impl Dispatcher {
         &self.grids
     }
 
+    /// The clock every deadline and record of this dispatcher is kept by.
+    pub fn clock(&self) -> Arc<dyn Clock> {
+        self.clock.clone()
+    }
+
     pub fn now(&self) -> DateTime<Utc> {
         self.clock.now()
     }

@@ -16,7 +16,8 @@ pub const MAX_FIELD: usize = 16 * 1024;
 /// A form as read.
 #[derive(Default)]
 pub struct Received {
-    /// Text fields, in the order sent.
+    /// Text fields, in the order sent; a file sent in a part other than the pictures' is here by
+    /// its name, with no text.
     pub fields: Vec<(String, String)>,
     pub photos: Vec<Upload>,
 }
@@ -84,6 +85,9 @@ pub async fn read(mut form: Multipart, photo_part: &str) -> Result<Received, Ref
                 let file_name = file_name.unwrap_or(name);
                 received.photos.push(Upload { file_name, bytes });
             }
+        } else if file_name.is_some() {
+            // A file in a part meant for text: named, so the caller can refuse it by name.
+            received.fields.push((name, String::new()));
         } else {
             match String::from_utf8(bytes) {
                 Ok(text) => received.fields.push((name, text)),

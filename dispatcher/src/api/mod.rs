@@ -48,9 +48,9 @@ pub struct AppState {
 /// The whole API over `dispatcher`.
 pub fn router(dispatcher: Arc<Dispatcher>) -> Router {
     let state = AppState {
+        limiter: Arc::new(SignInLimiter::by(dispatcher.clock())),
         dispatcher,
         metrics: Arc::default(),
-        limiter: Arc::default(),
     };
     Router::new()
         .route("/api/v1/session", post(session::open).delete(session::close))

@@ -140,7 +140,7 @@ mod tests {
         assert!(doc.starts_with("<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<services><service>"));
         assert!(doc.contains("<service_code>street_vending</service_code>"));
         assert!(
-            doc.contains("<description>&lt;a&gt; &amp; \"b\"</description>"),
+            doc.contains("<description>&lt;a&gt; &amp; &quot;b&quot;</description>"),
             "{doc}"
         );
         assert!(doc.contains("<lat>26.07</lat>"));
