@@ -9,6 +9,7 @@ pub mod cases;
 pub mod events;
 pub mod outbox;
 pub mod overview;
+pub mod shops;
 
 use std::str::FromStr;
 
