@@ -398,7 +398,10 @@ async fn the_shops_page_csv_and_api_show_each_grade_to_those_whose_grid_it_is() 
             ),
             "{db}: a swatch and the word: {lucky}"
         );
-        assert!(lucky.contains(r#"<td class="num">2</td>"#), "{db}: {lucky}");
+        assert!(
+            lucky.contains(r#"<td class="num" data-label="Cases in window">2</td>"#),
+            "{db}: {lucky}"
+        );
         assert!(lucky.contains("91350102MA2Y0000XX"), "{db}");
         assert!(
             lucky.contains("2 counted cases in the last 90d"),
