@@ -435,13 +435,66 @@ fn auto_dispatch_threshold_out_of_range() {
 #[test]
 fn shop_on_a_zone_its_camera_does_not_have() {
     let config = format!(
-        "{BASE}\n[[dispatch.shops]]\nid = \"fruit\"\nname = \"Fruit\"\ncontact = \"1\"\ncamera = \"east-gate\"\nzone = \"apron\"\n"
+        "{BASE}\n[[dispatch.shops]]\nid = \"fruit\"\nname = \"Fruit\"\nlicence = \"L-1\"\ncontact = \"1\"\nfronts = [{{ camera = \"east-gate\", zone = \"apron\" }}]\n"
     );
+    let zones = "bay-3";
     assert_one_error(
         &config,
         "\"apron\"",
-        "shop `fruit`: camera `east-gate` has no zone `apron`",
+        &format!("shop `fruit`: camera `east-gate` has no zone `apron`; its zones are: {zones}"),
     );
+}
+
+#[test]
+fn shops_with_an_unknown_camera_a_repeated_id_or_no_shopfront() {
+    let shop = |id: &str, rest: &str| {
+        format!("[[dispatch.shops]]\nid = \"{id}\"\nname = \"N\"\nlicence = \"L\"\ncontact = \"1\"\n{rest}\n")
+    };
+    let config = format!(
+        "{BASE}\n{}{}{}",
+        shop("tea", "fronts = [{ camera = \"no-such-cam\", zone = \"bay-3\" }]"),
+        shop("tea", "place = { lon = 119.3, lat = 26.08 }"),
+        shop("bun", "radius_m = 10.0"),
+    );
+    assert_eq!(
+        errors(&config),
+        [
+            format!(
+                "{}: shop `tea`: no camera has id `no-such-cam`",
+                position(&config, "\"no-such-cam\"")
+            ),
+            format!(
+                "{}: shop `tea`: another shop has this id already",
+                position(&config, "\"tea\"\nname = \"N\"\nlicence = \"L\"\ncontact = \"1\"\nplace")
+            ),
+            format!(
+                "{}: shop `bun`: say where its shopfront is: `fronts = [{{ camera, zone }}]`, `place = {{ lon, lat }}`, or both",
+                position(&config, "\"bun\"")
+            ),
+        ]
+    );
+}
+
+#[test]
+fn grading_red_below_yellow_and_unknown_keys() {
+    let config = format!("{BASE}\n[dispatch.grading]\nyellow_at = 3\nred_at = 2\n");
+    let value = config.find("red_at = 2").unwrap() + "red_at = ".len();
+    assert_eq!(
+        errors(&config),
+        [format!(
+            "{}: grading: red_at (2) must be more than yellow_at (3)",
+            position_at(&config, value)
+        )]
+    );
+    let config = format!("{BASE}\n[dispatch.grading]\nwindow = \"90d\"\norange_at = 3\n");
+    let found = errors(&config);
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert!(
+        found[0].contains("orange_at") && found[0].contains("yellow_at"),
+        "an unknown key is named with the valid ones: {found:?}"
+    );
+    let config = format!("{BASE}\n[dispatch.grading]\nrepair_after = \"0s\"\n");
+    assert_one_error(&config, "\"0s\"", "grading: repair_after must be longer than 0");
 }
 
 #[test]

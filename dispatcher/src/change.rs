@@ -74,6 +74,10 @@ impl Change<'_> {
             applied.detail,
         )
         .await?;
+        // Filing confirms the violation: from now on it counts against the shop it is at.
+        if let (Action::File, Some(shop)) = (action, &applied.case.shop) {
+            self.count_against_shop(&applied.case, shop).await?;
+        }
         Ok(applied.case)
     }
 
@@ -100,21 +104,16 @@ impl Change<'_> {
         from: Option<State>,
         detail: Value,
     ) -> Result<(), DispatchError> {
-        let (prev_seq, prev_hash) = store::audit::last(&mut self.tx).await?;
-        let mut entry = Entry {
-            seq: prev_seq + 1,
-            case_id: case.id.clone(),
-            at: self.now_ms(),
-            actor: actor.name.clone(),
-            action: what.to_owned(),
-            from_state: from.map(|s| s.as_str().to_owned()),
-            to_state: case.state.as_str().to_owned(),
-            detail: detail.to_string(),
-            prev_hash,
-            hash: String::new(),
-        };
-        entry.hash = entry.expected_hash();
-        store::audit::append(&mut self.tx, &entry).await?;
+        let entry = self
+            .chain(
+                &case.id,
+                actor,
+                what,
+                from.map(State::as_str),
+                case.state.as_str(),
+                &detail,
+            )
+            .await?;
         let change = CaseChange {
             case: case.id.clone(),
             number: case.number,
@@ -139,5 +138,34 @@ impl Change<'_> {
         }
         self.changes.push(change);
         Ok(())
+    }
+
+    /// Appends an entry about `subject` (a case id, or a shop's [`subject`](crate::shops::subject))
+    /// to the audit chain: `what` took it from `from` to `to`.
+    pub(crate) async fn chain(
+        &mut self,
+        subject: &str,
+        actor: &Actor,
+        what: &str,
+        from: Option<&str>,
+        to: &str,
+        detail: &Value,
+    ) -> Result<Entry, DispatchError> {
+        let (prev_seq, prev_hash) = store::audit::last(&mut self.tx).await?;
+        let mut entry = Entry {
+            seq: prev_seq + 1,
+            case_id: subject.to_owned(),
+            at: self.now_ms(),
+            actor: actor.name.clone(),
+            action: what.to_owned(),
+            from_state: from.map(str::to_owned),
+            to_state: to.to_owned(),
+            detail: detail.to_string(),
+            prev_hash,
+            hash: String::new(),
+        };
+        entry.hash = entry.expected_hash();
+        store::audit::append(&mut self.tx, &entry).await?;
+        Ok(entry)
     }
 }

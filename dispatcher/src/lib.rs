@@ -5,7 +5,7 @@
 //! [`intake`] (events in, merging, recurrence), [`review`] (triage of new cases), [`dispatch`]
 //! with [`roster`] and [`grid`] (who acts), [`cases`] (the state machine, what each action does,
 //! who may do it, the audit chain), [`verification`] (the camera checks the work), [`sla`]
-//! (deadlines and escalation), [`graduated`] (shop notices); [`store`] holds every SQL statement,
+//! (deadlines and escalation), [`graduated`] (shop notices) with [`shops`] (shop grades); [`store`] holds every SQL statement,
 //! [`change`] is how each change is committed and announced, [`api`] serves it all over HTTP and
 //! [`web`] draws the maps and charts of its pages.
 //!
@@ -29,6 +29,7 @@ pub mod queries;
 pub mod review;
 pub mod roster;
 pub mod server;
+pub mod shops;
 pub mod sla;
 pub mod store;
 pub mod verification;

@@ -1,16 +1,18 @@
 //! 立案: what happens to a new case. Confident findings are filed at once and dispatched; a
-//! shopfront violation of a registered shop is filed and the shop told first (graduated
-//! response); the rest wait for an operator's review.
+//! shopfront violation of a registered shop is filed and, by the shop's grade, the shop told
+//! first (graduated response: green with the kind's grace, yellow with a shorter one) or, for a
+//! red shop, the case dispatched at once; the rest wait for an operator's review.
 
 use gridwatch_core::{
-    config::{time::Span, CasePolicy, Shop},
-    ViolationKind,
+    config::{time::Span, CasePolicy, Grading, Shop},
+    GeoPoint, ViolationKind,
 };
 
 use crate::{
     cases::{actions::ActionRequest, Action, Case},
     change::Change,
-    Actor, DispatchError,
+    shops::{fronts::shop_at, Grade},
+    store, Actor, DispatchError,
 };
 
 /// What review decides for a new case.
@@ -24,10 +26,21 @@ pub enum Triage<'c> {
     Dispatch,
 }
 
-/// The decision for a case of `policy`'s kind seen with `confidence` in the shopfront of `shop`.
-pub fn triage<'c>(policy: &CasePolicy, shop: Option<&'c Shop>, confidence: f64) -> Triage<'c> {
+/// The decision for a case of `policy`'s kind seen with `confidence` in the shopfront of `shop`,
+/// which holds the grade given beside it (the grade before this case counts).
+pub fn triage<'c>(
+    policy: &CasePolicy,
+    grading: &Grading,
+    shop: Option<(&'c Shop, Grade)>,
+    confidence: f64,
+) -> Triage<'c> {
     match (policy.notice_grace, shop) {
-        (Some(grace), Some(shop)) => Triage::Notice { shop, grace },
+        (Some(grace), Some((shop, Grade::Green))) => Triage::Notice { shop, grace },
+        (Some(grace), Some((shop, Grade::Yellow))) => Triage::Notice {
+            shop,
+            grace: grace.min(grading.yellow_grace),
+        },
+        (Some(_), Some((_, Grade::Red))) => Triage::Dispatch,
         _ if policy.auto_dispatch_at.is_some_and(|t| confidence >= t) => Triage::Dispatch,
         _ => Triage::Review,
     }
@@ -43,10 +56,24 @@ impl Change<'_> {
         confidence: f64,
     ) -> Result<(), DispatchError> {
         let config = self.dispatcher.config.clone();
-        let shop = config.dispatch.shops.iter().find(|shop| {
-            shop.camera.as_str() == case.camera && Some(shop.zone.as_str()) == case.zone.as_deref()
-        });
-        let decision = triage(&config.case_policy(kind), shop, confidence);
+        let place = GeoPoint::new(case.lon, case.lat).map_err(|e| DispatchError::Invalid(e.to_string()))?;
+        let shop = shop_at(&config.dispatch.shops, &case.camera, case.zone.as_deref(), place);
+        let (case, shop) = match shop {
+            Some(shop) => {
+                // Recorded now, so that the case counts against the shop once it is filed,
+                // by the rules here or later by a reviewer.
+                let case = Case {
+                    shop: Some(shop.id.clone()),
+                    ..case
+                };
+                store::cases::save(&mut self.tx, &case).await?;
+                let grade = self.settled_grade(&shop.id).await?;
+                (case, Some((shop, grade)))
+            }
+            None => (case, None),
+        };
+        let policy = config.case_policy(kind);
+        let decision = triage(&policy, &config.dispatch.grading, shop, confidence);
         if decision == Triage::Review {
             return Ok(());
         }
@@ -73,9 +100,14 @@ mod tests {
         Shop {
             id: "lucky-fruit".into(),
             name: "Lucky Fruit".into(),
+            licence: "91350102MA00000000".into(),
             contact: "+86 591 8888 0000".into(),
-            camera: gridwatch_core::CameraId::new("cam-1").unwrap(),
-            zone: gridwatch_core::ZoneId::new("apron").unwrap(),
+            fronts: vec![gridwatch_core::config::Front {
+                camera: gridwatch_core::CameraId::new("cam-1").unwrap(),
+                zone: gridwatch_core::ZoneId::new("apron").unwrap(),
+            }],
+            place: None,
+            radius_m: 15.0,
         }
     }
 
@@ -91,19 +123,52 @@ mod tests {
             ..auto
         };
         let shop = shop();
+        let grading = Grading::default();
+        let triage = |policy, shop, confidence| triage(policy, &grading, shop, confidence);
+        let green = Some((&shop, Grade::Green));
         assert_eq!(triage(&auto, None, 0.9), Triage::Dispatch);
         assert_eq!(triage(&auto, None, 0.5), Triage::Review);
-        assert_eq!(triage(&CasePolicy::default(), None, 1.0), Triage::Review);
+        let default = CasePolicy::default();
+        assert_eq!(triage(&default, None, 1.0), Triage::Review);
+        assert_eq!(triage(&auto, green, 0.9), Triage::Dispatch, "no grace: no notice");
         assert_eq!(
-            triage(&auto, Some(&shop), 0.9),
-            Triage::Dispatch,
-            "no grace: no notice"
-        );
-        assert_eq!(
-            triage(&graduated, Some(&shop), 0.5),
+            triage(&graduated, green, 0.5),
             Triage::Notice { shop: &shop, grace },
             "a notice needs no confidence threshold: a person reads it"
         );
         assert_eq!(triage(&graduated, None, 0.9), Triage::Dispatch);
+    }
+
+    #[test]
+    fn the_shops_grade_sets_the_grace_or_sends_someone_at_once() {
+        let graduated = CasePolicy {
+            notice_grace: Some(Span(Duration::from_secs(600))),
+            ..CasePolicy::default()
+        };
+        let grading = Grading::default();
+        let shop = shop();
+        assert_eq!(
+            triage(&graduated, &grading, Some((&shop, Grade::Yellow)), 0.1),
+            Triage::Notice {
+                shop: &shop,
+                grace: grading.yellow_grace
+            }
+        );
+        let short = CasePolicy {
+            notice_grace: Some(Span(Duration::from_secs(60))),
+            ..graduated
+        };
+        assert_eq!(
+            triage(&short, &grading, Some((&shop, Grade::Yellow)), 0.1),
+            Triage::Notice {
+                shop: &shop,
+                grace: Span(Duration::from_secs(60))
+            },
+            "yellow never waits longer than green"
+        );
+        assert_eq!(
+            triage(&graduated, &grading, Some((&shop, Grade::Red)), 0.1),
+            Triage::Dispatch
+        );
     }
 }

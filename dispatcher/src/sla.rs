@@ -1,6 +1,7 @@
 //! Deadlines (SLA): a dispatched case not accepted in time is escalated to the grid leader, one
 //! not handled in time to the command centre. The deadlines live in the database, so a restart
-//! loses none; the watch also sends out the cases whose shop notices ran out.
+//! loses none; the watch also sends out the cases whose shop notices ran out and repairs the
+//! grades of shops whose clean period has run (信用修复).
 
 use chrono::{DateTime, Utc};
 use gridwatch_core::GridId;
@@ -25,12 +26,13 @@ pub fn due_escalation(case: &Case, now: i64) -> Option<(Escalation, Option<i64>)
 }
 
 impl Dispatcher {
-    /// Escalates the cases whose deadlines have passed and dispatches those whose shop notices
-    /// ran out. Returns the cases concerned.
+    /// Escalates the cases whose deadlines have passed, dispatches those whose shop notices ran
+    /// out and repairs the shop grades that are due. Returns the cases concerned.
     pub async fn escalate_overdue(&self) -> Result<Vec<String>, DispatchError> {
         let mut change = self.change().await?;
         let t = change.now_ms();
         let mut escalated = change.dispatch_ignored_notices().await?;
+        change.repair_shops().await?;
         let dispatcher = Actor::system("dispatcher");
         for case in store::cases::overdue(&mut change.tx, t).await? {
             let Some((level, due)) = due_escalation(&case, t) else {

@@ -51,9 +51,9 @@ zones = [{{ id = "shop-apron", role = "shopfront", points = [[0, 0], [100, 0], [
 [[dispatch.shops]]
 id = "lucky-fruit"
 name = "Lucky Fruit"
+licence = "91350102MA2Y0000XX"
 contact = "+86 591 8888 0000"
-camera = "cam-1"
-zone = "shop-apron"
+fronts = [{{ camera = "cam-1", zone = "shop-apron" }}]
 
 [[dispatch.webhooks]]
 name = "sms-gateway"

@@ -27,7 +27,7 @@ use serde::{de::Error as _, Deserialize, Deserializer};
 
 pub use camera::{Calibration, Camera, DecodePolicy, Reconnect, Transport, Zone};
 pub use diagnostic::{ConfigError, ConfigErrors};
-pub use dispatch::{CasePolicy, Dispatch, Role, Shop, Token, Webhook};
+pub use dispatch::{CasePolicy, Dispatch, Front, Grading, Role, Shop, Token, Webhook};
 pub use grid::{Grid, GridSource};
 pub use roster::{Member, Shift, Team};
 pub use rule::{Anchor, ClassMatch, Companion, Confirm, Exemption, Rule, ZoneMatch};

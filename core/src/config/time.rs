@@ -38,6 +38,24 @@ impl<'de> Deserialize<'de> for Span {
     }
 }
 
+/// The way configuration writes it, in whole seconds: `90d`, `5m`, `1h 30m`.
+impl fmt::Display for Span {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut left = self.0.as_secs();
+        if left == 0 {
+            return f.write_str("0s");
+        }
+        let mut parts = Vec::new();
+        for (unit, size) in [("d", 24 * 3600), ("h", 3600), ("m", 60), ("s", 1)] {
+            if left >= size {
+                parts.push(format!("{}{unit}", left / size));
+                left %= size;
+            }
+        }
+        f.write_str(&parts.join(" "))
+    }
+}
+
 /// A wall-clock time of day in the city's time zone, `HH:MM`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub struct TimeOfDay(pub NaiveTime);
@@ -165,5 +183,12 @@ mod tests {
             .contains("`90s`, `5m` or `1h 30m`"));
         assert!("Asia/Shangai".parse::<TimeZone>().unwrap_err().contains("IANA"));
         assert_eq!("1h 30m".parse::<Span>().unwrap(), Span(Duration::from_secs(5400)));
+    }
+
+    #[test]
+    fn spans_are_written_back_the_way_configuration_writes_them() {
+        for written in ["90d", "5m", "1h 30m", "1d 2h 3m 4s", "0s"] {
+            assert_eq!(written.parse::<Span>().unwrap().to_string(), written);
+        }
     }
 }

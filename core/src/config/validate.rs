@@ -212,27 +212,88 @@ fn dispatch(config: &Config, map: &SourceMap, report: &mut impl FnMut(ConfigErro
             ));
         }
     }
-    for (i, shop) in d.shops.iter().enumerate() {
-        match config.cameras.iter().find(|c| c.id == shop.camera) {
-            None => report(map.error(
-                at!["dispatch", "shops", i, "camera"],
-                format!("shop `{}`: no camera has id `{}`", shop.id, shop.camera),
-            )),
-            Some(camera) if !camera.zones.iter().any(|z| z.id == shop.zone) => report(map.error(
-                at!["dispatch", "shops", i, "zone"],
-                format!(
-                    "shop `{}`: camera `{}` has no zone `{}`",
-                    shop.id, shop.camera, shop.zone
-                ),
-            )),
-            Some(_) => {}
-        }
-    }
+    shops(config, map, report);
     for (kind, info) in &config.kinds {
         if info.auto_dispatch_at.is_some_and(|t| !(0.0..=1.0).contains(&t)) {
             report(map.error(
                 at!["kinds", kind.as_str(), "auto_dispatch_at"],
                 format!("kind `{kind}`: auto_dispatch_at is a confidence between 0 and 1"),
+            ));
+        }
+    }
+}
+
+/// The shop registry: unique ids, a shopfront for each (camera zones or a place), every zone one
+/// its camera has; and grading thresholds that rise from yellow to red.
+fn shops(config: &Config, map: &SourceMap, report: &mut impl FnMut(ConfigError)) {
+    let d = &config.dispatch;
+    let mut ids = HashSet::new();
+    for (i, shop) in d.shops.iter().enumerate() {
+        if !ids.insert(shop.id.as_str()) {
+            report(map.error(
+                at!["dispatch", "shops", i, "id"],
+                format!("shop `{}`: another shop has this id already", shop.id),
+            ));
+        }
+        if shop.fronts.is_empty() && shop.place.is_none() {
+            report(map.error(
+                at!["dispatch", "shops", i, "id"],
+                format!(
+                    "shop `{}`: say where its shopfront is: `fronts = [{{ camera, zone }}]`, `place = {{ lon, lat }}`, or both",
+                    shop.id
+                ),
+            ));
+        }
+        if !(shop.radius_m.is_finite() && shop.radius_m > 0.0) {
+            report(map.error(
+                at!["dispatch", "shops", i, "radius_m"],
+                format!("shop `{}`: radius_m must be more than 0 metres", shop.id),
+            ));
+        }
+        for (j, front) in shop.fronts.iter().enumerate() {
+            match config.cameras.iter().find(|c| c.id == front.camera) {
+                None => report(map.error(
+                    at!["dispatch", "shops", i, "fronts", j, "camera"],
+                    format!("shop `{}`: no camera has id `{}`", shop.id, front.camera),
+                )),
+                Some(camera) if !camera.zones.iter().any(|z| z.id == front.zone) => {
+                    let zones: Vec<&str> = camera.zones.iter().map(|z| z.id.as_str()).collect();
+                    report(map.error(
+                        at!["dispatch", "shops", i, "fronts", j, "zone"],
+                        format!(
+                            "shop `{}`: camera `{}` has no zone `{}`; its zones are: {}",
+                            shop.id,
+                            front.camera,
+                            front.zone,
+                            zones.join(", ")
+                        ),
+                    ))
+                }
+                Some(_) => {}
+            }
+        }
+    }
+    let g = &d.grading;
+    if g.yellow_at == 0 {
+        report(map.error(
+            at!["dispatch", "grading", "yellow_at"],
+            "grading: yellow_at must be 1 or more counted cases",
+        ));
+    }
+    if g.red_at <= g.yellow_at {
+        report(map.error(
+            at!["dispatch", "grading", "red_at"],
+            format!(
+                "grading: red_at ({}) must be more than yellow_at ({})",
+                g.red_at, g.yellow_at
+            ),
+        ));
+    }
+    for (key, span) in [("window", g.window), ("repair_after", g.repair_after)] {
+        if span.0.is_zero() {
+            report(map.error(
+                at!["dispatch", "grading", key],
+                format!("grading: {key} must be longer than 0"),
             ));
         }
     }

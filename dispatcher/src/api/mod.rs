@@ -72,6 +72,7 @@ pub fn router(dispatcher: Arc<Dispatcher>) -> Router {
         .route("/api/v1/tasks/mine", get(my_tasks))
         .route("/api/v1/grids", get(grids))
         .route("/api/v1/cameras", get(cameras))
+        .route("/api/v1/shops", get(shops))
         .route("/api/v1/indicators", get(indicators))
         .route("/api/v1/deliveries", get(deliveries))
         .route("/api/v1/exports/false-positives", get(false_positives))
@@ -265,6 +266,13 @@ async fn grids(State(s): State<AppState>, caller: Caller) -> Result<Json<serde_j
         })
         .collect();
     Ok(Json(json!({ "grids": grids })))
+}
+
+/// The registered shops with their grades (三色等级): a member sees those in their grid.
+async fn shops(State(s): State<AppState>, caller: Caller) -> Result<Json<serde_json::Value>, ApiError> {
+    caller.require(&READERS, "read shop grades")?;
+    let shops = s.dispatcher.shop_standings(&caller.actor).await?;
+    Ok(Json(json!({ "shops": shops })))
 }
 
 /// The configured cameras with their grid and the last health their pipeline reported.

@@ -36,7 +36,7 @@ pub async fn append(tx: &mut Tx, entry: &Entry) -> Result<(), sqlx::Error> {
     Ok(())
 }
 
-fn from_row(r: &AnyRow) -> Result<Entry, sqlx::Error> {
+pub(super) fn from_row(r: &AnyRow) -> Result<Entry, sqlx::Error> {
     Ok(Entry {
         seq: r.try_get("seq")?,
         case_id: r.try_get("case_id")?,

@@ -10,6 +10,7 @@ pub mod events;
 pub mod outbox;
 pub mod overview;
 pub mod reports;
+pub mod shops;
 
 use std::str::FromStr;
 

@@ -21,6 +21,7 @@ const ASSETS: &[(&str, &str, &[u8])] = &[
             include_str!("../../web/centre.css"),
             include_str!("../../web/draw.css"),
             include_str!("../../web/overview.css"),
+            include_str!("../../web/shops.css"),
             include_str!("../../web/case.css")
         )
         .as_bytes(),

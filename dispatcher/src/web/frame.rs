@@ -33,12 +33,13 @@ impl Frame {
         let lang = visitor.lang;
         let w = lang.words();
         let pages: &[(&'static str, &'static str)] = match visitor.account.role {
-            Role::Member => &[("/tasks", w.my_tasks)],
+            Role::Member => &[("/tasks", w.my_tasks), ("/shops", w.shops)],
             Role::Auditor => &[
                 ("/centre", w.cases),
                 ("/map", w.map),
                 ("/cameras", w.cameras),
                 ("/analysis", w.analysis),
+                ("/shops", w.shops),
             ],
             _ => &[
                 ("/centre", w.cases),
@@ -46,6 +47,7 @@ impl Frame {
                 ("/map", w.map),
                 ("/cameras", w.cameras),
                 ("/analysis", w.analysis),
+                ("/shops", w.shops),
             ],
         };
         let nav = pages

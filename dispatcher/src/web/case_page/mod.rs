@@ -27,7 +27,9 @@ use words::CaseWords;
 
 use super::{
     case_view::{CaseView, DUE_SOON_MS},
-    draw, render, Frame, PageError, Visitor,
+    draw,
+    overview::shops::grade_words,
+    render, Frame, PageError, Visitor,
 };
 use crate::{
     api::AppState,
@@ -196,6 +198,14 @@ pub(super) struct Banner {
     pub text: String,
 }
 
+/// The shop a case is at, as the case page shows it: its name and its grade as swatch and word.
+pub(super) struct ShopBadge {
+    pub id: String,
+    pub name: String,
+    pub grade_class: &'static str,
+    pub grade: &'static str,
+}
+
 #[derive(askama::Template)]
 #[template(path = "case.html")]
 pub(super) struct CasePage {
@@ -206,6 +216,8 @@ pub(super) struct CasePage {
     pub facts: Vec<Fact>,
     /// The number of the case this one recurs.
     pub recurs: Option<i64>,
+    /// The registered shop the case is at, with its grade.
+    pub shop: Option<ShopBadge>,
     pub sightings: Vec<Sighting>,
     pub photos: Vec<Shown>,
     pub map: String,
@@ -241,6 +253,23 @@ impl CasePage {
             Some(id) => d.case(&actor, id).await.ok().map(|c| c.number),
             None => None,
         };
+        let shop = match config
+            .dispatch
+            .shops
+            .iter()
+            .find(|s| Some(&s.id) == case.shop.as_ref())
+        {
+            Some(shop) => {
+                let (grade_class, grade) = grade_words(d.shop_grade(&shop.id).await?, lang);
+                Some(ShopBadge {
+                    id: shop.id.clone(),
+                    name: shop.name.clone(),
+                    grade_class,
+                    grade,
+                })
+            }
+            None => None,
+        };
         let typed = refusal.as_ref().map(|r| r.typed.clone()).unwrap_or_default();
         let offers = offers(case, visitor, config, &typed.action);
         let picks = if offers.iter().any(|o| o.shape == "dispatch") {
@@ -265,6 +294,7 @@ impl CasePage {
             is_member: visitor.account.member.is_some(),
             facts: facts(case, &view, t, config, &clock),
             recurs,
+            shop,
             sightings: sightings(&artifacts, t, &clock),
             photos: artifacts
                 .iter()

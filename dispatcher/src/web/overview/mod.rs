@@ -1,10 +1,12 @@
 //! The command centre's overview pages, for command, admin and auditor accounts: the city map
 //! ([`map`]), the cameras with their health and zones ([`cameras`]) and the analysis of a period
-//! ([`analysis`], 分析研判). A grid member is sent to their tasks.
+//! ([`analysis`], 分析研判). A grid member is sent to their tasks, except from the shops graded
+//! by their record ([`shops`]), where they see their grid's shops.
 
 mod analysis;
 mod cameras;
 mod map;
+pub mod shops;
 
 use axum::{
     extract::FromRequestParts,
@@ -23,6 +25,7 @@ pub fn routes() -> Router<AppState> {
         .merge(map::routes())
         .merge(cameras::routes())
         .merge(analysis::routes())
+        .merge(shops::routes())
 }
 
 /// A visitor who oversees the whole city: a command-centre operator, an admin or an auditor.
