@@ -46,7 +46,28 @@ pub fn triage<'c>(
     }
 }
 
-impl Change<'_> {
+impl<'d> Change<'d> {
+    /// Ties `case` to the registered shop at its front or place, if any, so that it counts
+    /// against the shop once it is filed (by the rules, or later by a reviewer); returns it with
+    /// the shop and the shop's grade now.
+    pub(crate) async fn tie_to_shop(
+        &mut self,
+        case: Case,
+    ) -> Result<(Case, Option<(&'d Shop, Grade)>), DispatchError> {
+        let shops = &self.dispatcher.config.dispatch.shops;
+        let place = GeoPoint::new(case.lon, case.lat).map_err(|e| DispatchError::Invalid(e.to_string()))?;
+        let Some(shop) = shop_at(shops, &case.camera, case.zone.as_deref(), place) else {
+            return Ok((case, None));
+        };
+        let case = Case {
+            shop: Some(shop.id.clone()),
+            ..case
+        };
+        store::cases::save(&mut self.tx, &case).await?;
+        let grade = self.settled_grade(&shop.id).await?;
+        Ok((case, Some((shop, grade))))
+    }
+
     /// Carries out review's decision on `case`, just opened on a finding or report of `kind`
     /// with `confidence`.
     pub(crate) async fn review(
@@ -56,22 +77,7 @@ impl Change<'_> {
         confidence: f64,
     ) -> Result<(), DispatchError> {
         let config = self.dispatcher.config.clone();
-        let place = GeoPoint::new(case.lon, case.lat).map_err(|e| DispatchError::Invalid(e.to_string()))?;
-        let shop = shop_at(&config.dispatch.shops, &case.camera, case.zone.as_deref(), place);
-        let (case, shop) = match shop {
-            Some(shop) => {
-                // Recorded now, so that the case counts against the shop once it is filed,
-                // by the rules here or later by a reviewer.
-                let case = Case {
-                    shop: Some(shop.id.clone()),
-                    ..case
-                };
-                store::cases::save(&mut self.tx, &case).await?;
-                let grade = self.settled_grade(&shop.id).await?;
-                (case, Some((shop, grade)))
-            }
-            None => (case, None),
-        };
+        let (case, shop) = self.tie_to_shop(case).await?;
         let policy = config.case_policy(kind);
         let decision = triage(&policy, &config.dispatch.grading, shop, confidence);
         if decision == Triage::Review {

@@ -175,9 +175,11 @@ impl Change<'_> {
             joined,
         };
         // A member saw it with their own eyes: as certain as a finding can be. A citizen's word
-        // waits for an operator.
-        if !joined && report.source == Source::Patrol {
-            self.review(case, kind, 1.0).await?;
+        // waits for an operator, tied to the shop at its place to count once filed.
+        match (joined, report.source) {
+            (true, _) => {}
+            (false, Source::Patrol) => self.review(case, kind, 1.0).await?,
+            (false, _) => drop(self.tie_to_shop(case).await?),
         }
         Ok(reported)
     }
