@@ -17,8 +17,8 @@ use std::{
 
 use chrono::{DateTime, Utc};
 use gridwatch_core::{
-    config::{Config, DecodePolicy},
-    CameraState, PipelineEvent,
+    config::{time::Span, Camera, Config, DecodePolicy, ViewChecks},
+    CameraId, CameraState, PipelineEvent,
 };
 use gridwatch_pipeline::{
     detect::{runtime, Detector, DetectorOptions, ModelCard},
@@ -99,7 +99,7 @@ fn watch_clip(
         let queue = queue.clone();
         let stream = StreamSpec::new(path.display().to_string(), DecodePolicy::Keyframes);
         thread::spawn(move || {
-            let id = gridwatch_core::CameraId::new("made").unwrap();
+            let id = CameraId::new("made").unwrap();
             let played = play(&id, &stream, Timeline::Replay { start }, &queue, None);
             queue.close();
             played
@@ -196,72 +196,34 @@ fn frozen_dark_and_panned_footage_are_each_told_with_what_was_seen_and_each_reco
     assert!(!paused[1] && flips(&paused) <= 1, "{paused:?}");
 }
 
-/// A town with two cameras on the scene's street under the demo's vending rule: `steady` plays
-/// the footage as recorded, `turned` the panned footage against a reference picture of the
-/// street as its zones were drawn.
+/// The demo city with two cameras on the scene's street under its vending rule (a shorter
+/// dwell): `steady` plays the footage as recorded, `turned` the panned footage against a
+/// reference picture of the street as its zones were drawn.
 fn two_cameras(dir: &Path, turned: &Path, reference: &Path) -> Config {
-    let scenario = std::fs::read_to_string(scene().join("scenario.toml")).unwrap();
-    let zones = &scenario[scenario.find("zones = [").unwrap()..];
-    let zones = &zones[..zones.find("]\n\n").unwrap() + 1];
-    std::fs::write(
-        dir.join("grids.geojson"),
-        r#"{"type": "FeatureCollection", "features": [
-  {"type": "Feature", "properties": {"id": "G01"},
-   "geometry": {"type": "Polygon", "coordinates": [[[119, 26], [120, 26], [120, 27], [119, 26]]]}}]}"#,
-    )
-    .unwrap();
-    let camera = |id: &str, uri: &Path, view: &str| {
-        format!(
-            "[[cameras]]\nid = \"{id}\"\nuri = \"{}\"\nlocation = {{ lon = 119.2855, lat = 26.0712 }}\n{view}\n{zones}\n",
-            uri.display()
-        )
+    let demo = Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples/demo.toml");
+    let mut config = Config::load(&demo).unwrap_or_else(|e| panic!("{e}")).config;
+    config.storage.evidence_dir = dir.join("evidence");
+    let street = Scenario::load(&scene()).unwrap().camera;
+    let turned = Camera {
+        id: CameraId::new("turned").unwrap(),
+        uri: turned.display().to_string(),
+        looped: true,
+        view: ViewChecks {
+            reference: Some(reference.to_path_buf()),
+            check_every: Span(Duration::from_secs(2)),
+            ..ViewChecks::default()
+        },
+        ..street.clone()
     };
-    let text = format!(
-        r#"[city]
-name = "Test Town"
-timezone = "Asia/Shanghai"
-
-[storage]
-database = "sqlite:gw.db"
-evidence_dir = "evidence"
-
-[api]
-bind = "127.0.0.1:0"
-
-[grids]
-geojson = "grids.geojson"
-
-[shifts]
-day = {{ start = "00:00", end = "23:59" }}
-
-[[teams]]
-grid = "G01"
-leader = {{ id = "lead", name = "Lead", shifts = ["day"] }}
-officer = {{ id = "officer", name = "Officer", shifts = ["day"] }}
-
-{}
-{}
-[[rules]]
-id = "vending-on-pavement"
-kind = "street_vending"
-subjects = [{{ class = "vending_cart" }}, {{ class = "table" }}, {{ class = "umbrella" }}]
-companions = [{{ class = "person", within = 1.5 }}]
-zone = {{ inside = ["sidewalk"] }}
-dwell = "10s"
-"#,
-        camera("steady", &scene().join("footage.mp4"), ""),
-        camera(
-            "turned",
-            turned,
-            &format!(
-                "looped = true\nview = {{ reference = \"{}\", check_every = \"2s\" }}",
-                reference.display()
-            )
-        ),
-    );
-    let path = dir.join("town.toml");
-    std::fs::write(&path, text).unwrap();
-    Config::load(&path).unwrap_or_else(|e| panic!("{e}")).config
+    let steady = Camera {
+        id: CameraId::new("steady").unwrap(),
+        ..street
+    };
+    config.cameras = vec![steady, turned];
+    config.rules.retain(|r| r.id.as_str() == "vending-on-pavement");
+    config.rules[0].dwell = Span(Duration::from_secs(10));
+    config.rules[0].exempt.clear();
+    config
 }
 
 #[test]
