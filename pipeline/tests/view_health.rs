@@ -148,7 +148,7 @@ fn frozen_dark_and_panned_footage_are_each_told_with_what_was_seen_and_each_reco
             .map(|c| (c.state, c.detail.unwrap_or_default()))
             .collect::<Vec<_>>()
     };
-    let online = (CameraState::Online, String::new());
+    let online = || (CameraState::Online, String::new());
 
     assert_eq!(play(&real, &mut paused), [], "the real scene is fine");
     assert_eq!(
@@ -158,7 +158,7 @@ fn frozen_dark_and_panned_footage_are_each_told_with_what_was_seen_and_each_reco
             "the picture has not changed for 5 s".to_owned()
         )]
     );
-    assert_eq!(play(&real, &mut paused), [online.clone()]);
+    assert_eq!(play(&real, &mut paused), [online()]);
     let dark = play(&covered, &mut paused);
     assert_eq!(dark.len(), 1, "{dark:?}");
     assert_eq!(dark[0].0, CameraState::Dark);
@@ -168,7 +168,7 @@ fn frozen_dark_and_panned_footage_are_each_told_with_what_was_seen_and_each_reco
             .starts_with("the picture has been dark and nearly uniform for 5 s (mean brightness"),
         "{dark:?}"
     );
-    assert_eq!(play(&real, &mut paused), [online.clone()]);
+    assert_eq!(play(&real, &mut paused), [online()]);
     assert!(!paused.iter().any(|p| *p), "nothing has moved yet");
 
     paused.clear();
@@ -192,7 +192,7 @@ fn frozen_dark_and_panned_footage_are_each_told_with_what_was_seen_and_each_reco
     let flips = |paused: &[bool]| paused.windows(2).filter(|w| w[0] != w[1]).count();
     assert!(paused[1] && flips(&paused) <= 1, "{paused:?}");
     paused.clear();
-    assert_eq!(play(&real, &mut paused), [online]);
+    assert_eq!(play(&real, &mut paused), [online()]);
     assert!(!paused[1] && flips(&paused) <= 1, "{paused:?}");
 }
 
