@@ -532,3 +532,56 @@ fn a_batch_of_no_frames() {
         )]
     );
 }
+
+#[test]
+fn view_checks_with_a_zero_time_and_no_pixels() {
+    let config = base_with(
+        "zones = [",
+        "view = { frozen_after = \"0s\", moved_px = 0 }\nzones = [",
+    );
+    assert_eq!(
+        errors(&config),
+        [
+            format!(
+                "{}: camera `east-gate`: view frozen_after must be longer than 0s",
+                position(&config, "\"0s\"")
+            ),
+            format!(
+                "{}: camera `east-gate`: view moved_px 0 must be a number of pixels above 0",
+                position(&config, "0 }")
+            ),
+        ]
+    );
+}
+
+#[test]
+fn view_reference_that_is_missing_or_not_a_picture() {
+    let missing = base_with("zones = [", "view = { reference = \"east-gate.jpg\" }\nzones = [");
+    let errors_missing = errors(&missing);
+    assert_eq!(errors_missing.len(), 1, "{errors_missing:?}");
+    assert!(
+        errors_missing[0].starts_with(&format!(
+            "{}: camera `east-gate`: view reference `",
+            position(&missing, "\"east-gate.jpg\"")
+        )) && errors_missing[0].ends_with("east-gate.jpg` does not exist"),
+        "{errors_missing:?}"
+    );
+    let video = base_with("zones = [", "view = { reference = \"east-gate.mp4\" }\nzones = [");
+    let errors_video = errors(&video);
+    assert!(
+        errors_video.len() == 1 && errors_video[0].ends_with("must be a picture in one of: jpg, jpeg, png"),
+        "{errors_video:?}"
+    );
+}
+
+#[test]
+fn view_check_with_an_unknown_key_lists_the_keys() {
+    let config = base_with("zones = [", "view = { frozen = \"60s\" }\nzones = [");
+    let errors = errors(&config);
+    assert!(
+        errors.len() == 1
+            && errors[0].contains("unknown field `frozen`")
+            && errors[0].contains("frozen_after"),
+        "{errors:?}"
+    );
+}

@@ -286,6 +286,92 @@ async fn the_cameras_page_shows_health_and_draws_the_zones_over_the_latest_frame
 }
 
 #[tokio::test]
+async fn a_frozen_dark_or_moved_camera_is_worded_on_the_pages_counted_for_maintenance_and_in_metrics() {
+    for backend in backends().await {
+        let db = backend.name();
+        let town = town_with(&backend, CAMERAS_WITH_ZONES, &OVERVIEW_ACCOUNTS).await;
+        let health = |camera: &str, state: &str, detail: &str| {
+            serde_json::from_value::<PipelineEvent>(json!({
+                "type": "camera_health", "camera": camera, "state": state,
+                "at": "2026-06-01T01:30:00Z", "detail": detail
+            }))
+            .unwrap()
+        };
+        let moved = "the view has moved about 84 px from the reference the zones were drawn on; rules paused until the view is restored";
+        town.post(&health("cam-1", "moved", moved)).await;
+        let desk = Browser::sign_in(&town.base, "desk").await.speaking("en");
+        let chinese = Browser::sign_in(&town.base, "boss").await;
+        for (state, en, zh, detail) in [
+            (
+                "frozen",
+                "frozen",
+                "画面冻结",
+                "the picture has not changed for 2 min 10 s",
+            ),
+            (
+                "dark",
+                "dark or covered",
+                "黑屏或遮挡",
+                "the picture has been dark and nearly uniform for 30 s",
+            ),
+        ] {
+            town.post(&health("cam-2", state, detail)).await;
+            let (status, html) = desk.page("/cameras").await;
+            assert_eq!(status, StatusCode::OK, "{db}");
+            let cam2 = &html[html.find(r#"id="camera-cam-2""#).unwrap()..];
+            assert!(
+                cam2.contains(&format!(r#"<span class="health {state}">{en}</span>"#))
+                    && cam2.contains(detail),
+                "{db}: {cam2}"
+            );
+            assert!(
+                html.contains(
+                    r#"<span class="maintenance">need maintenance (frozen, dark or moved) 2</span>"#
+                ),
+                "{db}: the heading counts the cameras to see to"
+            );
+            let (_, zh_html) = chinese.page("/cameras").await;
+            assert!(
+                zh_html.contains(&format!(r#"<span class="health {state}">{zh}</span>"#))
+                    && zh_html.contains("需要维护（冻结、黑屏或偏移） 2"),
+                "{db}: {state} in Chinese"
+            );
+            let (_, map) = desk.page("/map").await;
+            assert!(
+                map.contains(&format!(
+                    r#"<g class="cam {state}"><title>cam-2 (cam-2) · {en}</title>"#
+                )) && map.contains(&format!(r#"<li class="cam {state}">"#)),
+                "{db}: {state} on the map and in its legend"
+            );
+            let metrics = desk.get("/metrics").await.text().await.unwrap();
+            for (counted, n) in [(state, 1), ("moved", 1), ("online", 0), ("offline", 0)] {
+                assert!(
+                    metrics.contains(&format!("gridwatch_cameras{{state=\"{counted}\"}} {n}\n")),
+                    "{db}: {counted} in {metrics}"
+                );
+            }
+        }
+        let (_, html) = desk.page("/cameras").await;
+        let cam1 =
+            &html[html.find(r#"id="camera-cam-1""#).unwrap()..html.find(r#"id="camera-cam-2""#).unwrap()];
+        assert!(
+            cam1.contains(r#"<span class="health moved">moved</span>"#)
+                && cam1.contains("rules paused until the view is restored"),
+            "{db}: {cam1}"
+        );
+        let (_, zh_map) = chinese.page("/map").await;
+        assert!(zh_map.contains("视角偏移"), "{db}");
+
+        // Seen to: back online, and nothing left to count.
+        town.post(&health("cam-1", "online", "")).await;
+        town.post(&health("cam-2", "online", "")).await;
+        let (_, html) = desk.page("/cameras").await;
+        assert!(!html.contains("need maintenance"), "{db}");
+        backend.drop_database().await;
+    }
+}
+
+#[tokio::test]
 async fn the_cameras_page_prefers_the_last_analysed_frame_which_only_overseers_may_load() {
     for backend in backends().await {
         let db = backend.name();

@@ -11,3 +11,4 @@ pub mod sink;
 pub mod source;
 pub mod topology;
 pub mod track;
+pub mod view;

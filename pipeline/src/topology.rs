@@ -2,7 +2,10 @@
 //!
 //! Each camera runs on its own thread into its own newest-wins queue; one batcher gathers frames
 //! across cameras for the inference workers; per camera, a tracker, the rules and an evidence
-//! recorder turn detections into events. Camera health and violations leave through `out`.
+//! recorder turn detections into events. Each analysed frame is also shown to the camera's view
+//! watch (frozen, dark, moved), whose state is reported with the stream's as the camera's health,
+//! and while a camera's view is moved its rules are not stepped. Camera health and violations
+//! leave through `out`.
 
 use std::{
     collections::HashMap,
@@ -15,7 +18,7 @@ use std::{
 
 use chrono::{DateTime, Utc};
 use crossbeam_channel::{select, unbounded};
-use gridwatch_core::{config::Config, CameraId, ModelRef, PipelineEvent};
+use gridwatch_core::{config::Config, CameraId, CameraState, ModelRef, PipelineEvent};
 
 use crate::{
     detect::{spawn_workers, Analysed, BatchPolicy, Batcher, Detector},
@@ -23,13 +26,25 @@ use crate::{
     rules::{RuleEngine, RuleError},
     source::{spawn, Doorbell, FrameQueue, LiveCamera, Overflow},
     track::{Tracker, TrackerConfig},
+    view::{ReportedHealth, ViewError, ViewWatch},
 };
+
+/// Why live running could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum TopologyError {
+    #[error(transparent)]
+    Rules(#[from] RuleError),
+    #[error("camera {camera}: {error}")]
+    View { camera: CameraId, error: ViewError },
+}
 
 /// One camera's analysis state.
 struct Analysis {
     tracker: Tracker,
     rules: RuleEngine,
     recorder: Recorder,
+    view: ViewWatch,
+    health: ReportedHealth,
 }
 
 /// Runs every camera of `config` until `stop` is set, handing each event to `out`. `detectors`
@@ -41,7 +56,7 @@ pub fn run(
     out: &mut dyn FnMut(PipelineEvent),
     stop: &Arc<AtomicBool>,
     mut last_frames: Option<LastFrames>,
-) -> Result<(), RuleError> {
+) -> Result<(), TopologyError> {
     let card = detectors.first().expect("at least one detector").card().clone();
     let model = ModelRef {
         name: card.name.clone(),
@@ -57,12 +72,18 @@ pub fn run(
         rings.insert(camera.id.clone(), clips.ring.clone());
         let store = EvidenceStore::new(&config.storage.evidence_dir);
         let recorder = Recorder::new(store, camera, tz, Some(clips));
+        let view = ViewWatch::build(camera).map_err(|error| TopologyError::View {
+            camera: camera.id.clone(),
+            error,
+        })?;
         analysis.insert(
             camera.id.clone(),
             Analysis {
                 tracker: Tracker::new(tracking.clone()),
                 rules,
                 recorder,
+                view,
+                health: ReportedHealth::new(camera.id.clone()),
             },
         );
     }
@@ -102,7 +123,15 @@ pub fn run(
     let cameras_by_id: HashMap<CameraId, _> = config.cameras.iter().map(|c| (c.id.clone(), c)).collect();
     while !stop.load(Ordering::Relaxed) {
         select! {
-            recv(health) -> event => if let Ok(event) = event { out(PipelineEvent::CameraHealth(event)) },
+            recv(health) -> event => if let Ok(event) = event {
+                let Some(a) = analysis.get_mut(&event.camera) else { continue };
+                if event.state != CameraState::Online {
+                    a.view.interrupted();
+                }
+                if let Some(reported) = a.health.stream(event) {
+                    out(PipelineEvent::CameraHealth(reported));
+                }
+            },
             recv(results) -> result => match result {
                 Ok(Ok(Analysed { frame, detections })) => {
                     let Some(a) = analysis.get_mut(&frame.camera) else { continue };
@@ -122,6 +151,13 @@ pub fn run(
                     a.recorder.advance(frame.wall);
                     if let Some(last) = &mut last_frames {
                         last.offer(&frame, Instant::now());
+                    }
+                    if let Some(reported) = a.view.observe(&frame).and_then(|change| a.health.view(change)) {
+                        out(PipelineEvent::CameraHealth(reported));
+                    }
+                    // A moved camera's zones no longer lie where they were drawn.
+                    if a.view.rules_paused() {
+                        continue;
                     }
                     for finding in a.rules.step(frame.wall, at, tracks, &detections) {
                         let evidence = a.recorder.observe(&finding, &frame).unwrap_or_else(|e| {

@@ -1,6 +1,6 @@
 //! `[[cameras]]`: where each camera's streams come from, where it stands, and its zones.
 
-use std::time::Duration;
+use std::{path::PathBuf, time::Duration};
 
 use serde::Deserialize;
 
@@ -41,6 +41,9 @@ pub struct Camera {
     pub calibration: Option<Calibration>,
     #[serde(default)]
     pub zones: Vec<Zone>,
+    /// Checks that the camera still sees what its zones were drawn on.
+    #[serde(default)]
+    pub view: ViewChecks,
 }
 
 impl Camera {
@@ -56,6 +59,47 @@ impl Camera {
 
 fn default_stall_after() -> Span {
     Span(Duration::from_secs(30))
+}
+
+/// `view = { … }`: when a camera that delivers frames is still useless — frozen on one picture,
+/// dark or covered, or turned away from the scene its zones were drawn on.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ViewChecks {
+    /// The picture the zones were drawn on (JPEG or PNG, relative to this file), to tell that the
+    /// camera was turned. Without it, the first good frame after start is the reference for that
+    /// run.
+    pub reference: Option<PathBuf>,
+    /// The same picture for this long is reported frozen.
+    pub frozen_after: Span,
+    /// A dark, nearly uniform picture for this long is reported dark.
+    pub dark_after: Span,
+    /// The view is reported moved when a zone point would move this many pixels (of the analysed
+    /// stream) to match the reference; the camera's rules pause until it is back.
+    pub moved_px: f64,
+    /// How often the view is compared with the reference.
+    pub check_every: Span,
+}
+
+/// The default of `view.frozen_after`.
+pub const DEFAULT_FROZEN_AFTER: Duration = Duration::from_secs(60);
+/// The default of `view.dark_after`.
+pub const DEFAULT_DARK_AFTER: Duration = Duration::from_secs(30);
+/// The default of `view.moved_px`.
+pub const DEFAULT_MOVED_PX: f64 = 40.0;
+/// The default of `view.check_every`.
+pub const DEFAULT_CHECK_EVERY: Duration = Duration::from_secs(30);
+
+impl Default for ViewChecks {
+    fn default() -> Self {
+        Self {
+            reference: None,
+            frozen_after: Span(DEFAULT_FROZEN_AFTER),
+            dark_after: Span(DEFAULT_DARK_AFTER),
+            moved_px: DEFAULT_MOVED_PX,
+            check_every: Span(DEFAULT_CHECK_EVERY),
+        }
+    }
 }
 
 /// RTSP transport.

@@ -25,7 +25,10 @@ use std::{
 
 use serde::{de::Error as _, Deserialize, Deserializer};
 
-pub use camera::{Calibration, Camera, DecodePolicy, Reconnect, Transport, Zone};
+pub use camera::{
+    Calibration, Camera, DecodePolicy, Reconnect, Transport, ViewChecks, Zone, DEFAULT_CHECK_EVERY,
+    DEFAULT_DARK_AFTER, DEFAULT_FROZEN_AFTER, DEFAULT_MOVED_PX,
+};
 pub use diagnostic::{ConfigError, ConfigErrors};
 pub use dispatch::{CasePolicy, Dispatch, Front, Grading, Role, Shop, Token, Webhook};
 pub use grid::{Grid, GridSource};
@@ -466,6 +469,9 @@ impl Config {
             }
         }
         for camera in &mut self.cameras {
+            if let Some(reference) = &mut camera.view.reference {
+                resolve(reference);
+            }
             for uri in std::iter::once(&mut camera.uri).chain(camera.record_uri.as_mut()) {
                 if !uri.contains("://") && Path::new(uri.as_str()).is_relative() {
                     *uri = base.join(&*uri).display().to_string();

@@ -422,6 +422,7 @@ pub(super) fn camera(path: &[Step], camera: &Camera, map: &SourceMap, report: &m
             ));
         }
     }
+    view(path, camera, map, report);
     for (z, zone) in camera.zones.iter().enumerate() {
         if camera.zones[..z].iter().any(|other| other.id == zone.id) {
             report(map.error(
@@ -433,6 +434,59 @@ pub(super) fn camera(path: &[Step], camera: &Camera, map: &SourceMap, report: &m
             report(map.error(
                 &under(at!["zones", z, "points"]),
                 format!("zone `{}` of camera `{id}` {e}", zone.id),
+            ));
+        }
+    }
+}
+
+/// The picture formats a reference may be in.
+const REFERENCE_FORMATS: [&str; 3] = ["jpg", "jpeg", "png"];
+
+fn view(path: &[Step], camera: &Camera, map: &SourceMap, report: &mut impl FnMut(ConfigError)) {
+    let (id, view) = (&camera.id, &camera.view);
+    let under = |key: &'static str| [path, at!["view", key]].concat();
+    for (key, span) in [
+        ("frozen_after", view.frozen_after),
+        ("dark_after", view.dark_after),
+        ("check_every", view.check_every),
+    ] {
+        if span.0.is_zero() {
+            report(map.error(
+                &under(key),
+                format!("camera `{id}`: view {key} must be longer than 0s"),
+            ));
+        }
+    }
+    if !(view.moved_px.is_finite() && view.moved_px > 0.0) {
+        report(map.error(
+            &under("moved_px"),
+            format!(
+                "camera `{id}`: view moved_px {} must be a number of pixels above 0",
+                view.moved_px
+            ),
+        ));
+    }
+    if let Some(reference) = &view.reference {
+        let format = reference
+            .extension()
+            .and_then(|e| e.to_str())
+            .map(str::to_ascii_lowercase);
+        if !format.is_some_and(|f| REFERENCE_FORMATS.contains(&f.as_str())) {
+            report(map.error(
+                &under("reference"),
+                format!(
+                    "camera `{id}`: view reference `{}` must be a picture in one of: {}",
+                    reference.display(),
+                    REFERENCE_FORMATS.join(", ")
+                ),
+            ));
+        } else if !reference.is_file() {
+            report(map.error(
+                &under("reference"),
+                format!(
+                    "camera `{id}`: view reference `{}` does not exist",
+                    reference.display()
+                ),
             ));
         }
     }

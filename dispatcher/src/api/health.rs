@@ -5,6 +5,8 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use axum::{extract::State, http::header, response::IntoResponse};
 
 use super::{ApiError, AppState};
+use gridwatch_core::CameraState;
+
 use crate::cases::State as CaseState;
 
 #[derive(Default)]
@@ -41,6 +43,17 @@ pub async fn metrics(State(s): State<AppState>) -> Result<impl IntoResponse, Api
     for state in CaseState::ALL {
         let n = counts.iter().find(|(s, _)| *s == state).map_or(0, |(_, n)| *n);
         out += &format!("gridwatch_cases{{state=\"{state}\"}} {n}\n");
+    }
+    out += "# HELP gridwatch_cameras Configured cameras by the health their pipeline last reported.\n# TYPE gridwatch_cameras gauge\n";
+    let health = s.dispatcher.camera_health().await?;
+    let cameras = &s.dispatcher.config().cameras;
+    let configured: Vec<_> = health
+        .iter()
+        .filter(|h| cameras.iter().any(|c| c.id.as_str() == h.camera))
+        .collect();
+    for state in CameraState::ALL {
+        let n = configured.iter().filter(|h| h.state == state.as_str()).count();
+        out += &format!("gridwatch_cameras{{state=\"{}\"}} {n}\n", state.as_str());
     }
     Ok(([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], out))
 }

@@ -68,7 +68,8 @@ pub fn decode_frames(path: &Path, indices: &[usize]) -> Vec<(u32, u32, Vec<u8>)>
     frames
 }
 
-/// Runs a pipeline description to its end of stream, as when writing a test file.
+/// Runs a pipeline description to its end of stream, as when writing a test file (generously
+/// bounded: encoding a minute of 720p on a loaded machine takes a while).
 pub fn run_to_end(description: &str) {
     gstreamer::init().unwrap();
     let pipeline = gstreamer::parse::launch(description).unwrap();
@@ -76,7 +77,7 @@ pub fn run_to_end(description: &str) {
     let bus = pipeline.bus().unwrap();
     let done = [gstreamer::MessageType::Eos, gstreamer::MessageType::Error];
     let msg = bus
-        .timed_pop_filtered(gstreamer::ClockTime::from_seconds(60), &done)
+        .timed_pop_filtered(gstreamer::ClockTime::from_seconds(300), &done)
         .unwrap();
     pipeline.set_state(gstreamer::State::Null).unwrap();
     assert!(

@@ -70,6 +70,9 @@ pub struct MapLabels<'a> {
     pub online: &'a str,
     pub offline: &'a str,
     pub stalled: &'a str,
+    pub frozen: &'a str,
+    pub dark: &'a str,
+    pub moved: &'a str,
     pub unknown: &'a str,
     /// The case markers' legend heading ("Cases").
     pub cases: &'a str,
@@ -136,6 +139,9 @@ pub(super) fn health<'a>(
         Some(CameraState::Online) => ("online", "#15803d", labels.online),
         Some(CameraState::Offline) => ("offline", "#dc2626", labels.offline),
         Some(CameraState::Stalled) => ("stalled", "#d97706", labels.stalled),
+        Some(CameraState::Frozen) => ("frozen", "#0e7490", labels.frozen),
+        Some(CameraState::Dark) => ("dark", "#111827", labels.dark),
+        Some(CameraState::Moved) => ("moved", "#c026d3", labels.moved),
         None => ("unknown", "#6b7280", labels.unknown),
     }
 }

@@ -11,7 +11,10 @@ use axum::{
     routing::get,
     Router,
 };
-use gridwatch_core::config::{Camera, DecodePolicy, Role};
+use gridwatch_core::{
+    config::{Camera, DecodePolicy, Role},
+    CameraState,
+};
 
 use super::{camera_state, health_words, local_time, Overseer};
 use crate::{
@@ -32,6 +35,7 @@ struct CameraView {
     name: String,
     grid: String,
     decode: String,
+    state: Option<CameraState>,
     health_class: &'static str,
     health: &'static str,
     /// When its health last changed, in the city's time, and how long ago.
@@ -54,6 +58,8 @@ struct CamerasPage {
     cameras: Vec<CameraView>,
     /// Offline or stalled.
     offline: usize,
+    /// Frozen, dark or moved: delivering frames nobody can use until the camera is seen to.
+    maintenance: usize,
 }
 
 fn decode_words(policy: DecodePolicy, lang: Lang) -> String {
@@ -111,6 +117,7 @@ async fn page(State(s): State<AppState>, Overseer(visitor): Overseer) -> Respons
                 |g| format!("{} {}", g.id, g.name),
             ),
             decode: decode_words(camera.decode, lang),
+            state,
             health_class,
             health: health_word,
             since: since.map(|at| local_time(config, at)).unwrap_or_default(),
@@ -140,6 +147,10 @@ async fn page(State(s): State<AppState>, Overseer(visitor): Overseer) -> Respons
         offline: cameras
             .iter()
             .filter(|c| matches!(c.health_class, "offline" | "stalled"))
+            .count(),
+        maintenance: cameras
+            .iter()
+            .filter(|c| c.state.is_some_and(CameraState::needs_maintenance))
             .count(),
         cameras,
     };

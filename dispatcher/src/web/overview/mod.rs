@@ -64,7 +64,7 @@ fn kind_name(config: &gridwatch_core::config::Config, lang: Lang, kind: &str) ->
     built_in.map_or_else(|| kind.to_owned(), |(zh, en)| lang.pick(zh, en).to_owned())
 }
 
-/// A camera health as stored (`online`, `offline`, `stalled`).
+/// A camera health as stored (`online`, `offline`, `stalled`, `frozen`, `dark`, `moved`).
 fn camera_state(stored: &str) -> Option<CameraState> {
     serde_json::from_value(serde_json::Value::String(stored.to_owned())).ok()
 }
@@ -75,6 +75,9 @@ fn health_words(state: Option<CameraState>, lang: Lang) -> (&'static str, &'stat
         Some(CameraState::Online) => ("online", lang.pick("在线", "online")),
         Some(CameraState::Offline) => ("offline", lang.pick("离线", "offline")),
         Some(CameraState::Stalled) => ("stalled", lang.pick("卡顿", "stalled")),
+        Some(CameraState::Frozen) => ("frozen", lang.pick("画面冻结", "frozen")),
+        Some(CameraState::Dark) => ("dark", lang.pick("黑屏或遮挡", "dark or covered")),
+        Some(CameraState::Moved) => ("moved", lang.pick("视角偏移", "moved")),
         None => ("unknown", lang.pick("未上报", "not reported")),
     }
 }

@@ -34,6 +34,9 @@ pub fn map_legend(labels: &MapLabels) -> String {
         Some(CameraState::Online),
         Some(CameraState::Stalled),
         Some(CameraState::Offline),
+        Some(CameraState::Frozen),
+        Some(CameraState::Dark),
+        Some(CameraState::Moved),
         None,
     ] {
         let (class, fill, word) = health(state, labels);
