@@ -25,7 +25,7 @@ use std::{
 
 use serde::{de::Error as _, Deserialize, Deserializer};
 
-pub use camera::{Calibration, Camera, DecodePolicy, Reconnect, Transport, Zone};
+pub use camera::{Calibration, Camera, DecodePolicy, Reconnect, Registration, Transport, Zone};
 pub use diagnostic::{ConfigError, ConfigErrors};
 pub use dispatch::{CasePolicy, Dispatch, Role, Shop, Token, Webhook};
 pub use grid::{Grid, GridSource};
