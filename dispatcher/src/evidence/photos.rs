@@ -219,10 +219,7 @@ impl Dispatcher {
 
         let mut change = self.change().await?;
         // The case may have moved on while the photos were written.
-        let case = store::cases::find(&mut *change.tx, id)
-            .await
-            .map_err(DispatchError::from)?
-            .ok_or_else(|| DispatchError::NotFound(id.to_owned()))?;
+        let case = change.case(id).await?;
         permitted(actor, &case, &self.config)?;
         let case = Case {
             updated_at: change.now_ms(),

@@ -156,10 +156,7 @@ impl Dispatcher {
 
         let mut change = self.change().await?;
         // The case may have moved on while the package was made; the entry says where it is now.
-        let case = store::cases::find(&mut *change.tx, id)
-            .await
-            .map_err(DispatchError::from)?
-            .ok_or_else(|| DispatchError::NotFound(id.to_owned()))?;
+        let case = change.case(id).await?;
         let detail = json!({
             "package_sha256": package.sha256,
             "manifest_sha256": package.manifest_sha256,

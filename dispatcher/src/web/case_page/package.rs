@@ -64,13 +64,10 @@ async fn export(
     Path(number): Path<String>,
     form: Result<Form<PackageForm>, FormRejection>,
 ) -> Response {
-    let form = match form {
-        Ok(Form(form)) => form,
-        Err(r) => return PageError::new(visitor.lang, r.status(), r.body_text()).into_response(),
+    let form = match visitor.posted(form, |f| &f.csrf) {
+        Ok(form) => form,
+        Err(refused) => return refused.into_response(),
     };
-    if let Err(refused) = visitor.check_csrf(&form.csrf) {
-        return refused.into_response();
-    }
     if !EXPORTERS.contains(&visitor.account.role) {
         let said = visitor.lang.pick(
             "您的角色不能导出证据包；指挥中心和审核人员可以。",
