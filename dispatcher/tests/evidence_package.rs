@@ -60,7 +60,7 @@ fn patterned(seed: u32) -> Vec<u8> {
             };
             let v = match cell {
                 Some(c) => {
-                    if (x / c + y / c + seed) % 2 == 0 {
+                    if (x / c + y / c + seed).is_multiple_of(2) {
                         20
                     } else {
                         235

@@ -12,7 +12,7 @@ use serde::{Deserialize, Serialize};
 use super::{url, Artifact, ArtifactKind};
 use crate::{
     cases::{audit::Entry, permissions, Action, Case, State},
-    store, Actor, DispatchError, Dispatcher,
+    Actor, DispatchError, Dispatcher,
 };
 
 /// The largest photo accepted, in bytes: a phone camera's full-resolution JPEG fits.

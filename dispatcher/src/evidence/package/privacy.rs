@@ -121,7 +121,7 @@ impl Region {
         };
         let (x1, x2) = (clamp(b.x1, width).floor(), clamp(b.x2, width).ceil());
         let (y1, y2) = (clamp(b.y1, height).floor(), clamp(b.y2, height).ceil());
-        (x2 > x1 && y2 > y1).then(|| Region {
+        (x2 > x1 && y2 > y1).then_some(Region {
             x: x1 as u32,
             y: y1 as u32,
             w: (x2 - x1) as u32,
