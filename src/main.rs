@@ -3,6 +3,7 @@
 mod check;
 mod detectors;
 mod dispatch;
+mod evidence;
 mod replay;
 mod run;
 mod users;
@@ -50,6 +51,11 @@ enum Command {
         #[command(subcommand)]
         command: AuditCommand,
     },
+    /// A case's evidence package for legal review: export it, or check one.
+    Evidence {
+        #[command(subcommand)]
+        command: EvidenceCommand,
+    },
     /// Manage the accounts people sign in to the web pages with.
     User {
         #[command(subcommand)]
@@ -90,6 +96,38 @@ enum AuditCommand {
 }
 
 #[derive(Subcommand)]
+enum EvidenceCommand {
+    /// Write case CASE's package (frames and clip as sealed, blurred copies, the camera's
+    /// registration, model card, rule, time source, human review, audit trail, a printable
+    /// summary and a manifest of SHA-256s) to a new zip file, and record the export in the
+    /// case's audit trail.
+    Export {
+        /// The case's number (e.g. 12 or #12) or id.
+        case: String,
+        /// The zip file to write; an existing file is not overwritten.
+        #[arg(long)]
+        out: PathBuf,
+        /// blur-bystanders (the default), blur-all-but-subject, or none (sealed originals only,
+        /// for the legal reviewer; recorded as such).
+        #[arg(long, default_value = "blur-bystanders")]
+        privacy: String,
+        /// Who exports, for the audit trail (the login name otherwise).
+        #[arg(long)]
+        by: Option<String>,
+        #[arg(long, default_value = "examples/demo.toml")]
+        config: PathBuf,
+    },
+    /// Check a package: every member listed with the right SHA-256, nothing extra or missing,
+    /// the manifest sealed; with --config also against the store's record of the export and the
+    /// audit chain. Exits non-zero naming the member at fault.
+    Verify {
+        file: PathBuf,
+        #[arg(long)]
+        config: Option<PathBuf>,
+    },
+}
+
+#[derive(Subcommand)]
 enum UserCommand {
     /// Create an account or reset its password (read from the terminal, or from standard input's
     /// first line); a roster member's id as NAME makes a member account of their grid.
@@ -125,6 +163,16 @@ fn main() -> ExitCode {
         Command::Audit {
             command: AuditCommand::Verify { config },
         } => dispatch::verify(&config),
+        Command::Evidence { command } => match command {
+            EvidenceCommand::Export {
+                case,
+                out,
+                privacy,
+                by,
+                config,
+            } => evidence::export(&config, &case, &out, &privacy, by.as_deref()),
+            EvidenceCommand::Verify { file, config } => evidence::verify(&file, config.as_deref()),
+        },
         Command::User { command } => match command {
             UserCommand::Set {
                 name,

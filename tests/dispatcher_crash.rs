@@ -69,6 +69,7 @@ fn violations() -> Vec<PipelineEvent> {
                     x2: 20.0,
                     y2: 40.0,
                 },
+                bystanders: Vec::new(),
                 location,
                 location_source: LocationSource::Projected,
                 confidence: 0.5 + (i % 5) as f64 / 10.0,

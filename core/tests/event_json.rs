@@ -26,6 +26,7 @@ fn violation() -> ViolationEvent {
             x2: 538.0,
             y2: 468.0,
         },
+        bystanders: Vec::new(),
         location: GeoPoint::new(119.28551, 26.07121).unwrap(),
         location_source: LocationSource::Projected,
         confidence: 0.87,
@@ -51,6 +52,15 @@ fn every_event_round_trips_through_json() {
         PipelineEvent::Violation(ViolationEvent {
             zone: None,
             evidence: vec![],
+            ..violation()
+        }),
+        PipelineEvent::Violation(ViolationEvent {
+            bystanders: vec![ImageBox {
+                x1: 20.0,
+                y1: 30.0,
+                x2: 60.0,
+                y2: 140.0,
+            }],
             ..violation()
         }),
         PipelineEvent::ViolationCleared(ViolationCleared {

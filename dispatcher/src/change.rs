@@ -46,6 +46,13 @@ impl Change<'_> {
         self.now.timestamp_millis()
     }
 
+    /// Case `id` as this change finds it: it may have moved on since it was read before.
+    pub(crate) async fn case(&mut self, id: &str) -> Result<Case, DispatchError> {
+        store::cases::find(&mut *self.tx, id)
+            .await?
+            .ok_or_else(|| DispatchError::NotFound(id.to_owned()))
+    }
+
     /// Commits, then tells the live feed what changed.
     pub(crate) async fn commit(self) -> Result<(), DispatchError> {
         self.tx.commit().await?;

@@ -436,6 +436,7 @@ async fn duplicates_open311_feed_and_the_openapi_document() {
         "/api/v1/cases/{id}",
         "/api/v1/cases/{id}/actions",
         "/api/v1/cases/{id}/audit",
+        "/api/v1/cases/{id}/package",
         "/api/v1/tasks/mine",
         "/api/v1/grids",
         "/api/v1/indicators",

@@ -44,6 +44,33 @@ pub struct Camera {
     /// Checks that the camera still sees what its zones were drawn on.
     #[serde(default)]
     pub view: ViewChecks,
+    /// How the camera was lawfully set up and marked, for evidence packages; a package says
+    /// plainly when a camera has none.
+    #[serde(default)]
+    pub registration: Option<Registration>,
+}
+
+/// The record of a camera's setting-up (设置审批): who approved it, under which reference, when
+/// it was installed and whether the public is told by a sign. Every field is optional; what is
+/// missing is said to be missing.
+#[derive(Debug, Clone, PartialEq, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Registration {
+    /// Who approved the camera's setting-up, e.g. the bureau or its legal office.
+    #[serde(default)]
+    pub approved_by: Option<String>,
+    /// The approval's document number.
+    #[serde(default)]
+    pub approval_ref: Option<String>,
+    /// The day it was installed, e.g. `2026-03-01`.
+    #[serde(default)]
+    pub installed_on: Option<String>,
+    /// Whether a sign in public view marks the camera (the lawful marking, 明显标识).
+    #[serde(default)]
+    pub sign_posted: Option<bool>,
+    /// Where the sign stands or what it says.
+    #[serde(default)]
+    pub sign_note: Option<String>,
 }
 
 impl Camera {

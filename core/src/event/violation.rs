@@ -71,6 +71,10 @@ pub struct ViolationEvent {
     pub confirmed_at: DateTime<Utc>,
     /// The subject's box in source-frame pixels at confirmation.
     pub image_box: ImageBox,
+    /// The boxes of everything else detected in the evidence frame that is not part of the case
+    /// (passers-by, other vehicles): what copies leaving the system blur. Absent when none.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub bystanders: Vec<ImageBox>,
     pub location: GeoPoint,
     pub location_source: LocationSource,
     /// The rule's confidence in the violation, 0…1.

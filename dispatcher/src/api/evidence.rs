@@ -1,6 +1,6 @@
 //! A case's evidence over HTTP: the list of its artifacts, each file (with ranges and conditional
-//! requests, as `<video>` and `<img>` send them), each picture's thumbnail and photo uploads as
-//! `multipart/form-data`.
+//! requests, as `<video>` and `<img>` send them), each picture's thumbnail, photo uploads as
+//! `multipart/form-data`, and the evidence package for legal review.
 
 use axum::{
     body::Body,
@@ -14,6 +14,7 @@ use tower_http::services::ServeFile;
 
 use super::{about_case, error::ApiError, form::Refusal, AppState, Caller, READERS};
 use crate::evidence::{
+    package::{Package, PackageError, Privacy, EXPORTERS},
     photos::{PhotoError, MAX_PHOTOS_PER_UPLOAD, MAX_PHOTO_BYTES},
     Artifact, EvidenceError,
 };
@@ -116,6 +117,89 @@ pub(super) async fn thumbnail(
         jpeg,
     )
         .into_response())
+}
+
+/// The query of a package request.
+#[derive(Deserialize)]
+pub(super) struct PackageQuery {
+    /// `blur-bystanders` (the default), `blur-all-but-subject` or `none`.
+    privacy: Option<String>,
+}
+
+/// The case's evidence package, exported now and recorded in its audit trail.
+pub(super) async fn package(
+    State(s): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+    Query(query): Query<PackageQuery>,
+) -> Result<Response, ApiError> {
+    caller.require(&EXPORTERS, "export evidence packages")?;
+    let privacy = privacy_of(query.privacy.as_deref())?;
+    let package = s
+        .dispatcher
+        .export_package(&caller.actor, &id, privacy)
+        .await
+        .map_err(|e| unexported(e, &id))?;
+    Ok(download(package))
+}
+
+/// The privacy a request names, the default when it names none.
+pub(crate) fn privacy_of(named: Option<&str>) -> Result<Privacy, ApiError> {
+    match named.filter(|p| !p.is_empty()) {
+        None => Ok(Privacy::default()),
+        Some(p) => Privacy::parse(p).ok_or_else(|| {
+            ApiError::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                format!("privacy `{p}`: one of {}", Privacy::choices()),
+            )
+        }),
+    }
+}
+
+/// A package that could not be exported from case `id`, answered.
+pub(crate) fn unexported(e: PackageError, id: &str) -> ApiError {
+    match e {
+        PackageError::Case(e) => about_case(id)(e),
+        PackageError::Build { .. } => {
+            eprintln!("gridwatch dispatcher: {e}");
+            ApiError::new(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "the package could not be made; nothing was recorded, try again shortly",
+            )
+        }
+        untrue => ApiError::new(StatusCode::CONFLICT, untrue.to_string()),
+    }
+}
+
+/// The package as a download, its digests in headers.
+pub(crate) fn download(package: Package) -> Response {
+    let disposition = format!("attachment; filename=\"{}\"", package.file_name);
+    let mut response = (
+        [
+            (header::CONTENT_TYPE, "application/zip"),
+            (header::CACHE_CONTROL, "no-store"),
+            (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
+        ],
+        package.bytes,
+    )
+        .into_response();
+    let headers = response.headers_mut();
+    for (name, value) in [
+        (header::CONTENT_DISPOSITION, disposition),
+        (
+            header::HeaderName::from_static("x-package-sha256"),
+            package.sha256.to_string(),
+        ),
+        (
+            header::HeaderName::from_static("x-manifest-sha256"),
+            package.manifest_sha256.to_string(),
+        ),
+    ] {
+        if let Ok(value) = HeaderValue::try_from(value) {
+            headers.insert(name, value);
+        }
+    }
+    response
 }
 
 /// An artifact of case `id` that cannot be served, answered: the case's own refusal, or 404.

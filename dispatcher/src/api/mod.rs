@@ -4,7 +4,7 @@
 
 mod auth;
 mod error;
-mod evidence;
+pub(crate) mod evidence;
 mod feed;
 pub(crate) mod form;
 mod health;
@@ -60,6 +60,7 @@ pub fn router(dispatcher: Arc<Dispatcher>) -> Router {
         .route("/api/v1/cases/{id}/actions", post(act_on_case))
         .route("/api/v1/cases/{id}/audit", get(case_audit))
         .route("/api/v1/cases/{id}/evidence", get(evidence::list))
+        .route("/api/v1/cases/{id}/package", get(evidence::package))
         .route("/api/v1/cases/{id}/evidence/{sha256}", get(evidence::file))
         .route(
             "/api/v1/cases/{id}/evidence/{sha256}/thumbnail",

@@ -1,14 +1,14 @@
 //! The audit log's hash chain (执法全过程记录): every entry's hash covers its own fields and the
 //! previous entry's hash, so changing, removing or reordering any entry breaks every hash after it.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 /// The hash before the first entry.
 pub const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
 
-/// One audit entry as stored.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+/// One audit entry as stored (and as an evidence package carries it).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Entry {
     pub seq: i64,
     pub case_id: String,

@@ -2,11 +2,13 @@
 //! the case, and the [`photos`] grid members upload as proof of handling. This module lists them,
 //! finds the file behind a digest, keeps every file inside the evidence folder and says which
 //! media types a browser may show; [`check`] verifies the stored files against their hashes
-//! (`gridwatch audit verify`); [`thumbnails`] makes and keeps the small copies lists show.
+//! (`gridwatch audit verify`); [`thumbnails`] makes and keeps the small copies lists show;
+//! [`package`] puts a case's evidence in one file for legal review and checks such a file.
 //!
 //! Nothing here is new state: a pipeline artifact is known from its event, a photo from its
 //! `photo` entry in the case's audit chain.
 
+pub mod package;
 pub mod photos;
 mod seals;
 pub mod thumbnails;
@@ -210,13 +212,23 @@ impl Dispatcher {
     /// clips of its violations, in the order they arrived.
     pub async fn sealed_artifacts(&self, case: &Case) -> Result<Vec<Artifact>, DispatchError> {
         let mut artifacts = Vec::new();
-        for (event, body) in store::events::violations_of_case(self.store.pool(), &case.id).await? {
-            // A body that no longer parses is `audit verify`'s to report; it shows nothing here.
-            if let Ok(v) = serde_json::from_str::<ViolationEvent>(&body) {
-                artifacts.extend(v.evidence.iter().map(|e| Artifact::sealed(&case.id, &event, e)));
-            }
+        for (event, v) in self.violations_of(case).await? {
+            artifacts.extend(v.evidence.iter().map(|e| Artifact::sealed(&case.id, &event, e)));
         }
         Ok(artifacts)
+    }
+
+    /// The violations that raised or joined `case`, with their stored ids, in the order they
+    /// arrived. A body that no longer parses is `audit verify`'s to report; it is left out here.
+    pub(crate) async fn violations_of(
+        &self,
+        case: &Case,
+    ) -> Result<Vec<(String, ViolationEvent)>, DispatchError> {
+        let stored = store::events::violations_of_case(self.store.pool(), &case.id).await?;
+        Ok(stored
+            .into_iter()
+            .filter_map(|(event, body)| Some((event, serde_json::from_str(&body).ok()?)))
+            .collect())
     }
 
     /// The artifact of case `id` whose SHA-256 is `digest`, and its file under the evidence

@@ -13,7 +13,7 @@ use super::{url, Artifact, ArtifactKind};
 use crate::{
     cases::{audit::Entry, permissions, Action, Case, State},
     change::Change,
-    store, Actor, DispatchError, Dispatcher,
+    Actor, DispatchError, Dispatcher,
 };
 
 /// The largest photo accepted, in bytes: a phone camera's full-resolution JPEG fits.
@@ -228,10 +228,7 @@ impl Dispatcher {
         let kept = self.keep_photos(uploads).await?;
         let mut change = self.change().await?;
         // The case may have moved on while the photos were written.
-        let case = store::cases::find(&mut *change.tx, id)
-            .await
-            .map_err(DispatchError::from)?
-            .ok_or_else(|| DispatchError::NotFound(id.to_owned()))?;
+        let case = change.case(id).await?;
         permitted(actor, &case, &self.config)?;
         let case = Case {
             updated_at: change.now_ms(),

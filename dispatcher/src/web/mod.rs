@@ -100,6 +100,21 @@ impl Visitor {
         }
     }
 
+    /// A posted form, if it could be read and carries this session's CSRF token (`csrf` finds
+    /// it in the form); the refusal as a page otherwise.
+    pub fn posted<T>(
+        &self,
+        form: Result<axum::extract::Form<T>, axum::extract::rejection::FormRejection>,
+        csrf: impl FnOnce(&T) -> &str,
+    ) -> Result<T, PageError> {
+        let form = match form {
+            Ok(axum::extract::Form(form)) => form,
+            Err(r) => return Err(PageError::new(self.lang, r.status(), r.body_text())),
+        };
+        self.check_csrf(csrf(&form))?;
+        Ok(form)
+    }
+
     /// A failure of the dispatcher, as a page in the visitor's language.
     pub fn fail(&self, e: DispatchError) -> PageError {
         if matches!(e, DispatchError::NotFound(_)) {

@@ -205,6 +205,7 @@ pub fn violation(
             x2: 50.0,
             y2: 80.0,
         },
+        bystanders: Vec::new(),
         location: at,
         location_source: LocationSource::Projected,
         confidence,

@@ -51,6 +51,14 @@ struct Nearby {
 }
 
 impl Nearby {
+    /// Whether an object of `class`, detected with `score` at `bbox`, is such an object close
+    /// enough to `subject`, standing still or not.
+    fn is_close(&self, subject: &ImageBox, class: u16, score: f32, bbox: &ImageBox) -> bool {
+        let (c, p) = (subject.center(), bbox.center());
+        let reach = self.within * (subject.y2 - subject.y1);
+        class == self.class && score >= self.min_score && (p.x - c.x).hypot(p.y - c.y) <= reach
+    }
+
     /// Whether such an object is near `subject`. Stationary ones are looked for among the tracks;
     /// others among the detections, since smoke has no shape to track.
     fn is_near(
@@ -60,12 +68,7 @@ impl Nearby {
         detections: &[Detection],
         still: Stillness,
     ) -> bool {
-        let c = subject.center();
-        let reach = self.within * (subject.y2 - subject.y1);
-        let close = |class: u16, score: f32, bbox: &ImageBox| {
-            let p = bbox.center();
-            class == self.class && score >= self.min_score && (p.x - c.x).hypot(p.y - c.y) <= reach
-        };
+        let close = |class: u16, score: f32, bbox: &ImageBox| self.is_close(subject, class, score, bbox);
         if self.stationary {
             tracks
                 .iter()
@@ -239,6 +242,24 @@ impl CompiledRule {
             Anchor::BottomCenter => b.bottom_center(),
             Anchor::Center => b.center(),
         }
+    }
+
+    /// The boxes of the `detections` that are not part of the case standing at `spot`: neither
+    /// a subject of its set-up nor a companion near it. Evidence that leaves the system blurs them.
+    pub fn bystanders(&self, spot: &ImageBox, detections: &[Detection]) -> Vec<ImageBox> {
+        detections
+            .iter()
+            .filter(|d| {
+                let subject =
+                    self.subjects.iter().any(|&(c, _)| c == d.class) && self.same_set_up(spot, &d.bbox);
+                let companion = self
+                    .companions
+                    .iter()
+                    .any(|n| n.is_close(spot, d.class, d.score, &d.bbox));
+                !subject && !companion
+            })
+            .map(|d| d.bbox)
+            .collect()
     }
 
     /// Whether a subject at `bbox` belongs to the set-up of a case standing at `spot`.

@@ -70,6 +70,8 @@ pub struct Confirmed {
     pub bbox: ImageBox,
     /// The fraction of the last n frames the subject was seen in, times its detection score.
     pub confidence: f64,
+    /// What else was detected in the confirming frame that is not part of the case.
+    pub bystanders: Vec<ImageBox>,
 }
 
 /// A confirmed violation whose subject has gone.
@@ -107,6 +109,7 @@ impl Confirmed {
             onset: self.onset,
             confirmed_at: self.confirmed_at,
             image_box: self.bbox,
+            bystanders: self.bystanders.clone(),
             location,
             location_source,
             confidence: self.confidence,
@@ -347,6 +350,7 @@ impl RuleEngine {
                                 confirmed_at: now,
                                 bbox: case.spot,
                                 confidence: case.score as f64 * hits as f64 / rule.n as f64,
+                                bystanders: rule.bystanders(&case.spot, detections),
                             }));
                         }
                     }

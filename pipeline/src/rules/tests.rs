@@ -493,3 +493,29 @@ dwell = "6s"
     let findings = summary(&run(&mut engine(rules), "08:00:00", 30, outside));
     assert_eq!(findings, ["6: confirmed parking in None since 08:00:00"]);
 }
+
+#[test]
+fn a_confirmed_violation_names_what_else_was_in_the_frame_but_not_its_vendor() {
+    // The vendor and cart of `vendor`, a passer-by far off, a parked bicycle and another cart.
+    let scene = |t| {
+        let mut seen = vendor(t);
+        seen.extend([
+            det(PERSON, 200.0 + 5.0 * t as f64, 300.0),
+            det(BICYCLE, 100.0, 650.0),
+            det(CART, 700.0, 300.0),
+        ]);
+        seen
+    };
+    let findings = run(&mut engine(VENDING), "10:00:00", 60, scene);
+    let Some((t, Finding::Confirmed(c))) = findings.first() else {
+        panic!("not confirmed: {}", summary(&findings).join("; "));
+    };
+    let mut expected: Vec<ImageBox> = scene(*t)[2..].iter().map(|d| d.bbox).collect();
+    // The other cart on the pavement is a case of its own, not part of this one's set-up.
+    let mut got = c.bystanders.clone();
+    let key = |b: &ImageBox| (b.x1 as i64, b.y1 as i64);
+    expected.sort_by_key(key);
+    got.sort_by_key(key);
+    assert_eq!(got, expected);
+    assert!(!got.contains(&c.bbox), "the subject is no bystander");
+}

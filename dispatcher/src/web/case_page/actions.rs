@@ -57,13 +57,10 @@ async fn act(
     Path(number): Path<String>,
     form: Result<Form<ActForm>, FormRejection>,
 ) -> Response {
-    let form = match form {
-        Ok(Form(form)) => form,
-        Err(r) => return PageError::new(visitor.lang, r.status(), r.body_text()).into_response(),
+    let form = match visitor.posted(form, |f| &f.csrf) {
+        Ok(form) => form,
+        Err(refused) => return refused.into_response(),
     };
-    if let Err(refused) = visitor.check_csrf(&form.csrf) {
-        return refused.into_response();
-    }
     let d = &s.dispatcher;
     let case = match find(d, &visitor, &number).await {
         Ok(case) => case,

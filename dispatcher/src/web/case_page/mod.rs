@@ -1,12 +1,13 @@
 //! The case page `/cases/{number}`, for the command centre's desk and a grid member's phone: what
 //! the case is, its evidence (frames, clip, photos, each with its SHA-256), its place, its audit
 //! trail, and the forms of exactly the actions the case's state and the visitor's role allow.
-//! The forms are handled in [`actions`]; the evidence, the trail and the offered actions are each
-//! drawn in a module of their own.
+//! The forms are handled in [`actions`], the evidence package form in [`package`]; the evidence,
+//! the trail and the offered actions are each drawn in a module of their own.
 
 mod actions;
 mod evidence;
 mod offers;
+mod package;
 mod trail;
 mod words;
 
@@ -42,6 +43,7 @@ pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/cases/{number}", get(page))
         .merge(actions::routes())
+        .merge(package::routes())
 }
 
 /// What the page says after a form succeeded: `?done=accept&photos=2`.
@@ -192,6 +194,12 @@ pub(super) struct Pick {
     pub selected: bool,
 }
 
+/// A privacy choice the evidence package form offers.
+pub(super) struct Choice {
+    pub code: &'static str,
+    pub label: &'static str,
+}
+
 /// A reason the visitor must see first: why the case came back.
 pub(super) struct Banner {
     pub title: &'static str,
@@ -224,6 +232,8 @@ pub(super) struct CasePage {
     pub trail: Vec<Step>,
     pub offers: Vec<Offer>,
     pub picks: Vec<Pick>,
+    /// The privacy choices of the evidence package form; empty when the visitor may not export.
+    pub package: Vec<Choice>,
     pub banner: Option<Banner>,
     pub flash: Option<String>,
     pub refusal: Option<Refusal>,
@@ -306,6 +316,7 @@ impl CasePage {
             banner: banner(case, &entries, lang, t),
             offers,
             picks,
+            package: package::choices(visitor),
             flash,
             refusal,
             typed,

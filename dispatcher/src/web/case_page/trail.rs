@@ -128,6 +128,11 @@ pub(super) fn step(
             });
         }
     }
+    if e.action == crate::evidence::package::AUDIT_ACTION {
+        if let (Some(privacy), Some(sha)) = (text("privacy"), text("package_sha256")) {
+            lines.push(format!("{privacy} · SHA-256 {sha}"));
+        }
+    }
     // A handling done through the page names its photos by URL.
     if let Some(photos) = text("photo") {
         for (n, url) in photos.split_whitespace().enumerate() {
