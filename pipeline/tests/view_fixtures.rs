@@ -1,5 +1,5 @@
-//! No false alarms on the shipped footage: every committed replay fixture, decoded frame by frame
-//! as a camera decoding everything would see it, passes the view checks far stricter than their
+//! No false alarms on the shipped footage: every committed replay fixture, decoded whole and
+//! analysed five times a second as a camera set to `decode = { fps = 5 }` would see it, passes the view checks far stricter than their
 //! defaults — no dark picture at all (the night scenes included), every comparison with the first
 //! frame within the moved limit, and no picture repeated for a sixth of the default frozen time.
 //!
@@ -56,7 +56,7 @@ fn no_committed_fixture_is_ever_frozen_dark_or_moved() {
         let queue = Arc::new(FrameQueue::new(8, Overflow::Wait));
         let player = {
             let (queue, id, start) = (queue.clone(), scenario.camera.id.clone(), scenario.start());
-            let stream = StreamSpec::new(scenario.camera.uri.clone(), DecodePolicy::All);
+            let stream = StreamSpec::new(scenario.camera.uri.clone(), DecodePolicy::Fps(5.0));
             thread::spawn(move || {
                 let played = play(&id, &stream, Timeline::Replay { start }, &queue, None);
                 queue.close();
