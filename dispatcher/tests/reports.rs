@@ -468,6 +468,15 @@ async fn a_patrol_report_from_the_task_page_goes_to_the_grid_team_with_its_photo
         assert_eq!(case["state"], "dispatched", "{case}");
         assert_eq!(case["grid"], "G01");
 
+        // The case page says where it came from, and no camera's confidence.
+        let desk = Browser::sign_in(&town.base, "desk").await.speaking("en");
+        let (_, page) = desk.page(&format!("/cases/{number}")).await;
+        assert!(
+            page.contains("Patrol report") && page.contains("grill smoke and a cart"),
+            "{page}"
+        );
+        assert!(!page.contains("Confidence"), "{page}");
+
         // Without the form's token nothing is reported.
         let forged = multipart::Form::new()
             .text("kind", "street_vending")

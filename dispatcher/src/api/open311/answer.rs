@@ -47,6 +47,19 @@ pub struct Answer {
     pub items: Vec<Map<String, Value>>,
 }
 
+impl Answer {
+    /// Service requests, as `<service_requests><request>…`.
+    pub fn requests(format: Format, status: StatusCode, items: Vec<Map<String, Value>>) -> Self {
+        Answer {
+            format,
+            status,
+            root: "service_requests",
+            item: "request",
+            items,
+        }
+    }
+}
+
 impl IntoResponse for Answer {
     fn into_response(self) -> Response {
         match self.format {

@@ -241,13 +241,7 @@ async fn requests(
     let items = views_of(s, &reader, &cases)
         .await
         .map_err(Open311Error::from(format))?;
-    Ok(Answer {
-        format,
-        status: StatusCode::OK,
-        root: "service_requests",
-        item: "request",
-        items,
-    })
+    Ok(Answer::requests(format, StatusCode::OK, items))
 }
 
 /// `requests/{number}.json`: one request, as a list of one.
@@ -269,13 +263,7 @@ async fn one_request(
     let items = views_of(&s, &reader, &[case])
         .await
         .map_err(Open311Error::from(format))?;
-    Ok(Answer {
-        format,
-        status: StatusCode::OK,
-        root: "service_requests",
-        item: "request",
-        items,
-    })
+    Ok(Answer::requests(format, StatusCode::OK, items))
 }
 
 /// Case `number`, if `reader` may see it.

@@ -29,7 +29,7 @@ pub async fn request(
     State(s): State<AppState>,
     Path(list): Path<String>,
     request: Request,
-) -> Result<(StatusCode, Answer), Open311Error> {
+) -> Result<Answer, Open311Error> {
     let format = match Format::split(&list) {
         Some(("requests", format)) => format,
         _ => {
@@ -91,14 +91,7 @@ pub async fn request(
     }) else {
         unreachable!("a JSON object literal")
     };
-    let answer = Answer {
-        format,
-        status: StatusCode::CREATED,
-        root: "service_requests",
-        item: "request",
-        items: vec![item],
-    };
-    Ok((StatusCode::CREATED, answer))
+    Ok(Answer::requests(format, StatusCode::CREATED, vec![item]))
 }
 
 /// The ticket's fields and pictures, from a URL-encoded or a multipart form.

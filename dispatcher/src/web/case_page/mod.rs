@@ -378,11 +378,12 @@ fn facts(
         .and_then(|c| c.name.clone())
         .map_or_else(|| case.camera.clone(), |name| format!("{name} ({})", case.camera));
     add(t.source, view.source_label.to_owned(), "");
+    // A camera's finding has a camera and a confidence; what people reported has neither.
     if case.source == crate::cases::Source::Camera {
         add(t.camera, camera, "");
+        add(t.confidence, format!("{:.0}%", case.confidence * 100.0), "");
     }
     add(t.zone, case.zone.clone().unwrap_or_default(), "");
-    add(t.confidence, format!("{:.0}%", case.confidence * 100.0), "");
     let assignee = case
         .assignee
         .as_deref()
