@@ -79,7 +79,7 @@ fn city_with_a_case(dir: &Path) -> std::path::PathBuf {
         "image_box": { "x1": 20.0, "y1": 40.0, "x2": 120.0, "y2": 200.0 },
         "bystanders": [{ "x1": 200.0, "y1": 30.0, "x2": 260.0, "y2": 150.0 }],
         "location": { "lon": 119.28551, "lat": 26.07121 }, "location_source": "projected",
-        "confidence": 0.5, "model": { "name": "gridwatch-demo", "version": "6" }, "evidence": refs,
+        "confidence": 0.5, "model": { "name": "gridwatch-demo-int8", "version": "6" }, "evidence": refs,
     }))
     .unwrap();
     tokio::runtime::Builder::new_current_thread()
@@ -133,11 +133,11 @@ fn an_exported_package_verifies_and_a_changed_one_is_refused_naming_the_member()
     assert_eq!(registration["registration"]["approval_ref"], "DEMO-2026-001");
     assert_eq!(registration["registration"]["sign_posted"], true);
     let model: serde_json::Value = serde_json::from_slice(&member(&bytes, "model.json")).unwrap();
-    assert_eq!(model["card"]["accuracy"]["map50"], 0.94);
+    assert_eq!(model["card"]["accuracy"]["map50"], 0.938);
     assert_eq!(model["card_matches_events"], true);
     assert_eq!(
-        member(&bytes, "model/gridwatch-demo.model.toml"),
-        std::fs::read("models/gridwatch-demo.model.toml").unwrap()
+        member(&bytes, "model/gridwatch-demo-int8.model.toml"),
+        std::fs::read("models/gridwatch-demo-int8.model.toml").unwrap()
     );
     let rule: serde_json::Value = serde_json::from_slice(&member(&bytes, "rule.json")).unwrap();
     assert_eq!(rule["rules"][0]["id"], "vending-on-pavement");
