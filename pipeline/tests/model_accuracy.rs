@@ -194,11 +194,21 @@ fn check(card_file: &str) {
     let names = card.classes.clone();
     let ap = per_class_ap(card, set);
     let overall = ap.iter().sum::<f64>() / ap.len() as f64;
-    let table: Vec<String> = names.iter().zip(&ap).map(|(n, v)| format!("{n} {v:.3}")).collect();
+    let table: Vec<String> = names
+        .iter()
+        .zip(&ap)
+        .map(|(n, v)| format!("{n} {v:.3}"))
+        .collect();
     println!("{card_file}: mAP@0.5 {overall:.3}; {}", table.join(", "));
-    assert!(overall >= OVERALL, "{card_file}: mAP@0.5 {overall:.3} is under {OVERALL}");
+    assert!(
+        overall >= OVERALL,
+        "{card_file}: mAP@0.5 {overall:.3} is under {OVERALL}"
+    );
     for (name, v) in names.iter().zip(&ap) {
-        assert!(*v >= PER_CLASS, "{card_file}: {name} AP@0.5 {v:.3} is under {PER_CLASS}");
+        assert!(
+            *v >= PER_CLASS,
+            "{card_file}: {name} AP@0.5 {v:.3} is under {PER_CLASS}"
+        );
         let card_says = recorded[name.as_str()].as_float().unwrap();
         assert!(
             (card_says - v).abs() <= 0.01,
