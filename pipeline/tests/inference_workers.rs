@@ -119,7 +119,15 @@ fn every_frame_of_every_camera_is_analysed_once() {
             .unwrap()
     };
     let batches = value("gridwatch_detect_batch_size_count{model=\"fixture\"}");
-    assert_eq!(value("gridwatch_detect_batch_size_sum{model=\"fixture\"}"), total as f64, "{text}");
+    assert_eq!(
+        value("gridwatch_detect_batch_size_sum{model=\"fixture\"}"),
+        total as f64,
+        "{text}"
+    );
     assert!(batches * 2.0 >= total as f64 && batches <= total as f64, "{text}");
-    assert_eq!(value("gridwatch_detect_inference_seconds_count{model=\"fixture\"}"), batches, "{text}");
+    assert_eq!(
+        value("gridwatch_detect_inference_seconds_count{model=\"fixture\"}"),
+        batches,
+        "{text}"
+    );
 }

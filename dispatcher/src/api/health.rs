@@ -65,7 +65,7 @@ impl Metrics {
         let events = Family::<Outcome, Counter>::default();
         // Every outcome shows from the start, at zero until counted.
         for posted in Posted::ALL {
-            events.get_or_create(&posted.label());
+            let _ = events.get_or_create(&posted.label());
         }
         let cases = Family::default();
         let cameras = Family::default();
