@@ -8,9 +8,15 @@ mod replay;
 mod run;
 mod users;
 
-use std::{path::PathBuf, process::ExitCode};
+use std::{io::IsTerminal, path::PathBuf, process::ExitCode};
 
 use clap::{Parser, Subcommand};
+use tracing_subscriber::EnvFilter;
+
+/// What is logged when `RUST_LOG` does not say: gridwatch's own messages, and only errors from
+/// the libraries it uses.
+const DEFAULT_LOG: &str =
+    "error,gridwatch=info,gridwatch_core=info,gridwatch_pipeline=info,gridwatch_dispatcher=info";
 
 #[derive(Parser)]
 #[command(
@@ -155,7 +161,19 @@ enum UserCommand {
     },
 }
 
+/// Logs go to stderr, filtered by `RUST_LOG` (e.g. `RUST_LOG=gridwatch_pipeline=debug`); stdout
+/// stays the commands' answers.
+fn init_logs() {
+    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(DEFAULT_LOG));
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::stderr().is_terminal())
+        .init();
+}
+
 fn main() -> ExitCode {
+    init_logs();
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Check { config } => check::run(&config),

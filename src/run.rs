@@ -11,6 +11,7 @@ use gridwatch_core::PipelineEvent;
 use gridwatch_dispatcher::server::Local;
 use gridwatch_pipeline::{
     evidence::LastFrames,
+    metrics::{self, PipelineMetrics},
     sink::{JetStream, JsonLines},
     topology,
 };
@@ -31,6 +32,14 @@ pub fn run(config: &Path, events: &Path, seconds: Option<u64>) -> Result<(), Vec
             stop.store(true, std::sync::atomic::Ordering::Relaxed);
         });
     }
+    let counted = PipelineMetrics::new();
+    let _exporter = loaded
+        .config
+        .metrics
+        .listen
+        .map(|address| metrics::serve(address, counted.registry()))
+        .transpose()
+        .map_err(|e| vec![e])?;
     let mut nats = match &loaded.config.output.nats {
         Some(n) => {
             Some(JetStream::new(&n.url, &n.stream, &n.prefix, &n.spool).map_err(|e| vec![e.to_string()])?)
@@ -42,7 +51,7 @@ pub fn run(config: &Path, events: &Path, seconds: Option<u64>) -> Result<(), Vec
     let local = match nats {
         Some(_) => None,
         None => {
-            let local = Local::start(loaded.clone()).map_err(|e| vec![e])?;
+            let local = Local::start(loaded.clone(), counted.registry()).map_err(|e| vec![e])?;
             println!("gridwatch: cases and API on http://{}", local.address);
             Some(local)
         }
@@ -65,7 +74,7 @@ pub fn run(config: &Path, events: &Path, seconds: Option<u64>) -> Result<(), Vec
     let last_frames = local
         .as_ref()
         .map(|_| LastFrames::start(&loaded.config.storage.evidence_dir));
-    topology::run(&loaded.config, detectors, &mut out, &stop, last_frames)
+    topology::run(&loaded.config, detectors, &mut out, &stop, last_frames, &counted)
         .map_err(|e| vec![e.to_string()])?;
     if let Some(local) = local {
         local.stop().map_err(|e| vec![e])?;

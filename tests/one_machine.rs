@@ -1,5 +1,6 @@
 //! One machine, the whole loop: `gridwatch run` plays the demo cameras, confirms a violation on
-//! the recorded footage, and its own dispatcher turns it into a case for the grid team.
+//! the recorded footage, and its own dispatcher turns it into a case for the grid team; every
+//! stage's metrics show on the dispatcher's `/metrics` and on the run's own metrics address.
 
 mod common;
 
@@ -7,16 +8,50 @@ use std::time::{Duration, Instant};
 
 use common::demo_copy;
 
+/// The demo's cameras.
+const CAMERAS: [&str; 3] = ["market-st", "metro-exit", "night-lane"];
+
+/// The value of the series `series` (name and labels) in a Prometheus exposition.
+fn sample(exposition: &str, series: &str) -> Option<f64> {
+    exposition
+        .lines()
+        .find_map(|line| line.strip_prefix(series)?.strip_prefix(' '))
+        .and_then(|value| value.parse().ok())
+}
+
+/// Whether `exposition` shows every camera's frames decoded and analysed, the detector's batches
+/// and every camera's queue.
+fn counted_everywhere(exposition: &str) -> bool {
+    let positive = |series: String| sample(exposition, &series).is_some_and(|v| v > 0.0);
+    CAMERAS.iter().all(|camera| {
+        positive(format!(
+            "gridwatch_source_frames_decoded_total{{camera=\"{camera}\"}}"
+        )) && positive(format!(
+            "gridwatch_pipeline_frames_analysed_total{{camera=\"{camera}\"}}"
+        )) && sample(
+            exposition,
+            &format!("gridwatch_source_queue_depth{{camera=\"{camera}\"}}"),
+        )
+        .is_some()
+    }) && positive("gridwatch_detect_inference_seconds_count{model=\"gridwatch-demo\"}".into())
+}
+
 #[test]
 fn a_violation_on_camera_becomes_a_dispatched_case() {
     let dir = tempfile::tempdir().unwrap();
     // The parking rule's dwell shortened so that the recording's first e-bike on the pavement
     // (at rest from about 0:25) is confirmed within the test's minute.
+    // A free port for the run's own metrics address.
+    let metrics_port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
     let (config, text) = demo_copy(dir.path(), |demo| {
         demo.replace("127.0.0.1:8080", "127.0.0.1:0").replace(
             "its owner by it\ndwell = \"45s\"",
             "its owner by it\ndwell = \"15s\"",
-        )
+        ) + &format!("\n[metrics]\nlisten = \"127.0.0.1:{metrics_port}\"\n")
     });
     assert!(
         text.contains("dwell = \"15s\""),
@@ -64,11 +99,56 @@ fn a_violation_on_camera_becomes_a_dispatched_case() {
     let login_status = login.status();
     let login_page = login.text().unwrap();
     let centre = no_redirects.get(format!("{api}/centre")).send().unwrap();
+    // Every camera has been decoded and analysed by now on a quick machine; a slow one gets the
+    // rest of the run.
+    let scrape = |url: &str| {
+        let answer = client.get(url).send().unwrap_or_else(|e| panic!("{url}: {e}"));
+        let content_type = answer.headers()[reqwest::header::CONTENT_TYPE]
+            .to_str()
+            .unwrap()
+            .to_owned();
+        (content_type, answer.text().unwrap())
+    };
+    let (dispatcher_metrics, own_metrics) = loop {
+        let dispatcher_metrics = scrape(&format!("{api}/metrics"));
+        let own_metrics = scrape(&format!("http://127.0.0.1:{metrics_port}/metrics"));
+        if counted_everywhere(&dispatcher_metrics.1) && counted_everywhere(&own_metrics.1) {
+            break (dispatcher_metrics, own_metrics);
+        }
+        assert!(Instant::now() < deadline, "the run did not end");
+        std::thread::sleep(Duration::from_millis(500));
+    };
     child.kill().unwrap();
     child.wait().unwrap();
     assert_eq!(login_status, reqwest::StatusCode::OK, "{login_page}");
     assert!(login_page.contains("name=\"password\""), "{login_page}");
     assert_eq!(centre.status(), reqwest::StatusCode::SEE_OTHER);
+    for (content_type, exposition) in [&dispatcher_metrics, &own_metrics] {
+        assert!(
+            content_type.starts_with("application/openmetrics-text"),
+            "{content_type}"
+        );
+        assert!(exposition.ends_with("# EOF\n"), "{exposition}");
+        // The confirmed violation went out, and was counted by its kind.
+        assert!(
+            sample(
+                exposition,
+                "gridwatch_pipeline_violations_total{kind=\"out_of_line_parking\"}"
+            )
+            .is_some_and(|n| n >= 1.0),
+            "{exposition}"
+        );
+    }
+    // The dispatcher's own series beside the pipeline's.
+    assert!(
+        sample(
+            &dispatcher_metrics.1,
+            "gridwatch_events_total{outcome=\"rejected\"}"
+        ) == Some(0.0)
+            && sample(&dispatcher_metrics.1, "gridwatch_cases{state=\"dispatched\"}").is_some(),
+        "{}",
+        dispatcher_metrics.1
+    );
     assert_eq!(case["camera"], "metro-exit", "{case}");
     assert_eq!(case["grid"], "G02", "{case}");
     // Confident enough for the demo's policy, and someone on the G02 roster has it.

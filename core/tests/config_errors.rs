@@ -326,6 +326,16 @@ fn api_bind_is_not_an_address() {
 }
 
 #[test]
+fn metrics_listen_is_not_an_address() {
+    let config = format!("{BASE}\n[metrics]\nlisten = \"9464\"\n");
+    assert_one_error(
+        &config,
+        "\"9464\"",
+        "`9464` is not an IP address and port such as `127.0.0.1:8080`",
+    );
+}
+
+#[test]
 fn unsupported_database() {
     let config = base_with("\"sqlite:gw.db\"", "\"mysql://db/gridwatch\"");
     assert_one_error(

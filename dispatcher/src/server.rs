@@ -5,6 +5,7 @@
 use std::{net::SocketAddr, sync::Arc, thread, time::Duration};
 
 use gridwatch_core::{config::LoadedConfig, PipelineEvent, WallClock};
+use prometheus_client::registry::Registry;
 use tokio::sync::{mpsc, oneshot};
 
 use crate::{api, grid::GridMap, intake, Dispatcher, Store};
@@ -49,7 +50,7 @@ async fn start(loaded: LoadedConfig) -> Result<Started, String> {
         loop {
             tick.tick().await;
             if let Err(e) = outbox.deliver_webhooks(&http).await {
-                eprintln!("gridwatch dispatcher: delivering webhooks failed, will retry: {e}");
+                tracing::warn!(error = %e, "Delivering webhooks failed; will retry");
             }
         }
     });
@@ -59,7 +60,7 @@ async fn start(loaded: LoadedConfig) -> Result<Started, String> {
         loop {
             tick.tick().await;
             if let Err(e) = watch.escalate_overdue().await {
-                eprintln!("gridwatch dispatcher: checking deadlines failed, will retry: {e}");
+                tracing::warn!(error = %e, "Checking deadlines failed; will retry");
             }
         }
     });
@@ -87,7 +88,7 @@ pub fn run(loaded: LoadedConfig) -> Result<(), String> {
             tokio::spawn(async move {
                 loop {
                     if let Err(e) = intake::jetstream::consume(consumer.clone(), &nats).await {
-                        eprintln!("gridwatch dispatcher: {e}; reconnecting in 2 s");
+                        tracing::warn!(error = %e, "JetStream intake failed; reconnecting in 2 s");
                     }
                     tokio::time::sleep(Duration::from_secs(2)).await;
                 }
@@ -114,7 +115,8 @@ async fn interrupted() {
 }
 
 /// A dispatcher beside the pipeline in one process: events arrive through an in-process
-/// channel, the API is served from a thread of its own.
+/// channel, the API is served from a thread of its own, and its `/metrics` shows the pipeline's
+/// series too.
 pub struct Local {
     events: Option<mpsc::UnboundedSender<PipelineEvent>>,
     stop: Option<oneshot::Sender<()>>,
@@ -123,8 +125,9 @@ pub struct Local {
 }
 
 impl Local {
-    /// Opens the store and binds the API's port; returns once both are ready.
-    pub fn start(loaded: LoadedConfig) -> Result<Self, String> {
+    /// Opens the store and binds the API's port; returns once both are ready. `/metrics` also
+    /// shows the series of `pipeline`.
+    pub fn start(loaded: LoadedConfig, pipeline: Arc<Registry>) -> Result<Self, String> {
         let (events, incoming) = mpsc::unbounded_channel::<PipelineEvent>();
         let (stop, stopped) = oneshot::channel::<()>();
         let (ready, started) = std::sync::mpsc::channel();
@@ -149,7 +152,8 @@ impl Local {
                         tokio::spawn(async move { intake::local::consume(&consumer, incoming).await });
                     let served = axum::serve(
                         listener,
-                        api::router(dispatcher).into_make_service_with_connect_info::<SocketAddr>(),
+                        api::router_showing(dispatcher, Some(pipeline))
+                            .into_make_service_with_connect_info::<SocketAddr>(),
                     )
                     .with_graceful_shutdown(async {
                         let _ = stopped.await;

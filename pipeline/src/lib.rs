@@ -5,6 +5,7 @@
 
 pub mod detect;
 pub mod evidence;
+pub mod metrics;
 pub mod replay;
 pub mod rules;
 pub mod sink;

@@ -23,6 +23,7 @@ use gridwatch_core::{config::Config, CameraId, CameraState, ModelRef, PipelineEv
 use crate::{
     detect::{spawn_workers, Analysed, BatchPolicy, Batcher, Detector},
     evidence::{Clips, EvidenceStore, LastFrames, Recorder},
+    metrics::PipelineMetrics,
     rules::{RuleEngine, RuleError},
     source::{spawn, Doorbell, FrameQueue, LiveCamera, Overflow},
     track::{Tracker, TrackerConfig},
@@ -49,14 +50,20 @@ struct Analysis {
 
 /// Runs every camera of `config` until `stop` is set, handing each event to `out`. `detectors`
 /// are the inference workers (one each); evidence goes under the configuration's evidence folder,
-/// and so do the cameras' last analysed frames when `last_frames` keeps them.
+/// and so do the cameras' last analysed frames when `last_frames` keeps them. Every stage counts
+/// into `metrics`.
 pub fn run(
     config: &Config,
     detectors: Vec<Detector>,
     out: &mut dyn FnMut(PipelineEvent),
     stop: &Arc<AtomicBool>,
     mut last_frames: Option<LastFrames>,
+    metrics: &PipelineMetrics,
 ) -> Result<(), TopologyError> {
+    let out = &mut |event: PipelineEvent| {
+        metrics.event(&event);
+        out(event)
+    };
     let card = detectors.first().expect("at least one detector").card().clone();
     let model = ModelRef {
         name: card.name.clone(),
@@ -93,7 +100,11 @@ pub fn run(
     let mut queues = Vec::new();
     let mut cameras = Vec::new();
     for camera in &config.cameras {
-        let queue = Arc::new(FrameQueue::new(1, Overflow::DropOldest).with_doorbell(bell.clone()));
+        let queue = Arc::new(
+            FrameQueue::new(1, Overflow::DropOldest)
+                .with_doorbell(bell.clone())
+                .with_metrics(metrics.camera(&camera.id)),
+        );
         let live = LiveCamera {
             clips: rings.remove(&camera.id),
             ..LiveCamera::from_config(camera)
@@ -114,6 +125,7 @@ pub fn run(
         Batcher::new(queues.clone(), bell, batching),
         detectors,
         results_tx,
+        metrics,
     );
 
     // Live frames restart their timestamps when a recording loops: the tracker runs on the time
@@ -134,6 +146,7 @@ pub fn run(
             },
             recv(results) -> result => match result {
                 Ok(Ok(Analysed { frame, detections })) => {
+                    metrics.analysed(&frame.camera);
                     let Some(a) = analysis.get_mut(&frame.camera) else { continue };
                     let at = since_start(frame.wall);
                     let Some(tracks) = a.tracker.try_update(at, &detections) else {

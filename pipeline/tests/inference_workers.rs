@@ -1,11 +1,13 @@
 //! Three cameras, batched, on two inference workers: every delivered frame is analysed exactly
-//! once and its detections come back with its camera and timestamp.
+//! once and its detections come back with its camera and timestamp, and the model's batches are
+//! counted in its metrics.
 
 use std::{collections::BTreeMap, path::Path, sync::Arc, thread, time::Duration};
 
 use gridwatch_core::{config::DecodePolicy, CameraId};
 use gridwatch_pipeline::{
     detect::{runtime, spawn_workers, BatchPolicy, Batcher, Detector, DetectorOptions, ModelCard},
+    metrics::PipelineMetrics,
     source::{play, Doorbell, FrameQueue, Overflow, StreamSpec, Timeline},
 };
 
@@ -73,10 +75,12 @@ fn every_frame_of_every_camera_is_analysed_once() {
         },
     );
     let (out, results) = crossbeam_channel::unbounded();
+    let metrics = PipelineMetrics::new();
     let workers = spawn_workers(
         batcher,
         vec![fixture_detector(dir.path()), fixture_detector(dir.path())],
         out,
+        &metrics,
     );
 
     let mut seen: BTreeMap<String, Vec<Duration>> = BTreeMap::new();
@@ -92,6 +96,7 @@ fn every_frame_of_every_camera_is_analysed_once() {
             .push(analysed.frame.pts);
     }
     workers.into_iter().for_each(|w| w.join().unwrap());
+    let mut total = 0;
     for player in players {
         let (camera, delivered) = player.join().unwrap();
         let mut times = seen.remove(&camera).unwrap_or_default();
@@ -100,5 +105,29 @@ fn every_frame_of_every_camera_is_analysed_once() {
         times.dedup();
         assert_eq!(times.len() as u64, delivered, "{camera}: no frame twice");
         assert!(delivered >= 75, "{camera}: a keyframe every 2 s");
+        total += delivered;
     }
+    // Every frame went through the model in some batch of at most two.
+    let mut text = String::new();
+    prometheus_client::encoding::text::encode(&mut text, &metrics.registry()).unwrap();
+    let value = |series: &str| -> f64 {
+        text.lines()
+            .find_map(|l| l.strip_prefix(series))
+            .unwrap_or_else(|| panic!("{series} in {text}"))
+            .trim()
+            .parse()
+            .unwrap()
+    };
+    let batches = value("gridwatch_detect_batch_size_count{model=\"fixture\"}");
+    assert_eq!(
+        value("gridwatch_detect_batch_size_sum{model=\"fixture\"}"),
+        total as f64,
+        "{text}"
+    );
+    assert!(batches * 2.0 >= total as f64 && batches <= total as f64, "{text}");
+    assert_eq!(
+        value("gridwatch_detect_inference_seconds_count{model=\"fixture\"}"),
+        batches,
+        "{text}"
+    );
 }

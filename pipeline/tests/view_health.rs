@@ -245,7 +245,14 @@ fn a_turned_cameras_rules_are_paused_while_the_camera_beside_it_reports_its_vend
             let mut out = |event: PipelineEvent| {
                 let _ = events_tx.send(event);
             };
-            topology::run(&config, vec![detector], &mut out, &stop, None)
+            topology::run(
+                &config,
+                vec![detector],
+                &mut out,
+                &stop,
+                None,
+                &Default::default(),
+            )
         })
     };
     // Generous: the footage plays at its own pace, and a loaded machine is slow, not wrong.

@@ -52,6 +52,9 @@ pub struct Config {
     /// Where events go besides the events file.
     #[serde(default)]
     pub output: Output,
+    /// Where `gridwatch run` serves its Prometheus metrics.
+    #[serde(default)]
+    pub metrics: Metrics,
     /// How detections are followed over time; the defaults suit most detectors.
     #[serde(default)]
     pub tracking: Tracking,
@@ -219,6 +222,20 @@ impl Provider {
             Provider::Openvino => "openvino",
         }
     }
+}
+
+/// The live pipeline's Prometheus metrics. When the dispatcher runs in the same process (no
+/// `[output.nats]`) its `/metrics` shows them; `listen` serves them on an address of their own.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Metrics {
+    /// Address and port where `gridwatch run` serves `/metrics`, e.g. `127.0.0.1:9464`.
+    #[serde(default, deserialize_with = "some_socket_addr")]
+    pub listen: Option<SocketAddr>,
+}
+
+fn some_socket_addr<'de, D: Deserializer<'de>>(d: D) -> Result<Option<SocketAddr>, D::Error> {
+    socket_addr(d).map(Some)
 }
 
 /// Event outputs.

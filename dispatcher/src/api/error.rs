@@ -45,8 +45,8 @@ impl ApiError {
     /// 503 for a failure of the store, logged with `subject`.
     pub fn store_failed(e: &dyn std::fmt::Display, subject: Option<&str>) -> Self {
         match subject {
-            Some(subject) => eprintln!("gridwatch dispatcher: {subject}: {e}"),
-            None => eprintln!("gridwatch dispatcher: {e}"),
+            Some(subject) => tracing::error!(subject, error = %e, "The store failed"),
+            None => tracing::error!(error = %e, "The store failed"),
         }
         ApiError::new(StatusCode::SERVICE_UNAVAILABLE, STORE_UNAVAILABLE)
     }

@@ -62,8 +62,7 @@ pub(super) async fn file(
         .map_err(unservable(&id))?;
     // ServeFile answers ranges (206, 416), If-Modified-Since and If-Unmodified-Since, and HEAD.
     let served = ServeFile::new(&found.path).try_call(request).await.map_err(|e| {
-        let subject = format!("case {id}: evidence `{}`", found.path.display());
-        eprintln!("gridwatch dispatcher: {subject}: {e}");
+        tracing::error!(case = %id, file = %found.path.display(), error = %e, "Evidence file not served");
         ApiError::new(
             StatusCode::INTERNAL_SERVER_ERROR,
             "the evidence file could not be read; try again shortly",
@@ -161,7 +160,7 @@ pub(crate) fn unexported(e: PackageError, id: &str) -> ApiError {
     match e {
         PackageError::Case(e) => about_case(id)(e),
         PackageError::Build { .. } => {
-            eprintln!("gridwatch dispatcher: {e}");
+            tracing::error!(case = %id, error = %e, "Evidence package not made");
             ApiError::new(
                 StatusCode::INTERNAL_SERVER_ERROR,
                 "the package could not be made; nothing was recorded, try again shortly",
@@ -252,7 +251,7 @@ pub(super) fn refused(e: PhotoError, id: &str) -> ApiError {
     let status = match e {
         PhotoError::Case(e) => return about_case(id)(e),
         PhotoError::Storage { .. } => {
-            eprintln!("gridwatch dispatcher: case {id}: {e}");
+            tracing::error!(case = %id, error = %e, "Photos not stored");
             return ApiError::new(
                 StatusCode::INTERNAL_SERVER_ERROR,
                 "the photos could not be stored; nothing was recorded, try again shortly",

@@ -1,19 +1,97 @@
 //! Whether the dispatcher is up and ready, and its Prometheus metrics.
 
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
 
 use axum::{extract::State, http::header, response::IntoResponse};
+use prometheus_client::{
+    encoding::{text, EncodeLabelSet},
+    metrics::{counter::Counter, family::Family, gauge::Gauge},
+    registry::Registry,
+};
 
 use super::{ApiError, AppState};
 use gridwatch_core::CameraState;
 
 use crate::cases::State as CaseState;
 
-#[derive(Default)]
+/// The exposition's media type: OpenMetrics text, which Prometheus reads.
+const CONTENT_TYPE: &str = "application/openmetrics-text; version=1.0.0; charset=utf-8";
+
+#[derive(Debug, Clone, PartialEq, Eq, Hash, EncodeLabelSet)]
+struct Outcome {
+    outcome: &'static str,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Hash, EncodeLabelSet)]
+struct InState {
+    state: &'static str,
+}
+
+/// Events by outcome, counted as they are posted; cases and cameras by state, read from the store
+/// at each scrape. Shown with the series of `beside` (the pipeline's, when it runs in the same
+/// process).
 pub struct Metrics {
-    pub events_stored: AtomicU64,
-    pub events_duplicate: AtomicU64,
-    pub events_rejected: AtomicU64,
+    registry: Registry,
+    events: Family<Outcome, Counter>,
+    cases: Family<InState, Gauge>,
+    cameras: Family<InState, Gauge>,
+    beside: Option<Arc<Registry>>,
+}
+
+/// How a posted event ended.
+#[derive(Debug, Clone, Copy)]
+pub enum Posted {
+    Stored,
+    Duplicate,
+    Rejected,
+}
+
+impl Posted {
+    const ALL: [Posted; 3] = [Posted::Stored, Posted::Duplicate, Posted::Rejected];
+
+    fn label(self) -> Outcome {
+        let outcome = match self {
+            Posted::Stored => "stored",
+            Posted::Duplicate => "duplicate",
+            Posted::Rejected => "rejected",
+        };
+        Outcome { outcome }
+    }
+}
+
+impl Metrics {
+    pub fn new(beside: Option<Arc<Registry>>) -> Self {
+        let mut registry = Registry::default();
+        let events = Family::<Outcome, Counter>::default();
+        // Every outcome shows from the start, at zero until counted.
+        for posted in Posted::ALL {
+            let _ = events.get_or_create(&posted.label());
+        }
+        let cases = Family::default();
+        let cameras = Family::default();
+        registry.register(
+            "gridwatch_events",
+            "Events posted to the dispatcher, by outcome",
+            events.clone(),
+        );
+        registry.register("gridwatch_cases", "Cases by state", cases.clone());
+        registry.register(
+            "gridwatch_cameras",
+            "Configured cameras by the health their pipeline last reported",
+            cameras.clone(),
+        );
+        Self {
+            registry,
+            events,
+            cases,
+            cameras,
+            beside,
+        }
+    }
+
+    pub fn posted(&self, posted: Posted) {
+        self.events.get_or_create(&posted.label()).inc();
+    }
 }
 
 pub async fn ready(State(s): State<AppState>) -> Result<&'static str, ApiError> {
@@ -27,24 +105,15 @@ pub async fn ready(State(s): State<AppState>) -> Result<&'static str, ApiError> 
 
 pub async fn metrics(State(s): State<AppState>) -> Result<impl IntoResponse, ApiError> {
     let m = &s.metrics;
-    let mut out = String::from("# HELP gridwatch_events_total Events posted to the dispatcher, by outcome.\n# TYPE gridwatch_events_total counter\n");
-    for (outcome, counter) in [
-        ("stored", &m.events_stored),
-        ("duplicate", &m.events_duplicate),
-        ("rejected", &m.events_rejected),
-    ] {
-        out += &format!(
-            "gridwatch_events_total{{outcome=\"{outcome}\"}} {}\n",
-            counter.load(Ordering::Relaxed)
-        );
-    }
-    out += "# HELP gridwatch_cases Cases by state.\n# TYPE gridwatch_cases gauge\n";
     let counts = s.dispatcher.count_by_state().await?;
     for state in CaseState::ALL {
         let n = counts.iter().find(|(s, _)| *s == state).map_or(0, |(_, n)| *n);
-        out += &format!("gridwatch_cases{{state=\"{state}\"}} {n}\n");
+        m.cases
+            .get_or_create(&InState {
+                state: state.as_str(),
+            })
+            .set(n);
     }
-    out += "# HELP gridwatch_cameras Configured cameras by the health their pipeline last reported.\n# TYPE gridwatch_cameras gauge\n";
     let health = s.dispatcher.camera_health().await?;
     let cameras = &s.dispatcher.config().cameras;
     let configured: Vec<_> = health
@@ -53,7 +122,16 @@ pub async fn metrics(State(s): State<AppState>) -> Result<impl IntoResponse, Api
         .collect();
     for state in CameraState::ALL {
         let n = configured.iter().filter(|h| h.state == state.as_str()).count();
-        out += &format!("gridwatch_cameras{{state=\"{}\"}} {n}\n", state.as_str());
+        m.cameras
+            .get_or_create(&InState {
+                state: state.as_str(),
+            })
+            .set(n as i64);
     }
-    Ok(([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], out))
+    let mut out = String::new();
+    for registry in std::iter::once(&m.registry).chain(m.beside.as_deref()) {
+        text::encode_registry(&mut out, registry).expect("writing to a String cannot fail");
+    }
+    text::encode_eof(&mut out).expect("writing to a String cannot fail");
+    Ok(([(header::CONTENT_TYPE, CONTENT_TYPE)], out))
 }

@@ -11,7 +11,7 @@ mod health;
 mod open311;
 pub mod session;
 
-use std::sync::{atomic::Ordering, Arc};
+use std::sync::Arc;
 
 use axum::{
     body::Bytes,
@@ -22,6 +22,7 @@ use axum::{
     Json, Router,
 };
 use gridwatch_core::{config::Role, PipelineEvent};
+use prometheus_client::registry::Registry;
 use serde::de::DeserializeOwned;
 use serde_json::json;
 
@@ -47,10 +48,16 @@ pub struct AppState {
 
 /// The whole API over `dispatcher`.
 pub fn router(dispatcher: Arc<Dispatcher>) -> Router {
+    router_showing(dispatcher, None)
+}
+
+/// The whole API over `dispatcher`, its `/metrics` also showing the series of `beside` (those of
+/// a pipeline running in the same process).
+pub fn router_showing(dispatcher: Arc<Dispatcher>, beside: Option<Arc<Registry>>) -> Router {
     let state = AppState {
         limiter: Arc::new(SignInLimiter::by(dispatcher.clock())),
         dispatcher,
-        metrics: Arc::default(),
+        metrics: Arc::new(health::Metrics::new(beside)),
     };
     Router::new()
         .route("/api/v1/session", post(session::open).delete(session::close))
@@ -144,12 +151,11 @@ async fn post_event(State(s): State<AppState>, caller: Caller, body: Bytes) -> R
             .map_err(|e| ApiError::about(e, Some(&subject_of(&event)))),
         Err(e) => Err(e),
     };
-    let counter = match &outcome {
-        Ok(Ingested::Stored { .. }) => &s.metrics.events_stored,
-        Ok(Ingested::Duplicate { .. }) => &s.metrics.events_duplicate,
-        Err(_) => &s.metrics.events_rejected,
-    };
-    counter.fetch_add(1, Ordering::Relaxed);
+    s.metrics.posted(match &outcome {
+        Ok(Ingested::Stored { .. }) => health::Posted::Stored,
+        Ok(Ingested::Duplicate { .. }) => health::Posted::Duplicate,
+        Err(_) => health::Posted::Rejected,
+    });
     let outcome = outcome?;
     let status = match outcome {
         Ingested::Stored { .. } => StatusCode::CREATED,

@@ -50,7 +50,7 @@ pub async fn sign_in(
     match state.dispatcher.sign_in(name, password).await {
         Ok(Some(opened)) => Ok(opened),
         Ok(None) => {
-            eprintln!("gridwatch dispatcher: sign-in refused for account `{name}`");
+            tracing::warn!(account = %name, "Sign-in refused");
             Err(Refused::Wrong)
         }
         Err(e) => Err(Refused::Failed(ApiError::about(e, Some("sign-in")))),

@@ -86,7 +86,7 @@ impl Dispatcher {
             let thumbnail = make(&bytes).map_err(|e| format!("the picture cannot be decoded: {e}"))?;
             // A copy that cannot be kept is made again next time; the answer is the same.
             if let Err(e) = keep(&kept, &thumbnail) {
-                eprintln!("gridwatch dispatcher: thumbnail `{}`: {e}", kept.display());
+                tracing::warn!(file = %kept.display(), error = %e, "Thumbnail not kept");
             }
             Ok(thumbnail)
         })

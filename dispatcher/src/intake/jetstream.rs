@@ -63,12 +63,12 @@ pub async fn consume(dispatcher: Arc<Dispatcher>, nats: &NatsOutput) -> Result<(
             Ok(_) => message.ack().await,
             // It will never be acceptable: say so and stop it being redelivered.
             Err(DispatchError::Invalid(why)) => {
-                eprintln!("gridwatch dispatcher: {subject}: {why}; message dropped from the stream");
+                tracing::warn!(subject = %subject, reason = %why, "Event refused; message dropped from the stream");
                 message.ack_with(AckKind::Term).await
             }
             // The store is down: hand it back to be delivered again later.
             Err(e) => {
-                eprintln!("gridwatch dispatcher: {subject}: {e}; will be redelivered");
+                tracing::warn!(subject = %subject, error = %e, "Event not stored; will be redelivered");
                 message.ack_with(AckKind::Nak(Some(Duration::from_secs(2)))).await
             }
         };

@@ -22,11 +22,11 @@ async fn ingest_until_stored(dispatcher: &Dispatcher, event: &PipelineEvent) {
         match dispatcher.ingest(event).await {
             Ok(_) => return,
             Err(DispatchError::Invalid(why)) => {
-                eprintln!("gridwatch dispatcher: event refused: {why}");
+                tracing::warn!(reason = %why, "Event refused");
                 return;
             }
             Err(e) => {
-                eprintln!("gridwatch dispatcher: {e}; retrying in {} s", wait.as_secs());
+                tracing::warn!(error = %e, retry_in_s = wait.as_secs(), "Event not stored; retrying");
                 tokio::time::sleep(wait).await;
                 wait = (wait * 2).min(Duration::from_secs(60));
             }

@@ -211,7 +211,7 @@ pub fn render(page: &impl Template) -> Response {
     match page.render() {
         Ok(html) => Html(html).into_response(),
         Err(e) => {
-            eprintln!("gridwatch dispatcher: rendering a page failed: {e}");
+            tracing::error!(error = %e, "Rendering a page failed");
             (StatusCode::INTERNAL_SERVER_ERROR, "the page could not be drawn").into_response()
         }
     }

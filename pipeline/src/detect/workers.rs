@@ -1,12 +1,13 @@
 //! Inference workers: batches from the [`Batcher`] are spread over N threads, each with its own
 //! detector session, and every frame's detections come out tagged with the frame they belong to.
 
-use std::thread;
+use std::{thread, time::Instant};
 
 use crossbeam_channel::{bounded, Receiver, Sender};
 use gridwatch_core::{CameraId, Frame};
 
 use super::{Batcher, DetectError, Detection, Detector, Image};
+use crate::metrics::PipelineMetrics;
 
 /// One analysed frame: which camera and moment, the picture, and what was found in it.
 #[derive(Debug)]
@@ -23,11 +24,13 @@ pub struct Failed {
 }
 
 /// Runs `batcher` on its own thread and `detectors.len()` workers, one per detector. Results and
-/// failures go to `out`; the threads end when every camera has closed and all work is done.
+/// failures go to `out`, each batch's size and time to `metrics` under its model's name; the
+/// threads end when every camera has closed and all work is done.
 pub fn spawn(
     batcher: Batcher,
     detectors: Vec<Detector>,
     out: Sender<Result<Analysed, Failed>>,
+    metrics: &PipelineMetrics,
 ) -> Vec<thread::JoinHandle<()>> {
     assert!(!detectors.is_empty(), "at least one inference worker");
     // One batch waiting per worker keeps them busy without hoarding frames that go stale.
@@ -45,11 +48,14 @@ pub fn spawn(
         .expect("spawning the batcher")];
     for (i, detector) in detectors.into_iter().enumerate() {
         let (jobs, out) = (jobs.clone(), out.clone());
+        let counted = metrics.model(&detector.card().name);
         let worker = move || {
             let mut detector = detector;
             for batch in jobs {
                 let images: Vec<Image> = batch.iter().map(Image::from).collect();
+                let started = Instant::now();
                 let result = detector.detect_batch(&images);
+                counted.batch(images.len(), started.elapsed());
                 drop(images);
                 let sent = match result {
                     Ok(found) => batch

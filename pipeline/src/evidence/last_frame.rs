@@ -46,7 +46,7 @@ impl LastFrames {
                     }
                     Err(e) => {
                         if failing.insert(frame.camera.clone()) {
-                            eprintln!("gridwatch: camera {}: last frame not kept: {e}", frame.camera);
+                            tracing::warn!(camera = %frame.camera, error = %e, "Last frame not kept");
                         }
                     }
                 }

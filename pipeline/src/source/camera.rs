@@ -98,6 +98,7 @@ pub fn spawn(
     thread::Builder::new()
         .name(format!("camera-{}", camera.id))
         .spawn(move || {
+            let _span = tracing::info_span!("camera", id = %camera.id).entered();
             let recorder = camera
                 .record
                 .clone()
@@ -106,7 +107,10 @@ pub fn spawn(
                     let (id, backoff, stop) = (camera.id.clone(), camera.backoff, stop.clone());
                     thread::Builder::new()
                         .name(format!("record-{id}"))
-                        .spawn(move || keep_recording(&id, &stream, &ring, backoff, &stop))
+                        .spawn(move || {
+                            let _span = tracing::info_span!("camera", id = %id).entered();
+                            keep_recording(&stream, &ring, backoff, &stop)
+                        })
                         .expect("spawning a recording thread")
                 });
             run(camera, &queue, &health, &stop);
@@ -119,18 +123,12 @@ pub fn spawn(
 
 /// Records the main stream until `stop`, reconnecting like the analysed stream does. Its failures
 /// cost clips, not analysis: they are reported, not raised as camera health.
-fn keep_recording(
-    id: &CameraId,
-    stream: &StreamSpec,
-    ring: &Arc<ClipRing>,
-    backoff: Backoff,
-    stop: &AtomicBool,
-) {
+fn keep_recording(stream: &StreamSpec, ring: &Arc<ClipRing>, backoff: Backoff, stop: &AtomicBool) {
     let mut attempt = 0;
     while !stop.load(Ordering::Relaxed) {
         let started = Instant::now();
         if let Err(e) = super::stream::record(stream, ring.clone(), stop) {
-            eprintln!("gridwatch: camera {id}: recording {} for clips: {e}", stream.uri);
+            tracing::warn!(error = %e, "Recording the main stream for clips failed; retrying");
         }
         attempt = if started.elapsed() > backoff.max {
             0
@@ -181,6 +179,9 @@ fn run(camera: LiveCamera, queue: &FrameQueue, health: &Sender<CameraHealth>, st
             .backoff
             .delay(attempt, (seed >> 11) as f64 / (1u64 << 53) as f64);
         sleep_unless_stopped(pause, stop);
+        if !stop.load(Ordering::Relaxed) {
+            queue.metrics().reconnects.inc();
+        }
     }
 }
 

@@ -13,6 +13,8 @@ use std::{
 
 use gridwatch_core::Frame;
 
+use crate::metrics::CameraMetrics;
+
 /// What to do with a new frame when the queue is full.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Overflow {
@@ -27,6 +29,7 @@ pub struct FrameQueue {
     state: Mutex<State>,
     changed: Condvar,
     doorbell: Option<Arc<Doorbell>>,
+    metrics: CameraMetrics,
 }
 
 /// Shared by many queues so one consumer can sleep until any of them has news.
@@ -84,7 +87,19 @@ impl FrameQueue {
             state: Mutex::new(State::default()),
             changed: Condvar::new(),
             doorbell: None,
+            metrics: CameraMetrics::default(),
         }
+    }
+
+    /// Counts what arrives and what is dropped, and how many wait, into `metrics`.
+    pub fn with_metrics(mut self, metrics: CameraMetrics) -> Self {
+        self.metrics = metrics;
+        self
+    }
+
+    /// The series this queue counts into, shared with the camera that feeds it.
+    pub fn metrics(&self) -> &CameraMetrics {
+        &self.metrics
     }
 
     /// Rings `doorbell` whenever a frame arrives or the queue closes.
@@ -107,11 +122,14 @@ impl FrameQueue {
                 Overflow::DropOldest => {
                     state.frames.pop_front();
                     state.dropped += 1;
+                    self.metrics.dropped.inc();
                 }
                 Overflow::Wait => state = self.changed.wait(state).expect("queue lock poisoned"),
             }
         }
         state.frames.push_back(frame);
+        self.metrics.decoded.inc();
+        self.metrics.queue_depth.set(state.frames.len() as i64);
         self.changed.notify_all();
         drop(state);
         if let Some(bell) = &self.doorbell {
@@ -129,6 +147,7 @@ impl FrameQueue {
             .expect("queue lock poisoned");
         match state.frames.pop_front() {
             Some(frame) => {
+                self.metrics.queue_depth.set(state.frames.len() as i64);
                 self.changed.notify_all();
                 Next::Frame(frame)
             }
@@ -186,8 +205,12 @@ mod tests {
             assert!(q.push(frame(n)));
         }
         assert_eq!(q.dropped(), 8);
+        assert_eq!(q.metrics().dropped.get(), 8);
+        assert_eq!(q.metrics().decoded.get(), 10);
+        assert_eq!(q.metrics().queue_depth.get(), 2);
         assert_eq!(pts(q.next(Duration::ZERO)), 8);
         assert_eq!(pts(q.next(Duration::ZERO)), 9);
+        assert_eq!(q.metrics().queue_depth.get(), 0);
         assert_eq!(q.next(Duration::from_millis(10)), Next::Timeout);
     }
 

@@ -200,7 +200,7 @@ impl ViewWatch {
             )),
             // OpenCV failing on one frame says nothing about the camera: keep what was known.
             Err(e) => {
-                eprintln!("gridwatch: camera {}: view not compared with its reference: {e}", frame.camera);
+                tracing::warn!(camera = %frame.camera, error = %e, "View not compared with its reference");
                 self.moved.clone()
             }
         };

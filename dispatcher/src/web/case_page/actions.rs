@@ -252,7 +252,7 @@ async fn handle(
                 PhotoError::Ended { .. } => StatusCode::CONFLICT,
                 // The photo folder failed: the server's business, logged.
                 _ => {
-                    eprintln!("gridwatch dispatcher: case {}: {e}", case.id);
+                    tracing::error!(case = %case.id, error = %e, "Photos not stored");
                     StatusCode::INTERNAL_SERVER_ERROR
                 }
             };

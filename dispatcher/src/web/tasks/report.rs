@@ -136,10 +136,7 @@ pub(super) async fn send(
         Ok(kept) => kept,
         Err(e) => {
             if matches!(e, PhotoError::Storage { .. }) {
-                eprintln!(
-                    "gridwatch dispatcher: patrol report by {}: {e}",
-                    visitor.account.name
-                );
+                tracing::error!(account = %visitor.account.name, error = %e, "Patrol report's photos not stored");
             }
             return refuse(&s, &visitor, shown, photo_status(&e), e.to_string()).await;
         }
