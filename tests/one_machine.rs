@@ -33,7 +33,7 @@ fn counted_everywhere(exposition: &str) -> bool {
             &format!("gridwatch_source_queue_depth{{camera=\"{camera}\"}}"),
         )
         .is_some()
-    }) && positive("gridwatch_detect_inference_seconds_count{model=\"gridwatch-demo\"}".into())
+    }) && positive("gridwatch_detect_inference_seconds_count{model=\"gridwatch-demo-int8\"}".into())
 }
 
 #[test]
