@@ -4,13 +4,12 @@
 
 use std::{io::IsTerminal, path::Path};
 
-use gridwatch_core::{Frame, ModelRef, PipelineEvent};
+use gridwatch_core::Frame;
 use gridwatch_pipeline::{
-    evidence::{Clips, EvidenceStore, Recorder},
+    analysis::{Output, Setting},
+    evidence::{EvidenceStore, WhenFull},
     replay::{replay, score, ReplayError, Scenario, ScenarioScore, Thresholds},
-    rules::Finding,
-    sink::JsonLines,
-    track::TrackerConfig,
+    sink::{JsonLines, Sink, Sinks},
 };
 use indicatif::{ProgressBar, ProgressStyle};
 use serde::Serialize;
@@ -62,61 +61,24 @@ pub fn run(
     let loaded = detectors::load_config(config)?;
     let model = detectors::required_model(&loaded, "replay")?;
     let mut detector = detectors::detectors(&loaded, model, 1)?.remove(0);
-    let tz = loaded.config.city.timezone.0;
-    let model_ref = ModelRef {
-        name: detector.card().name.clone(),
-        version: detector.card().version.clone(),
-    };
-    let mut sink = match events {
-        Some(path) => Some(
-            JsonLines::open(path)
-                .map_err(|e| vec![format!("{}: cannot write events: {e}", path.display())])?,
-        ),
-        None => None,
-    };
+    let card = detector.card().clone();
+    let setting = Setting::new(&loaded.config, &card);
+    let mut sinks: Vec<(String, Box<dyn Sink>)> = Vec::new();
+    if let Some(path) = events {
+        let file = JsonLines::open(path)
+            .map_err(|e| vec![format!("{}: cannot write events: {e}", path.display())])?;
+        sinks.push((path.display().to_string(), Box::new(file)));
+    }
+    // Replay analyses every frame and has no pace to keep: evidence waits for the encoder.
+    let evidence = evidence.map(|root| (EvidenceStore::new(root), WhenFull::Wait));
+    let output = Output::start(Sinks::start(sinks), evidence, None);
     let mut reports = Vec::new();
     let mut problems = Vec::new();
     for dir in scenarios {
         let outcome = Scenario::load(dir).and_then(|s| {
-            let storage = &loaded.config.storage;
-            let clips = evidence.map(|_| Clips::new(storage.clip_before.0, storage.clip_after.0));
-            let ring = clips.as_ref().map(|c| c.ring.clone());
-            let mut recorder =
-                evidence.map(|root| Recorder::new(EvidenceStore::new(root), &s.camera, tz, clips));
             let bar = progress_bar(&s);
-            let mut deliver = |frame: &Frame, findings: &[Finding]| -> Result<(), ReplayError> {
-                bar.set_position(frame.pts.as_millis() as u64);
-                if let Some(recorder) = &mut recorder {
-                    recorder.advance(frame.wall);
-                }
-                for finding in findings {
-                    let refs = match &mut recorder {
-                        Some(recorder) => recorder.observe(finding, frame)?,
-                        None => None,
-                    };
-                    let Some(mut event) = finding.to_event(&s.camera, &model_ref) else {
-                        continue;
-                    };
-                    if let (PipelineEvent::Violation(v), Some(refs)) = (&mut event, refs) {
-                        v.evidence = refs;
-                    }
-                    if let Some(sink) = &mut sink {
-                        let path = sink.path().display().to_string();
-                        sink.write(&event)
-                            .map_err(|e| ReplayError::Output(format!("{path}: cannot write events: {e}")))?;
-                    }
-                }
-                Ok(())
-            };
-            let replayed = replay(
-                &s,
-                &loaded.config.rules,
-                &mut detector,
-                tz,
-                &TrackerConfig::from(&loaded.config.tracking),
-                ring,
-                &mut deliver,
-            );
+            let mut on_frame = |frame: &Frame| bar.set_position(frame.pts.as_millis() as u64);
+            let replayed = replay(&s, &setting, &mut detector, output.outlet(), &mut on_frame);
             bar.finish_and_clear();
             Ok((s, replayed?))
         });
@@ -132,16 +94,16 @@ pub fn run(
             }
         };
         let seconds = replayed.elapsed.as_secs_f64();
+        let span = tracing::info_span!("camera", id = %scenario.camera.id);
+        let _in = span.enter();
         if std::io::stderr().is_terminal() {
-            eprintln!(
-                "{}: {} frames in {seconds:.1} s",
-                scenario.meta.name, replayed.frames
-            );
+            tracing::info!(scenario = %scenario.meta.name, frames = replayed.frames, seconds, "replayed");
         }
         if replayed.dropped > 0 {
-            eprintln!(
-                "{}: {} frame(s) dropped for being older than the last one analysed",
-                scenario.meta.name, replayed.dropped
+            tracing::warn!(
+                scenario = %scenario.meta.name,
+                dropped = replayed.dropped,
+                "frames dropped for being older than the last one analysed"
             );
         }
         reports.push(ScenarioReport {
@@ -153,6 +115,8 @@ pub fn run(
             speed: scenario.meta.seconds / seconds.max(1e-9),
         });
     }
+    // Everything queued is written before the scores are told.
+    problems.extend(output.finish());
     print_table(&reports);
     if let Some(path) = report {
         let json = serde_json::to_string_pretty(&Report { scenarios: &reports }).expect("reports serialize");

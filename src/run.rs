@@ -12,7 +12,7 @@ use gridwatch_dispatcher::server::Local;
 use gridwatch_pipeline::{
     evidence::LastFrames,
     metrics::{self, PipelineMetrics},
-    sink::{JetStream, JsonLines},
+    sink::{JetStream, JsonLines, Sink, Sinks},
     topology,
 };
 
@@ -22,8 +22,9 @@ pub fn run(config: &Path, events: &Path, seconds: Option<u64>) -> Result<(), Vec
     let loaded = detectors::load_config(config)?;
     let model = detectors::required_model(&loaded, "running")?;
     let detectors = detectors::detectors(&loaded, model, model.workers)?;
-    let mut sink = JsonLines::open(events)
+    let file = JsonLines::open(events)
         .map_err(|e| vec![format!("{}: cannot write events: {e}", events.display())])?;
+    let mut sinks: Vec<(String, Box<dyn Sink>)> = vec![(events.display().to_string(), Box::new(file))];
     let stop = Arc::new(AtomicBool::new(false));
     if let Some(seconds) = seconds {
         let stop = stop.clone();
@@ -40,33 +41,25 @@ pub fn run(config: &Path, events: &Path, seconds: Option<u64>) -> Result<(), Vec
         .map(|address| metrics::serve(address, counted.registry()))
         .transpose()
         .map_err(|e| vec![e])?;
-    let mut nats = match &loaded.config.output.nats {
-        Some(n) => {
-            Some(JetStream::new(&n.url, &n.stream, &n.prefix, &n.spool).map_err(|e| vec![e.to_string()])?)
-        }
-        None => None,
-    };
     // One machine: the dispatcher runs here, fed through an in-process channel. With JetStream
     // configured, a dispatcher elsewhere consumes the stream instead.
-    let local = match nats {
-        Some(_) => None,
+    let local = match &loaded.config.output.nats {
+        Some(n) => {
+            let nats =
+                JetStream::new(&n.url, &n.stream, &n.prefix, &n.spool).map_err(|e| vec![e.to_string()])?;
+            sinks.push((format!("NATS {}", n.url), Box::new(nats)));
+            None
+        }
         None => {
-            let local = Local::start(loaded.clone(), counted.registry()).map_err(|e| vec![e])?;
+            let local = Arc::new(Local::start(loaded.clone(), counted.registry()).map_err(|e| vec![e])?);
             println!("gridwatch: cases and API on http://{}", local.address);
+            let dispatcher = local.clone();
+            let send = move |event: &PipelineEvent| {
+                dispatcher.send(event.clone());
+                Ok(())
+            };
+            sinks.push(("dispatcher".to_owned(), Box::new(send)));
             Some(local)
-        }
-    };
-    let mut failed = None;
-    let mut out = |event: PipelineEvent| {
-        if let Err(e) = sink.write(&event) {
-            failed.get_or_insert_with(|| format!("{}: cannot write events: {e}", events.display()));
-        }
-        // Undeliverable events wait in the spool; only a spool that cannot be written is an error.
-        if let Some(Err(e)) = nats.as_mut().map(|n| n.send(&event)) {
-            failed.get_or_insert_with(|| e.to_string());
-        }
-        if let Some(local) = &local {
-            local.send(event);
         }
     };
     // The dispatcher's cameras page shows each camera's last analysed frame when it runs here,
@@ -74,10 +67,26 @@ pub fn run(config: &Path, events: &Path, seconds: Option<u64>) -> Result<(), Vec
     let last_frames = local
         .as_ref()
         .map(|_| LastFrames::start(&loaded.config.storage.evidence_dir));
-    topology::run(&loaded.config, detectors, &mut out, &stop, last_frames, &counted)
-        .map_err(|e| vec![e.to_string()])?;
+    let ran = topology::run(
+        &loaded.config,
+        detectors,
+        Sinks::start(sinks),
+        &stop,
+        last_frames,
+        &counted,
+    )
+    .map_err(|e| vec![e.to_string()])?;
     if let Some(local) = local {
+        // The sinks have finished: the dispatcher's is the only handle left.
+        let local = Arc::into_inner(local).expect("the dispatcher's sink has finished");
         local.stop().map_err(|e| vec![e])?;
     }
-    failed.map_or(Ok(()), |f| Err(vec![f]))
+    for (camera, frames) in &ran.analysed {
+        tracing::info!(camera = %camera, frames, "frames analysed");
+    }
+    if ran.failures.is_empty() {
+        Ok(())
+    } else {
+        Err(ran.failures)
+    }
 }

@@ -3,6 +3,7 @@
 //! GStreamer, ONNX Runtime and OpenCV live here and nowhere else; the pipeline hands its results
 //! to the dispatcher only as `gridwatch-core` events over a transport.
 
+pub mod analysis;
 pub mod detect;
 pub mod evidence;
 pub mod metrics;

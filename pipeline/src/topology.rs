@@ -1,14 +1,13 @@
 //! Live running: the configuration's cameras, wired stage to stage.
 //!
 //! Each camera runs on its own thread into its own newest-wins queue; one batcher gathers frames
-//! across cameras for the inference workers; per camera, a tracker, the rules and an evidence
-//! recorder turn detections into events. Each analysed frame is also shown to the camera's view
-//! watch (frozen, dark, moved), whose state is reported with the stream's as the camera's health,
-//! and while a camera's view is moved its rules are not stepped. Camera health and violations
-//! leave through `out`.
+//! across cameras for the inference workers; per camera, a [`CameraAnalysis`] turns each analysed
+//! frame into camera health, violations and evidence, exactly as replay does. What it makes
+//! leaves through the [`Output`] thread, which stores evidence and feeds the sinks, so a slow
+//! disk or an unreachable server never holds up analysis.
 
 use std::{
-    collections::HashMap,
+    collections::{BTreeMap, HashMap},
     sync::{
         atomic::{AtomicBool, Ordering},
         Arc,
@@ -18,81 +17,61 @@ use std::{
 
 use chrono::{DateTime, Utc};
 use crossbeam_channel::{select, unbounded};
-use gridwatch_core::{config::Config, CameraId, CameraState, ModelRef, PipelineEvent};
+use gridwatch_core::{config::Config, CameraId};
 
 use crate::{
+    analysis::{AnalysisError, CameraAnalysis, Output, Setting},
     detect::{spawn_workers, Analysed, BatchPolicy, Batcher, Detector},
-    evidence::{Clips, EvidenceStore, LastFrames, Recorder},
+    evidence::{EvidenceStore, LastFrames, WhenFull},
     metrics::PipelineMetrics,
-    rules::{RuleEngine, RuleError},
+    sink::Sinks,
     source::{spawn, Doorbell, FrameQueue, LiveCamera, Overflow},
-    track::{Tracker, TrackerConfig},
-    view::{ReportedHealth, ViewError, ViewWatch},
 };
 
 /// Why live running could not start.
 #[derive(Debug, thiserror::Error)]
 pub enum TopologyError {
     #[error(transparent)]
-    Rules(#[from] RuleError),
-    #[error("camera {camera}: {error}")]
-    View { camera: CameraId, error: ViewError },
+    Analysis(#[from] AnalysisError),
 }
 
-/// One camera's analysis state.
-struct Analysis {
-    tracker: Tracker,
-    rules: RuleEngine,
-    recorder: Recorder,
-    view: ViewWatch,
-    health: ReportedHealth,
+/// What a run did.
+#[derive(Debug, Default)]
+pub struct Ran {
+    /// Frames analysed per camera.
+    pub analysed: BTreeMap<CameraId, u64>,
+    /// What failed in the output on the way: each sink's first failure, the first evidence not
+    /// stored. Analysis went on regardless.
+    pub failures: Vec<String>,
 }
 
-/// Runs every camera of `config` until `stop` is set, handing each event to `out`. `detectors`
+/// Runs every camera of `config` until `stop` is set, handing each event to `sinks`. `detectors`
 /// are the inference workers (one each); evidence goes under the configuration's evidence folder,
 /// and so do the cameras' last analysed frames when `last_frames` keeps them. Every stage counts
-/// into `metrics`.
+/// into `metrics`. Returns once everything analysed is stored and written.
 pub fn run(
     config: &Config,
     detectors: Vec<Detector>,
-    out: &mut dyn FnMut(PipelineEvent),
+    sinks: Sinks,
     stop: &Arc<AtomicBool>,
     mut last_frames: Option<LastFrames>,
     metrics: &PipelineMetrics,
-) -> Result<(), TopologyError> {
-    let out = &mut |event: PipelineEvent| {
-        metrics.event(&event);
-        out(event)
-    };
+) -> Result<Ran, TopologyError> {
     let card = detectors.first().expect("at least one detector").card().clone();
-    let model = ModelRef {
-        name: card.name.clone(),
-        version: card.version.clone(),
-    };
-    let tz = config.city.timezone.0;
-    let tracking = TrackerConfig::from(&config.tracking);
+    let setting = Setting::new(config, &card);
+    // Live analysis keeps the cameras' pace: evidence a slow disk cannot take is skipped.
+    let store = EvidenceStore::new(&config.storage.evidence_dir);
+    let output = Output::start(sinks, Some((store, WhenFull::Skip)), Some(metrics.clone()));
+    let outlet = output.outlet();
     let mut analysis = HashMap::new();
-    let mut rings = HashMap::new();
     for camera in &config.cameras {
-        let rules = RuleEngine::build(camera, &config.rules, &card.classes, tz, &tracking)?;
-        let clips = Clips::new(config.storage.clip_before.0, config.storage.clip_after.0);
-        rings.insert(camera.id.clone(), clips.ring.clone());
-        let store = EvidenceStore::new(&config.storage.evidence_dir);
-        let recorder = Recorder::new(store, camera, tz, Some(clips));
-        let view = ViewWatch::build(camera).map_err(|error| TopologyError::View {
-            camera: camera.id.clone(),
-            error,
-        })?;
-        analysis.insert(
-            camera.id.clone(),
-            Analysis {
-                tracker: Tracker::new(tracking.clone()),
-                rules,
-                recorder,
-                view,
-                health: ReportedHealth::new(camera.id.clone()),
-            },
-        );
+        match CameraAnalysis::build(camera, &setting, outlet) {
+            Ok(a) => analysis.insert(camera.id.clone(), a),
+            Err(e) => {
+                output.finish();
+                return Err(e.into());
+            }
+        };
     }
 
     let bell = Arc::new(Doorbell::default());
@@ -106,7 +85,7 @@ pub fn run(
                 .with_metrics(metrics.camera(&camera.id)),
         );
         let live = LiveCamera {
-            clips: rings.remove(&camera.id),
+            clips: analysis[&camera.id].clip_ring(),
             ..LiveCamera::from_config(camera)
         };
         cameras.push(spawn(live, queue.clone(), health_tx.clone(), stop.clone()));
@@ -132,61 +111,28 @@ pub fn run(
     // since start instead.
     let started = (Instant::now(), Utc::now());
     let since_start = |wall: DateTime<Utc>| (wall - started.1).to_std().unwrap_or(started.0.elapsed());
-    let cameras_by_id: HashMap<CameraId, _> = config.cameras.iter().map(|c| (c.id.clone(), c)).collect();
     while !stop.load(Ordering::Relaxed) {
         select! {
             recv(health) -> event => if let Ok(event) = event {
-                let Some(a) = analysis.get_mut(&event.camera) else { continue };
-                if event.state != CameraState::Online {
-                    a.view.interrupted();
-                }
-                if let Some(reported) = a.health.stream(event) {
-                    out(PipelineEvent::CameraHealth(reported));
+                if let Some(a) = analysis.get_mut(&event.camera) {
+                    a.stream(event, outlet);
                 }
             },
             recv(results) -> result => match result {
                 Ok(Ok(Analysed { frame, detections })) => {
                     metrics.analysed(&frame.camera);
                     let Some(a) = analysis.get_mut(&frame.camera) else { continue };
-                    let at = since_start(frame.wall);
-                    let Some(tracks) = a.tracker.try_update(at, &detections) else {
-                        // Logged at each doubling: a clock stepped back drops every frame until it
-                        // has caught up.
-                        let dropped = a.tracker.dropped();
-                        if dropped.is_power_of_two() {
-                            eprintln!(
-                                "gridwatch: camera {}: {dropped} frame(s) dropped so far for being older than the last one analysed",
-                                frame.camera
-                            );
-                        }
-                        continue;
-                    };
-                    a.recorder.advance(frame.wall);
-                    if let Some(last) = &mut last_frames {
-                        last.offer(&frame, Instant::now());
-                    }
-                    if let Some(reported) = a.view.observe(&frame).and_then(|change| a.health.view(change)) {
-                        out(PipelineEvent::CameraHealth(reported));
-                    }
-                    // A moved camera's zones no longer lie where they were drawn.
-                    if a.view.rules_paused() {
-                        continue;
-                    }
-                    for finding in a.rules.step(frame.wall, at, tracks, &detections) {
-                        let evidence = a.recorder.observe(&finding, &frame).unwrap_or_else(|e| {
-                            eprintln!("gridwatch: camera {}: evidence not stored: {e}", frame.camera);
-                            None
-                        });
-                        let camera = cameras_by_id[&frame.camera];
-                        if let Some(mut event) = finding.to_event(camera, &model) {
-                            if let (PipelineEvent::Violation(v), Some(refs)) = (&mut event, evidence) {
-                                v.evidence = refs;
-                            }
-                            out(event);
+                    if a.step(&frame, since_start(frame.wall), &detections, outlet).is_some() {
+                        if let Some(last) = &mut last_frames {
+                            last.offer(&frame, Instant::now());
                         }
                     }
                 }
-                Ok(Err(failed)) => eprintln!("gridwatch: inference failed for {} frame(s): {}", failed.frames.len(), failed.error),
+                Ok(Err(failed)) => tracing::warn!(
+                    frames = failed.frames.len(),
+                    error = %failed.error,
+                    "inference failed"
+                ),
                 Err(_) => break,
             },
             default(Duration::from_millis(200)) => {}
@@ -197,5 +143,11 @@ pub fn run(
     cameras.into_iter().chain(workers).for_each(|h| {
         let _ = h.join();
     });
-    Ok(())
+    Ok(Ran {
+        analysed: analysis
+            .iter()
+            .map(|(id, a)| (id.clone(), a.analysed()))
+            .collect(),
+        failures: output.finish(),
+    })
 }

@@ -23,6 +23,7 @@ use gridwatch_core::{
 use gridwatch_pipeline::{
     detect::{runtime, Detector, DetectorOptions, ModelCard},
     replay::Scenario,
+    sink::Sinks,
     source::{play, FrameQueue, Next, Overflow, StreamSpec, Timeline},
     topology,
     view::{ViewChange, ViewLimits, ViewWatch},
@@ -242,17 +243,12 @@ fn a_turned_cameras_rules_are_paused_while_the_camera_beside_it_reports_its_vend
     let runner = {
         let stop = stop.clone();
         thread::spawn(move || {
-            let mut out = |event: PipelineEvent| {
-                let _ = events_tx.send(event);
+            let out = move |event: &PipelineEvent| {
+                let _ = events_tx.send(event.clone());
+                Ok(())
             };
-            topology::run(
-                &config,
-                vec![detector],
-                &mut out,
-                &stop,
-                None,
-                &Default::default(),
-            )
+            let sinks = Sinks::start(vec![("test".into(), Box::new(out))]);
+            topology::run(&config, vec![detector], sinks, &stop, None, &Default::default())
         })
     };
     // Generous: the footage plays at its own pace, and a loaded machine is slow, not wrong.

@@ -5,6 +5,7 @@
 //! running also keeps each camera's last analysed frame in `cameras/` ([`LastFrames`]).
 
 mod clip;
+mod encoder;
 mod last_frame;
 mod manifest;
 mod recorder;
@@ -12,6 +13,7 @@ mod snapshot;
 mod store;
 
 pub use clip::{ClipRing, Cut, Packet};
+pub use encoder::{Backlog, Encoder, Ticket, WhenFull, Work, BACKLOG};
 pub use last_frame::{LastFrames, LAST_FRAME_INTERVAL};
 pub use manifest::{verify, Manifest, Tampered};
 pub use recorder::{Clips, Recorder};

@@ -1,28 +1,25 @@
 //! Taking each case's evidence at the right moments: the frame when its subject was first seen
 //! in violation, the frame when the violation was confirmed ("still there after N minutes"), and
 //! a clip of the compressed stream around the onset.
+//!
+//! The recorder runs on the analysis thread and only decides: what it takes goes to the
+//! [`Encoder`](super::Encoder) as [`Work`], when the [`Backlog`] has room for it.
 
 use std::{collections::HashMap, sync::Arc, time::Duration};
 
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
-use gridwatch_core::{
-    config::Camera, EventId, EvidenceKind, EvidenceRef, Frame, ImageBox, ViolationKind, ZoneId,
-};
+use gridwatch_core::{config::Camera, EventId, Frame, ImageBox, ViolationKind, ZoneId};
 
-use super::{annotate, encode_jpeg, Annotation, ClipRing, Cut, EvidenceError, EvidenceStore, Manifest};
+use super::{
+    encoder::{Job, OnsetSlot, Shot},
+    Annotation, Backlog, ClipRing, Cut, EvidenceStore, Ticket, Work,
+};
 use crate::rules::{Confirmed, Finding};
 
 fn span(d: Duration) -> chrono::TimeDelta {
     chrono::TimeDelta::from_std(d).expect("clip spans are minutes at most")
 }
-
-struct Snapshot {
-    plain: Vec<u8>,
-    annotated: Vec<u8>,
-    at: DateTime<Utc>,
-}
-
 /// Where a camera's clips are cut from, and how much of the stream each holds around the onset.
 pub struct Clips {
     pub ring: Arc<ClipRing>,
@@ -52,23 +49,24 @@ struct PendingClip {
 
 /// One camera's evidence taker.
 pub struct Recorder {
-    store: EvidenceStore,
     camera: Camera,
     tz: Tz,
     clips: Option<Clips>,
-    /// Onset snapshots of open cases, until they are confirmed or abandoned.
-    opened: HashMap<u64, Snapshot>,
+    backlog: Backlog,
+    /// Onset snapshots of open cases (filled in by the encoder), until they are confirmed or
+    /// abandoned.
+    opened: HashMap<u64, OnsetSlot>,
     pending: HashMap<u64, PendingClip>,
 }
 
 impl Recorder {
-    /// Without `clips`, violations get their frames only.
-    pub fn new(store: EvidenceStore, camera: &Camera, tz: Tz, clips: Option<Clips>) -> Self {
+    /// Without `clips`, violations get their frames only. Its work waits in `backlog`.
+    pub fn new(camera: &Camera, tz: Tz, clips: Option<Clips>, backlog: Backlog) -> Self {
         Self {
-            store,
             camera: camera.clone(),
             tz,
             clips,
+            backlog,
             opened: HashMap::new(),
             pending: HashMap::new(),
         }
@@ -89,68 +87,64 @@ impl Recorder {
         }
     }
 
-    /// Follows a finding made on `frame`; for a confirmed violation, stores its evidence (onset
-    /// and confirmation frames, plain and annotated, and the manifest) and returns it.
-    pub fn observe(
-        &mut self,
-        finding: &Finding,
-        frame: &Frame,
-    ) -> Result<Option<Vec<EvidenceRef>>, EvidenceError> {
+    /// Follows a finding made on `frame`: an opened case's onset frame and a confirmed
+    /// violation's evidence become work for the encoder. Evidence the backlog has no room for is
+    /// skipped, logged with how much has been so far.
+    pub fn observe(&mut self, finding: &Finding, frame: &Frame) -> Option<Work> {
         match finding {
             Finding::Opened(o) => {
-                let snapshot = self.snapshot(frame, &o.kind, o.zone.as_ref(), o.bbox)?;
-                self.opened.insert(o.case, snapshot);
                 if let Some(clips) = &self.clips {
                     let (before, after) = (span(clips.before), span(clips.after));
                     let (from, to) = (o.onset - before, o.onset + after);
                     self.pending.insert(o.case, PendingClip { from, to, cut: None });
                 }
-                Ok(None)
+                let ticket = self.admit()?;
+                let slot = OnsetSlot::default();
+                self.opened.insert(o.case, slot.clone());
+                let shot = self.shot(frame, &o.kind, o.zone.as_ref(), o.bbox);
+                Some(Work {
+                    ticket,
+                    job: Job::Onset { shot, slot },
+                })
             }
             Finding::Abandoned { case } => {
                 self.opened.remove(case);
                 self.pending.remove(case);
-                Ok(None)
+                None
             }
             Finding::Confirmed(c) => {
+                let onset = self.opened.remove(&c.case);
+                let clip = self.clip_of(c);
+                let ticket = self.admit()?;
                 let event = EventId::derive(&c.camera, &c.kind, c.track, c.onset);
-                let folder = EvidenceStore::folder(c.onset, &c.camera, &event);
-                let now = self.snapshot(frame, &c.kind, c.zone.as_ref(), c.bbox)?;
-                let mut refs = Vec::new();
-                let shots = [("onset", self.opened.remove(&c.case)), ("confirmed", Some(now))];
-                for (name, shot) in shots {
-                    let Some(shot) = shot else { continue };
-                    let save = |file: String, bytes: &[u8], kind| {
-                        self.store
-                            .save(&folder, &file, bytes, kind, "image/jpeg", shot.at)
-                    };
-                    refs.push(save(format!("{name}.jpg"), &shot.plain, EvidenceKind::Frame)?);
-                    refs.push(save(
-                        format!("{name}-annotated.jpg"),
-                        &shot.annotated,
-                        EvidenceKind::AnnotatedFrame,
-                    )?);
-                }
-                if let Some(cut) = self.clip_of(c) {
-                    let at = cut.span().0;
-                    refs.push(self.store.save(
-                        &folder,
-                        "clip.mp4",
-                        &cut.to_mp4()?,
-                        EvidenceKind::Clip,
-                        "video/mp4",
-                        at,
-                    )?);
-                }
-                Manifest {
-                    event,
-                    artifacts: refs.clone(),
-                }
-                .write(self.store.root(), &folder)?;
-                Ok(Some(refs))
+                Some(Work {
+                    ticket,
+                    job: Job::Confirmed {
+                        event,
+                        folder: EvidenceStore::folder(c.onset, &c.camera, &event),
+                        onset,
+                        shot: self.shot(frame, &c.kind, c.zone.as_ref(), c.bbox),
+                        clip,
+                    },
+                })
             }
-            Finding::Cleared(_) => Ok(None),
+            Finding::Cleared(_) => None,
         }
+    }
+
+    fn admit(&self) -> Option<Ticket> {
+        let ticket = self.backlog.admit();
+        if ticket.is_none() {
+            // Logged at each doubling: a disk that cannot keep up skips a lot.
+            let skipped = self.backlog.skipped();
+            if skipped.is_power_of_two() {
+                tracing::warn!(
+                    skipped,
+                    "evidence skipped: the encoder already has its fill of work waiting"
+                );
+            }
+        }
+        ticket
     }
 
     /// The confirmed case's clip: cut when the stream passed its window, or, when confirmation
@@ -165,29 +159,20 @@ impl Recorder {
         clips.ring.cut(from, clips.ring.newest()?)
     }
 
-    fn snapshot(
-        &self,
-        frame: &Frame,
-        kind: &ViolationKind,
-        zone: Option<&ZoneId>,
-        subject: ImageBox,
-    ) -> Result<Snapshot, EvidenceError> {
+    /// `frame` with what to draw on it.
+    fn shot(&self, frame: &Frame, kind: &ViolationKind, zone: Option<&ZoneId>, subject: ImageBox) -> Shot {
         let outline = zone
             .and_then(|z| self.camera.zones.iter().find(|candidate| &candidate.id == z))
             .map(|z| z.points.clone());
         let local = frame.wall.with_timezone(&self.tz).format("%Y-%m-%d %H:%M:%S");
         let caption = format!("{kind} - {} - {local}", self.camera.id);
-        Ok(Snapshot {
-            plain: encode_jpeg(frame)?,
-            annotated: annotate(
-                frame,
-                &Annotation {
-                    subject,
-                    zone: outline,
-                    caption,
-                },
-            )?,
-            at: frame.wall,
-        })
+        Shot {
+            frame: frame.clone(),
+            annotation: Annotation {
+                subject,
+                zone: outline,
+                caption,
+            },
+        }
     }
 }

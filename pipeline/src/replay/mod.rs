@@ -1,5 +1,6 @@
-//! Replay: recorded scenarios through the same pipeline code as live cameras, on the footage's
-//! own clock, scored against what the footage is known to contain.
+//! Replay: recorded scenarios through the same per-camera analysis as live cameras (tracking,
+//! view checks, rules, evidence), on the footage's own clock, scored against what the footage is
+//! known to contain.
 
 mod run;
 mod scenario;
@@ -12,7 +13,7 @@ pub use run::{replay, Replayed};
 pub use scenario::{Expected, Meta, Negative, Overrides, Scenario, Thresholds, Truth};
 pub use score::{score, Judged, KindScore, ScenarioScore};
 
-use crate::{detect::DetectError, evidence::EvidenceError, rules::RuleError, source::SourceError};
+use crate::{analysis::AnalysisError, detect::DetectError, rules::RuleError, source::SourceError};
 
 #[derive(Debug, thiserror::Error)]
 pub enum ReplayError {
@@ -24,13 +25,11 @@ pub enum ReplayError {
     #[error(transparent)]
     Rule(#[from] RuleError),
     #[error(transparent)]
+    Analysis(#[from] AnalysisError),
+    #[error(transparent)]
     Source(#[from] SourceError),
     #[error(transparent)]
     Detect(#[from] DetectError),
     #[error("scenario `{0}`: the footage stopped delivering frames")]
     Stalled(String),
-    #[error(transparent)]
-    Evidence(#[from] EvidenceError),
-    #[error("{0}")]
-    Output(String),
 }

@@ -1,4 +1,5 @@
-//! Playing a scenario's footage through the pipeline: decode, detect, track, judge.
+//! Playing a scenario's footage through the pipeline: decode, detect, then the camera's
+//! analysis exactly as live running does it.
 
 use std::{
     sync::Arc,
@@ -6,16 +7,14 @@ use std::{
     time::{Duration, Instant},
 };
 
-use chrono_tz::Tz;
-use gridwatch_core::{config::Rule, Frame};
+use gridwatch_core::Frame;
 
 use super::{ReplayError, Scenario};
 use crate::{
+    analysis::{CameraAnalysis, Outlet, Setting},
     detect::{Detector, Image},
-    evidence::ClipRing,
-    rules::{Finding, RuleEngine},
+    rules::Finding,
     source::{play, FrameQueue, Next, Overflow, StreamSpec, Timeline},
-    track::{Tracker, TrackerConfig},
 };
 
 /// What one replay produced.
@@ -30,32 +29,32 @@ pub struct Replayed {
     pub elapsed: Duration,
 }
 
-/// What sees each analysed frame with the findings made on it.
-pub type OnFrame<'a> = dyn FnMut(&Frame, &[Finding]) -> Result<(), ReplayError> + 'a;
-
 /// Plays `scenario` on the footage's own clock, as fast as the machine decodes; every frame the
 /// camera's decode policy lets through is analysed, none dropped, so two runs give the same
-/// findings. `on_frame` sees each analysed frame with the findings made on it (for evidence,
-/// sinks); with `clips`, the footage's compressed packets go to that ring as it plays.
+/// findings. `setting` holds the rules before the scenario's overrides. Events and evidence go
+/// to `outlet`; `on_frame` sees each analysed frame (for progress).
 pub fn replay(
     scenario: &Scenario,
-    rules: &[Rule],
+    setting: &Setting,
     detector: &mut Detector,
-    tz: Tz,
-    tracking: &TrackerConfig,
-    clips: Option<Arc<ClipRing>>,
-    on_frame: &mut OnFrame,
+    outlet: &Outlet,
+    on_frame: &mut dyn FnMut(&Frame),
 ) -> Result<Replayed, ReplayError> {
     let started = Instant::now();
-    let rules = scenario.rules(rules)?;
-    let mut engine = RuleEngine::build(&scenario.camera, &rules, &detector.card().classes, tz, tracking)?;
+    let rules = scenario.rules(setting.rules)?;
+    let setting = Setting {
+        rules: &rules,
+        ..setting.clone()
+    };
+    let mut analysis = CameraAnalysis::build(&scenario.camera, &setting, outlet)?;
     let queue = Arc::new(FrameQueue::new(4, Overflow::Wait));
     let player = {
-        let (queue, camera, stream, start) = (
+        let (queue, camera, stream, start, clips) = (
             queue.clone(),
             scenario.camera.id.clone(),
             StreamSpec::detect_stream(&scenario.camera),
             scenario.start(),
+            analysis.clip_ring(),
         );
         thread::spawn(move || {
             let result = play(&camera, &stream, Timeline::Replay { start }, &queue, clips);
@@ -63,8 +62,7 @@ pub fn replay(
             result
         })
     };
-    let mut tracker = Tracker::new(tracking.clone());
-    let (mut findings, mut frames) = (Vec::new(), 0);
+    let mut findings = Vec::new();
     let outcome = loop {
         let frame = match queue.next(Duration::from_secs(60)) {
             Next::Frame(frame) => frame,
@@ -75,15 +73,10 @@ pub fn replay(
             Ok(d) => d,
             Err(e) => break Err(e.into()),
         };
-        let Some(tracks) = tracker.try_update(frame.pts, &detections) else {
-            continue;
-        };
-        let found = engine.step(frame.wall, frame.pts, tracks, &detections);
-        if let Err(e) = on_frame(&frame, &found) {
-            break Err(e);
+        if let Some(found) = analysis.step(&frame, frame.pts, &detections, outlet) {
+            findings.extend(found);
+            on_frame(&frame);
         }
-        findings.extend(found);
-        frames += 1;
     };
     queue.close();
     let played = player
@@ -93,8 +86,8 @@ pub fn replay(
     played?;
     Ok(Replayed {
         findings,
-        frames,
-        dropped: tracker.dropped(),
+        frames: analysis.analysed(),
+        dropped: analysis.dropped(),
         elapsed: started.elapsed(),
     })
 }

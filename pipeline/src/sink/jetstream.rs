@@ -2,14 +2,18 @@
 //!
 //! Each event goes to `<prefix>.<camera>.<type>` with the event's identity as the JetStream
 //! message id, so a re-sent event is recognised as a duplicate and stored once. An event is never
-//! dropped: when the server cannot be reached after a few tries it is appended to a spool file,
-//! and the spool is sent, in order, before the next event once the server is back.
+//! dropped: when the server cannot be reached it is appended to a spool file, and the spool is
+//! sent, in order, before the next event once the server is back.
+//!
+//! An unreachable server is not asked again for every event: for [`RETRY_EVERY`] after a failure
+//! events go straight to the spool, at the speed of the disk, and then the spool is tried again
+//! (also when no event comes: the sink's thread calls [`JetStream::retry`] while idle).
 
 use std::{
     fs::OpenOptions,
     io::{self, Write},
     path::{Path, PathBuf},
-    time::Duration,
+    time::{Duration, Instant},
 };
 
 use async_nats::jetstream::{self, context::Publish, stream};
@@ -39,9 +43,14 @@ pub struct JetStream {
     prefix: String,
     spool: PathBuf,
     context: Option<jetstream::Context>,
+    /// While the server is unreachable: when to try it again.
+    retry_at: Option<Instant>,
+    /// Whether the spool may hold events.
+    backlog: bool,
 }
 
-const ATTEMPTS: u32 = 3;
+/// How long events go straight to the spool after the server could not be reached.
+pub const RETRY_EVERY: Duration = Duration::from_secs(5);
 
 impl JetStream {
     /// Prepares to publish to stream `stream` at `url`; the server need not be up yet.
@@ -58,26 +67,44 @@ impl JetStream {
             url: url.to_owned(),
             stream: stream.to_owned(),
             prefix: prefix.to_owned(),
+            // A spool left by an earlier run is sent first.
+            backlog: std::fs::metadata(spool).is_ok_and(|m| m.len() > 0),
             spool: spool.to_path_buf(),
             context: None,
+            retry_at: None,
         })
     }
 
-    /// Sends the spool, then `event`. Fails only when the spool itself cannot be written.
+    /// Sends the spool, then `event`; while the server is known to be unreachable, spools it
+    /// without asking. Fails only when the spool itself cannot be written.
     pub fn send(&mut self, event: &PipelineEvent) -> Result<Delivery, JetStreamError> {
-        self.flush()?;
-        // Behind a non-empty spool the event waits its turn, so the stream keeps their order.
-        if self.spooled()?.is_empty() {
-            if let Ok(delivery) = self.publish(event) {
-                return Ok(delivery);
+        if !self.unreachable() {
+            if self.backlog {
+                self.flush()?;
+            }
+            // Behind a non-empty spool the event waits its turn, so the stream keeps their order.
+            if !self.backlog {
+                if let Ok(delivery) = self.publish(event) {
+                    return Ok(delivery);
+                }
             }
         }
         self.spool_event(event)?;
         Ok(Delivery::Spooled)
     }
 
-    /// Sends what the spool holds, in order; returns how many were sent. What cannot be sent
-    /// stays spooled.
+    /// Sends the spool when it holds events and the server is due to be tried again; returns
+    /// how many were sent.
+    pub fn retry(&mut self) -> Result<usize, JetStreamError> {
+        if self.backlog && !self.unreachable() {
+            self.flush()
+        } else {
+            Ok(0)
+        }
+    }
+
+    /// Sends what the spool holds, in order, trying the server now; returns how many were sent.
+    /// What cannot be sent stays spooled.
     pub fn flush(&mut self) -> Result<usize, JetStreamError> {
         let waiting = self.spooled()?;
         let mut sent = 0;
@@ -89,8 +116,15 @@ impl JetStream {
         }
         if sent > 0 {
             self.rewrite_spool(&waiting[sent..])?;
+            tracing::info!(url = %self.url, sent, left = waiting.len() - sent, "spooled events sent");
         }
+        self.backlog = sent < waiting.len();
         Ok(sent)
+    }
+
+    /// Whether the server failed less than [`RETRY_EVERY`] ago.
+    fn unreachable(&self) -> bool {
+        self.retry_at.is_some_and(|at| Instant::now() < at)
     }
 
     /// The events waiting in the spool.
@@ -105,68 +139,77 @@ impl JetStream {
             .collect()
     }
 
+    /// One try; a failure marks the server unreachable for [`RETRY_EVERY`].
     fn publish(&mut self, event: &PipelineEvent) -> Result<Delivery, JetStreamError> {
         let (subject, id) = address(&self.prefix, event);
         let payload = serde_json::to_vec(event).expect("events serialize");
-        let mut last = String::new();
-        for attempt in 0..ATTEMPTS {
-            let result = self.runtime.block_on(async {
-                let context = match &self.context {
-                    Some(c) => c.clone(),
-                    None => {
-                        let client = async_nats::ConnectOptions::new()
-                            .connection_timeout(Duration::from_secs(2))
-                            .connect(self.url.as_str())
-                            .await
-                            .map_err(|e| e.to_string())?;
-                        let context = jetstream::new(client);
-                        let wanted = EventStream::new(&self.stream, &self.prefix);
-                        let config = stream::Config {
-                            name: wanted.name,
-                            subjects: wanted.subjects,
-                            duplicate_window: wanted.duplicate_window,
-                            ..Default::default()
-                        };
-                        context
-                            .get_or_create_stream(config)
-                            .await
-                            .map_err(|e| e.to_string())?;
-                        self.context = Some(context.clone());
-                        context
-                    }
-                };
-                let publish = Publish::build()
-                    .payload(payload.clone().into())
-                    .message_id(id.as_str());
-                let ack = context
-                    .send_publish(subject.clone(), publish)
-                    .await
-                    .map_err(|e| e.to_string())?;
-                let ack = tokio::time::timeout(Duration::from_secs(5), ack)
-                    .await
-                    .map_err(|e| e.to_string())?
-                    .map_err(|e| e.to_string())?;
-                Ok::<_, String>(Delivery::Stored {
-                    sequence: ack.sequence,
-                    duplicate: ack.duplicate,
-                })
-            });
-            match result {
-                Ok(delivery) => return Ok(delivery),
-                Err(reason) => {
-                    last = reason;
-                    self.context = None;
-                    std::thread::sleep(Duration::from_millis(100 << attempt));
+        let result = self.runtime.block_on(async {
+            let context = match &self.context {
+                Some(c) => c.clone(),
+                None => {
+                    let client = async_nats::ConnectOptions::new()
+                        .connection_timeout(Duration::from_secs(2))
+                        .connect(self.url.as_str())
+                        .await
+                        .map_err(|e| e.to_string())?;
+                    let context = jetstream::new(client);
+                    let wanted = EventStream::new(&self.stream, &self.prefix);
+                    let config = stream::Config {
+                        name: wanted.name,
+                        subjects: wanted.subjects,
+                        duplicate_window: wanted.duplicate_window,
+                        ..Default::default()
+                    };
+                    context
+                        .get_or_create_stream(config)
+                        .await
+                        .map_err(|e| e.to_string())?;
+                    self.context = Some(context.clone());
+                    context
                 }
+            };
+            let publish = Publish::build().payload(payload.into()).message_id(id.as_str());
+            let ack = context
+                .send_publish(subject, publish)
+                .await
+                .map_err(|e| e.to_string())?;
+            let ack = tokio::time::timeout(Duration::from_secs(5), ack)
+                .await
+                .map_err(|e| e.to_string())?
+                .map_err(|e| e.to_string())?;
+            Ok::<_, String>(Delivery::Stored {
+                sequence: ack.sequence,
+                duplicate: ack.duplicate,
+            })
+        });
+        match result {
+            Ok(delivery) => {
+                if self.retry_at.take().is_some() {
+                    tracing::info!(url = %self.url, "NATS reachable again");
+                }
+                Ok(delivery)
+            }
+            Err(reason) => {
+                if self.retry_at.is_none() {
+                    tracing::warn!(
+                        url = %self.url,
+                        %reason,
+                        retry_every = ?RETRY_EVERY,
+                        "NATS unreachable: events wait in the spool"
+                    );
+                }
+                self.context = None;
+                self.retry_at = Some(Instant::now() + RETRY_EVERY);
+                Err(JetStreamError::Server {
+                    url: self.url.clone(),
+                    reason,
+                })
             }
         }
-        Err(JetStreamError::Server {
-            url: self.url.clone(),
-            reason: last,
-        })
     }
 
-    fn spool_event(&self, event: &PipelineEvent) -> Result<(), JetStreamError> {
+    fn spool_event(&mut self, event: &PipelineEvent) -> Result<(), JetStreamError> {
+        self.backlog = true;
         let mut file = OpenOptions::new()
             .create(true)
             .append(true)
