@@ -30,7 +30,7 @@ use tokio::time::MissedTickBehavior;
 
 const RUNS: usize = 3;
 const SEQUENTIAL: usize = 1000;
-const CONCURRENT: usize = 4000;
+const CONCURRENT: usize = 2000;
 const PACED_RATE: u64 = 1000;
 const PACED_FOR: Duration = Duration::from_secs(5);
 
