@@ -1,5 +1,6 @@
 //! One change to the store, the same way every time: take the writer's turn, begin, change cases,
 //! append each step to the audit chain (queueing its webhooks), commit, and only then announce.
+//! A change may be made of parts (the events of a batch) each of which can be taken back alone.
 
 use chrono::{DateTime, Utc};
 use serde_json::{json, Value};
@@ -20,10 +21,17 @@ use crate::{
 pub(crate) struct Change<'d> {
     pub(crate) dispatcher: &'d Dispatcher,
     pub(crate) tx: Tx,
-    /// When the change happens: one time for every step of it.
+    /// When the change happens: one time for every step of it (or of the part under way).
     pub(crate) now: DateTime<Utc>,
     changes: Vec<CaseChange>,
     _turn: MutexGuard<'d, ()>,
+}
+
+/// A part of a change begun with [`Change::begin_part`].
+#[must_use = "a part is kept or taken back"]
+pub(crate) struct Part {
+    /// How many changes were to be announced before it.
+    announced: usize,
 }
 
 impl Dispatcher {
@@ -51,6 +59,27 @@ impl Change<'_> {
         store::cases::find(&mut *self.tx, id)
             .await?
             .ok_or_else(|| DispatchError::NotFound(id.to_owned()))
+    }
+
+    /// Begins a part that [`Change::take_back`] can undo — its writes, audit entries, webhooks
+    /// and announcements — leaving the rest of the change as it was.
+    pub(crate) async fn begin_part(&mut self) -> Result<Part, DispatchError> {
+        store::savepoint(&mut self.tx).await?;
+        Ok(Part {
+            announced: self.changes.len(),
+        })
+    }
+
+    /// Keeps `part` in the change.
+    pub(crate) async fn keep(&mut self, _part: Part) -> Result<(), DispatchError> {
+        Ok(store::release_savepoint(&mut self.tx).await?)
+    }
+
+    /// Undoes `part`; the change goes on from where it began.
+    pub(crate) async fn take_back(&mut self, part: Part) -> Result<(), DispatchError> {
+        store::rollback_to_savepoint(&mut self.tx).await?;
+        self.changes.truncate(part.announced);
+        Ok(())
     }
 
     /// Commits, then tells the live feed what changed.

@@ -9,7 +9,7 @@ use gridwatch_core::{config::Config, Clock};
 use serde::Serialize;
 use tokio::sync::{broadcast, Mutex};
 
-use crate::{cases::State, grid::GridMap, store::Store};
+use crate::{cases::State, grid::GridMap, intake::Queue, store::Store};
 
 /// A change the live feed announces.
 #[derive(Debug, Clone, Serialize)]
@@ -31,8 +31,10 @@ pub struct Dispatcher {
     clock: Arc<dyn Clock>,
     /// This process's writers queue here rather than each holding a connection while it waits
     /// for the store's own turn-taking (see [`Store::begin_write`]).
-    pub(crate) writers: Mutex<()>,
+    pub(crate) writers: Arc<Mutex<()>>,
     pub(crate) feed: broadcast::Sender<CaseChange>,
+    /// Where events wait for the intake's writer (see [`crate::intake`]).
+    pub(crate) intake: Queue,
 }
 
 impl Dispatcher {
@@ -42,8 +44,24 @@ impl Dispatcher {
             config,
             grids,
             clock,
-            writers: Mutex::new(()),
+            writers: Arc::new(Mutex::new(())),
             feed: broadcast::channel(1024).0,
+            intake: Queue::default(),
+        }
+    }
+
+    /// Another handle on this dispatcher's store, configuration, grids, clock, writers' turn and
+    /// feed, for a task of its own. Its intake queue is its own and stays unused, so a task holding
+    /// it does not keep this dispatcher's queue open.
+    pub(crate) fn handle(&self) -> Self {
+        Self {
+            store: self.store.clone(),
+            config: self.config.clone(),
+            grids: self.grids.clone(),
+            clock: self.clock.clone(),
+            writers: self.writers.clone(),
+            feed: self.feed.clone(),
+            intake: Queue::default(),
         }
     }
 

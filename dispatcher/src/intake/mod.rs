@@ -3,12 +3,17 @@
 //! verification; a camera's health is kept for the command centre.
 //!
 //! Events arrive through [`local`] (the pipeline in the same process), [`jetstream`] (pipelines on
-//! other machines) or the API's `POST /api/v1/events`.
+//! other machines) or the API's `POST /api/v1/events`; all of them are committed in groups by one
+//! writer ([`group_commit`]).
 
+mod group_commit;
 pub mod jetstream;
 pub mod local;
 mod merge;
 pub mod report;
+
+pub use group_commit::Pending;
+pub(crate) use group_commit::Queue;
 
 use gridwatch_core::{CameraHealth, GeoPoint, PipelineEvent, ViolationCleared, ViolationEvent};
 use serde::Serialize;
@@ -18,7 +23,7 @@ use crate::{
     cases::{Case, Escalation, Source, State},
     change::Change,
     store::{self, cameras::CameraHealthRow, events::Received},
-    Actor, DispatchError, Dispatcher,
+    Actor, DispatchError,
 };
 
 /// The largest pixel coordinate an image box may have: wider than any camera's picture.
@@ -34,21 +39,16 @@ pub enum Ingested {
     Duplicate { case: Option<String> },
 }
 
-impl Dispatcher {
-    /// Stores `event` and moves the cases it concerns; returns only after the commit.
-    pub async fn ingest(&self, event: &PipelineEvent) -> Result<Ingested, DispatchError> {
-        let mut change = self.change().await?;
-        let outcome = match event {
-            PipelineEvent::Violation(v) => change.violation(v).await?,
-            PipelineEvent::ViolationCleared(c) => change.cleared(c).await?,
-            PipelineEvent::CameraHealth(h) => change.health(h).await?,
-        };
-        change.commit().await?;
-        Ok(outcome)
-    }
-}
-
 impl Change<'_> {
+    /// Stores `event` and moves the cases it concerns, as part of this change.
+    async fn event(&mut self, event: &PipelineEvent) -> Result<Ingested, DispatchError> {
+        match event {
+            PipelineEvent::Violation(v) => self.violation(v).await,
+            PipelineEvent::ViolationCleared(c) => self.cleared(c).await,
+            PipelineEvent::CameraHealth(h) => self.health(h).await,
+        }
+    }
+
     async fn record(
         &mut self,
         id: &str,

@@ -35,6 +35,11 @@ pub enum StoreError {
     Open { url: String, reason: String },
     #[error("database: {0}")]
     Query(#[from] sqlx::Error),
+    /// Events are committed together: when that commit fails, each of them is told why.
+    #[error("{reason} (committing {events} events together; none of them was stored)")]
+    Together { events: usize, reason: String },
+    #[error("the intake's writer stopped before the event was committed")]
+    WriterStopped,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -126,6 +131,28 @@ impl Store {
     pub async fn ping(&self) -> Result<(), sqlx::Error> {
         sqlx::query("SELECT 1").execute(&self.pool).await.map(drop)
     }
+}
+
+/// Marks a point in `tx` that [`rollback_to_savepoint`] returns to, taking back what was written
+/// since and nothing before.
+pub async fn savepoint(tx: &mut Tx) -> Result<(), sqlx::Error> {
+    sqlx::query("SAVEPOINT part").execute(&mut **tx).await.map(drop)
+}
+
+/// Keeps what was written since the last [`savepoint`], as part of `tx`.
+pub async fn release_savepoint(tx: &mut Tx) -> Result<(), sqlx::Error> {
+    sqlx::query("RELEASE SAVEPOINT part")
+        .execute(&mut **tx)
+        .await
+        .map(drop)
+}
+
+/// Takes back what was written since the last [`savepoint`]; `tx` goes on from there.
+pub async fn rollback_to_savepoint(tx: &mut Tx) -> Result<(), sqlx::Error> {
+    sqlx::query("ROLLBACK TO SAVEPOINT part")
+        .execute(&mut **tx)
+        .await?;
+    release_savepoint(tx).await
 }
 
 /// `'a', 'b'`: states as an SQL `IN` list. The names are the state machine's own constants.
