@@ -26,6 +26,7 @@ pub fn run(config: &Path, events: &Path, seconds: Option<u64>) -> Result<(), Vec
         .map_err(|e| vec![format!("{}: cannot write events: {e}", events.display())])?;
     let mut sinks: Vec<(String, Box<dyn Sink>)> = vec![(events.display().to_string(), Box::new(file))];
     let stop = Arc::new(AtomicBool::new(false));
+    stop_on_signal(&stop)?;
     if let Some(seconds) = seconds {
         let stop = stop.clone();
         std::thread::spawn(move || {
@@ -89,4 +90,17 @@ pub fn run(config: &Path, events: &Path, seconds: Option<u64>) -> Result<(), Vec
     } else {
         Err(ran.failures)
     }
+}
+
+/// The first Ctrl-C (or SIGTERM) stops the run in order, so that evidence and events already
+/// queued are still stored and written; a second one quits at once.
+fn stop_on_signal(stop: &Arc<AtomicBool>) -> Result<(), Vec<String>> {
+    let stop = stop.clone();
+    ctrlc::set_handler(move || {
+        if stop.swap(true, std::sync::atomic::Ordering::Relaxed) {
+            std::process::exit(130);
+        }
+        tracing::info!("stopping: writing out what is queued (interrupt again to quit at once)");
+    })
+    .map_err(|e| vec![format!("cannot handle Ctrl-C: {e}")])
 }

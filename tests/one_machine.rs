@@ -1,6 +1,7 @@
 //! One machine, the whole loop: `gridwatch run` plays the demo cameras, confirms a violation on
 //! the recorded footage, and its own dispatcher turns it into a case for the grid team; every
-//! stage's metrics show on the dispatcher's `/metrics` and on the run's own metrics address.
+//! stage's metrics show on the dispatcher's `/metrics` and on the run's own metrics address, and
+//! an interrupted run still writes out what it had queued.
 
 mod common;
 
@@ -118,8 +119,17 @@ fn a_violation_on_camera_becomes_a_dispatched_case() {
         assert!(Instant::now() < deadline, "the run did not end");
         std::thread::sleep(Duration::from_millis(500));
     };
-    child.kill().unwrap();
-    child.wait().unwrap();
+    // Interrupted, the run stops in order: what it had queued is still written.
+    // SAFETY: kill only sends a signal to the child this test started.
+    assert_eq!(unsafe { libc::kill(child.id() as i32, libc::SIGINT) }, 0);
+    let status = child.wait().unwrap();
+    assert!(status.success(), "an interrupted run exits cleanly: {status}");
+    let written = std::fs::read_to_string(&events).unwrap();
+    assert!(
+        written.contains("\"kind\":\"out_of_line_parking\""),
+        "the dispatched violation is in {}:\n{written}",
+        events.display()
+    );
     assert_eq!(login_status, reqwest::StatusCode::OK, "{login_page}");
     assert!(login_page.contains("name=\"password\""), "{login_page}");
     assert_eq!(centre.status(), reqwest::StatusCode::SEE_OTHER);
