@@ -31,6 +31,7 @@ fn stages(c: &mut Criterion) {
         width: 1280,
         height: 720,
         rgb: &rgb,
+        region: None,
     };
     let card = card();
     let (w, h) = (card.input.width, card.input.height);

@@ -136,6 +136,7 @@ fn main() {
             width: 1920,
             height: 1080,
             rgb: &frame,
+            region: None,
         };
         let cpu0 = cpu_seconds();
         for _ in 0..50 {

@@ -6,7 +6,7 @@ use std::thread;
 use crossbeam_channel::{bounded, Receiver, Sender};
 use gridwatch_core::{CameraId, Frame};
 
-use super::{Batcher, DetectError, Detection, Detector, Image};
+use super::{Batcher, DetectError, Detection, Detector};
 
 /// One analysed frame: which camera and moment, the picture, and what was found in it.
 #[derive(Debug)]
@@ -48,9 +48,7 @@ pub fn spawn(
         let worker = move || {
             let mut detector = detector;
             for batch in jobs {
-                let images: Vec<Image> = batch.iter().map(Image::from).collect();
-                let result = detector.detect_batch(&images);
-                drop(images);
+                let result = detector.detect_frames(&batch);
                 let sent = match result {
                     Ok(found) => batch
                         .into_iter()

@@ -48,6 +48,7 @@ pub fn replay(
 ) -> Result<Replayed, ReplayError> {
     let started = Instant::now();
     let rules = scenario.rules(rules)?;
+    let area = scenario.camera.analysed_area(&rules); // where live analysis looks, too
     let mut engine = RuleEngine::build(&scenario.camera, &rules, &detector.card().classes, tz, tracking)?;
     let queue = Arc::new(FrameQueue::new(4, Overflow::Wait));
     let player = {
@@ -71,7 +72,7 @@ pub fn replay(
             Next::Closed => break Ok(()),
             Next::Timeout => break Err(ReplayError::Stalled(scenario.meta.name.clone())),
         };
-        let detections = match detector.detect(&Image::from(&frame)) {
+        let detections = match detector.detect(&Image::from(&frame).within(area)) {
             Ok(d) => d,
             Err(e) => break Err(e.into()),
         };
