@@ -299,7 +299,10 @@ fn detections_within_a_region_land_where_they_do_in_the_whole_frame() {
     // A 640×384 crop around the most confident actor reaches the model at full scale: the box
     // differs as the model sees more of the actor, but it is the same actor in the same place.
     let best = actors.iter().max_by(|a, b| a.score.total_cmp(&b.score)).unwrap();
-    let (cx, cy) = ((best.bbox.x1 + best.bbox.x2) / 2.0, (best.bbox.y1 + best.bbox.y2) / 2.0);
+    let (cx, cy) = (
+        (best.bbox.x1 + best.bbox.x2) / 2.0,
+        (best.bbox.y1 + best.bbox.y2) / 2.0,
+    );
     let close = Crop {
         x: (cx as u32).saturating_sub(320).min(w - 640),
         y: (cy as u32).saturating_sub(192).min(h - 384),
@@ -313,7 +316,12 @@ fn detections_within_a_region_land_where_they_do_in_the_whole_frame() {
         })
         .unwrap();
     let found = same(best, &near).unwrap_or_else(|| panic!("{best:?} not found in {near:?}"));
-    println!("full scale: {:?} → {:?}, IoU {:.3}", best.bbox, found.bbox, best.bbox.iou(&found.bbox));
+    println!(
+        "full scale: {:?} → {:?}, IoU {:.3}",
+        best.bbox,
+        found.bbox,
+        best.bbox.iou(&found.bbox)
+    );
     assert!(
         best.bbox.iou(&found.bbox) >= 0.7,
         "{best:?} in the whole frame is {found:?} within {close:?}"

@@ -141,6 +141,72 @@ mod tests {
         assert_eq!(crop(area(0.0, -50.0, 50.0, 0.0)), None, "above the frame");
     }
 
+    fn frame(camera: &str, width: u32, height: u32) -> Frame {
+        Frame {
+            camera: CameraId::new(camera).unwrap(),
+            pts: std::time::Duration::ZERO,
+            wall: chrono::Utc::now(),
+            width,
+            height,
+            rgb: vec![0; (width * height * 3) as usize],
+        }
+    }
+
+    fn camera(id: &str, analysis: &str) -> Camera {
+        toml::from_str(&format!(
+            r#"
+            id = "{id}"
+            uri = "rtsp://10.0.0.5/sub"
+            location = {{ lon = 119.3, lat = 26.07 }}
+            zones = [{{ id = "pavement", role = "sidewalk", points = [[100, 400], [400, 300], [400, 500]] }}]
+            {analysis}
+            "#
+        ))
+        .unwrap()
+    }
+
+    #[test]
+    fn each_camera_s_frames_are_analysed_within_its_own_area() {
+        let cameras = [
+            camera("padded", "analysis = { padding = 64 }"),
+            camera("explicit", "analysis = { region = [600, 0, 2000, 300] }"),
+            camera("elsewhere", "analysis = { region = [2000, 0, 2100, 300] }"),
+            camera("whole", r#"analysis = { region = "full" }"#),
+        ];
+        let mut regions = AnalysisRegions::new(&cameras, &[]);
+        let region = |regions: &mut AnalysisRegions, camera, w, h| regions.image(&frame(camera, w, h)).region;
+        let padded = Crop {
+            x: 36,
+            y: 236,
+            width: 428,
+            height: 328,
+        };
+        assert_eq!(region(&mut regions, "padded", 1280, 720), Some(padded));
+        let clipped = Crop {
+            x: 600,
+            y: 0,
+            width: 680,
+            height: 300,
+        };
+        assert_eq!(region(&mut regions, "explicit", 1280, 720), Some(clipped));
+        let at_1080p = Crop {
+            width: 1320,
+            ..clipped
+        };
+        assert_eq!(
+            region(&mut regions, "explicit", 1920, 1080),
+            Some(at_1080p),
+            "a new frame size is clipped anew"
+        );
+        assert_eq!(
+            region(&mut regions, "elsewhere", 1280, 720),
+            None,
+            "misses the frame"
+        );
+        assert_eq!(region(&mut regions, "whole", 1280, 720), None);
+        assert_eq!(region(&mut regions, "unknown", 1280, 720), None);
+    }
+
     #[test]
     fn a_crop_fits_only_inside_its_frame() {
         let crop = Crop {
