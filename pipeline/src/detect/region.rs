@@ -27,7 +27,7 @@ impl Crop {
         let y0 = area.y1.max(0.0).floor();
         let x1 = area.x2.min(width as f64).ceil();
         let y1 = area.y2.min(height as f64).ceil();
-        (x0 < x1 && y0 < y1).then(|| Crop {
+        (x0 < x1 && y0 < y1).then_some(Crop {
             x: x0 as u32,
             y: y0 as u32,
             width: (x1 - x0) as u32,
