@@ -22,7 +22,8 @@ fn frame() -> Vec<u8> {
 }
 
 fn card() -> ModelCard {
-    ModelCard::load(&Path::new(env!("CARGO_MANIFEST_DIR")).join("models/gridwatch-demo.model.toml")).unwrap()
+    ModelCard::load(&Path::new(env!("CARGO_MANIFEST_DIR")).join("models/gridwatch-demo-int8.model.toml"))
+        .unwrap()
 }
 
 fn stages(c: &mut Criterion) {
@@ -31,6 +32,7 @@ fn stages(c: &mut Criterion) {
         width: 1280,
         height: 720,
         rgb: &rgb,
+        region: None,
     };
     let card = card();
     let (w, h) = (card.input.width, card.input.height);

@@ -1,14 +1,24 @@
-//! End to end: N cameras replaying the 1080p fixture through decode, batching and detection, per
-//! decode policy. Reports camera-seconds of footage processed per CPU-second, analysed and decoded
-//! frames per second, and peak memory per camera.
+//! End to end: N cameras replaying footage through decode, batching and detection, per source size
+//! and decode policy, so that a city can size its servers. Reports camera-seconds of footage
+//! processed per CPU-second, analysed and decoded frames per second, and peak memory per camera.
+//!
+//! Sources: the committed 1080p fixture, and 720p and D1 (704×576, squeezed as a 16:9 camera's D1
+//! sub-stream is) versions of it encoded here with x264 at the fixture's keyframe interval, so the
+//! keyframes policy sees the same frames; they are cached under the target folder, never committed.
+//!
+//! Decoding goes through `decodebin`, as live cameras do (`pipeline/src/source/describe.rs`): it
+//! takes the highest-ranked H.264 decoder installed, a hardware one where GStreamer ranks it above
+//! `avdec_h264`; none is required. The header names the decoder this machine used.
 //!
 //! Each configuration also runs once decoding only, and detection is timed alone, so the pipeline's
 //! own overhead (queues, batching, frame copies) is what remains of the CPU time.
 //!
-//! Run with `cargo bench --bench throughput` (optionally `-- CAMERAS...`, default 1 4).
+//! Run with `cargo bench --bench throughput` (optionally `-- CAMERAS... [CARD.model.toml...]`:
+//! camera counts, default 1 4, and model cards to compare, one row each, default the shipped int8
+//! demo model and the float one it was made from).
 
 use std::{
-    path::Path,
+    path::{Path, PathBuf},
     sync::Arc,
     thread,
     time::{Duration, Instant},
@@ -19,9 +29,9 @@ use gridwatch_pipeline::{
     detect::{runtime, BatchPolicy, Batcher, Detector, DetectorOptions, Image, ModelCard},
     source::{play, Doorbell, FrameQueue, Overflow, StreamSpec, Timeline},
 };
+use gstreamer::prelude::*;
 
 const CLIP_SECONDS: f64 = 30.0;
-const CLIP_FRAMES: u64 = 750;
 
 /// CPU seconds this process has used, all threads, at nanosecond resolution.
 fn cpu_seconds() -> f64 {
@@ -46,14 +56,162 @@ fn reset_peak() {
     let _ = std::fs::write("/proc/self/clear_refs", "5");
 }
 
+/// A clip the cameras replay.
+struct Source {
+    name: &'static str,
+    path: PathBuf,
+    width: u32,
+    height: u32,
+    frames: u64,
+}
+
+/// How a clip's frames are coded: how many, how many of them keyframes, the longest run from one
+/// keyframe to the next.
+#[derive(Debug, PartialEq)]
+struct Coding {
+    frames: u64,
+    keyframes: u64,
+    longest_gop: u64,
+}
+
+/// Runs a `gst-launch`-style pipeline to its end.
+fn run_to_end(description: &str) {
+    let pipeline = gstreamer::parse::launch(description).unwrap();
+    pipeline.set_state(gstreamer::State::Playing).unwrap();
+    let bus = pipeline.bus().unwrap();
+    let message = bus
+        .timed_pop_filtered(
+            gstreamer::ClockTime::from_seconds(600),
+            &[gstreamer::MessageType::Eos, gstreamer::MessageType::Error],
+        )
+        .expect("the pipeline ends within ten minutes");
+    pipeline.set_state(gstreamer::State::Null).unwrap();
+    if let gstreamer::MessageView::Error(e) = message.view() {
+        panic!("{description}: {}", e.error());
+    }
+}
+
+fn coding(clip: &Path) -> Coding {
+    let pipeline = gstreamer::parse::launch(&format!(
+        "filesrc location=\"{}\" ! parsebin ! appsink name=sink sync=false",
+        clip.display()
+    ))
+    .unwrap()
+    .downcast::<gstreamer::Pipeline>()
+    .unwrap();
+    let sink = pipeline
+        .by_name("sink")
+        .unwrap()
+        .downcast::<gstreamer_app::AppSink>()
+        .unwrap();
+    pipeline.set_state(gstreamer::State::Playing).unwrap();
+    let (mut coding, mut gop) = (
+        Coding {
+            frames: 0,
+            keyframes: 0,
+            longest_gop: 0,
+        },
+        0,
+    );
+    while let Ok(sample) = sink.pull_sample() {
+        let delta = sample
+            .buffer()
+            .unwrap()
+            .flags()
+            .contains(gstreamer::BufferFlags::DELTA_UNIT);
+        if !delta {
+            coding.keyframes += 1;
+            gop = 0;
+        }
+        gop += 1;
+        coding.frames += 1;
+        coding.longest_gop = coding.longest_gop.max(gop);
+    }
+    pipeline.set_state(gstreamer::State::Null).unwrap();
+    coding
+}
+
+/// The H.264 decoder `decodebin` picks for `clip` on this machine.
+fn decoder(clip: &Path) -> String {
+    let pipeline = gstreamer::parse::launch(&format!(
+        "filesrc location=\"{}\" ! parsebin ! decodebin name=decode ! fakesink",
+        clip.display()
+    ))
+    .unwrap()
+    .downcast::<gstreamer::Pipeline>()
+    .unwrap();
+    pipeline.set_state(gstreamer::State::Paused).unwrap();
+    pipeline.state(gstreamer::ClockTime::from_seconds(60)).0.unwrap();
+    let decodebin = pipeline
+        .by_name("decode")
+        .unwrap()
+        .downcast::<gstreamer::Bin>()
+        .unwrap();
+    let name = decodebin
+        .iterate_recurse()
+        .into_iter()
+        .filter_map(Result::ok)
+        .filter_map(|e| e.factory())
+        .find(|f| f.metadata("klass").is_some_and(|k| k.contains("Decoder")))
+        .map(|f| f.name().to_string())
+        .unwrap_or_else(|| "none found".to_owned());
+    pipeline.set_state(gstreamer::State::Null).unwrap();
+    name
+}
+
+/// The committed 1080p fixture and its 720p and D1 versions, made once and kept under the target
+/// folder (named after the fixture's size, so a new fixture makes new ones).
+fn sources() -> Vec<Source> {
+    let fixture = Path::new(env!("CARGO_MANIFEST_DIR")).join("replay-fixtures/decode-1080p/footage.mp4");
+    let original = coding(&fixture);
+    let cache = Path::new(env!("CARGO_TARGET_TMPDIR")).join("throughput-sources");
+    std::fs::create_dir_all(&cache).unwrap();
+    let bytes = std::fs::metadata(&fixture).unwrap().len();
+    let mut sources = vec![Source {
+        name: "1080p",
+        path: fixture.clone(),
+        width: 1920,
+        height: 1080,
+        frames: original.frames,
+    }];
+    for (name, width, height) in [("720p", 1280, 720), ("D1", 704, 576)] {
+        let path = cache.join(format!("decode-1080p-{bytes}-{width}x{height}.mp4"));
+        if !path.is_file() {
+            let partial = path.with_extension("partial");
+            // Keyframes exactly every `longest_gop` frames, as the fixture has them (no scene cuts),
+            // at the fixture's constant quality.
+            run_to_end(&format!(
+                "filesrc location=\"{}\" ! parsebin ! decodebin ! videoconvert ! videoscale add-borders=false \
+                 ! video/x-raw,width={width},height={height} \
+                 ! x264enc key-int-max={} bframes=0 option-string=\"scenecut=0\" pass=qual quantizer=34 speed-preset=faster \
+                 ! h264parse ! mp4mux ! filesink location=\"{}\"",
+                fixture.display(),
+                original.longest_gop,
+                partial.display()
+            ));
+            std::fs::rename(&partial, &path).unwrap();
+        }
+        let made = coding(&path);
+        assert_eq!(made, original, "{} is coded as the fixture is", path.display());
+        sources.push(Source {
+            name,
+            path,
+            width,
+            height,
+            frames: made.frames,
+        });
+    }
+    sources
+}
+
 /// Plays the clip on `cameras` cameras; with a detector, every frame is analysed in batches,
 /// without one frames are only decoded (and dropped), to separate decoding from the rest.
 fn run(
+    source: &Source,
     cameras: usize,
     policy: DecodePolicy,
     mut detector: Option<&mut Detector>,
 ) -> (f64, f64, u64, u64, f64) {
-    let clip = Path::new(env!("CARGO_MANIFEST_DIR")).join("replay-fixtures/decode-1080p/footage.mp4");
     let bell = Arc::new(Doorbell::default());
     let queues: Vec<_> = (0..cameras)
         .map(|_| Arc::new(FrameQueue::new(2, Overflow::Wait).with_doorbell(bell.clone())))
@@ -65,7 +223,7 @@ fn run(
         .iter()
         .enumerate()
         .map(|(i, queue)| {
-            let (queue, clip) = (queue.clone(), clip.clone());
+            let (queue, clip) = (queue.clone(), source.path.clone());
             thread::spawn(move || {
                 let camera = CameraId::new(format!("cam-{i}")).unwrap();
                 let start = "2026-06-07T02:00:00Z".parse().unwrap();
@@ -93,8 +251,9 @@ fn run(
     let mut analysed = 0;
     while let Some(batch) = batcher.next_batch() {
         if let Some(detector) = detector.as_deref_mut() {
-            let images: Vec<Image> = batch.iter().map(Image::from).collect();
-            detector.detect_batch(&images).unwrap();
+            // As the inference workers do; the cameras here have no analysis region, so whole
+            // frames are analysed, the costliest case.
+            detector.detect_frames(&batch).unwrap();
         }
         analysed += batch.len() as u64;
     }
@@ -103,53 +262,98 @@ fn run(
     let (cpu, wall) = (cpu_seconds() - cpu0, wall0.elapsed().as_secs_f64());
     let decoded = match policy {
         DecodePolicy::Keyframes => analysed, // delta frames never reach the decoder
-        DecodePolicy::All | DecodePolicy::Fps(_) => CLIP_FRAMES * cameras as u64,
+        DecodePolicy::All | DecodePolicy::Fps(_) => source.frames * cameras as u64,
     };
     let per_camera_mb = (memory_mb("VmHWM:") - base).max(0.0) / cameras as f64;
     (cpu, wall, analysed, decoded, per_camera_mb)
 }
 
+/// CPU seconds `detector` takes for one frame of `source`'s size, alone.
+fn detection_alone(detector: &mut Detector, source: &Source) -> f64 {
+    let frame = vec![90u8; (source.width * source.height * 3) as usize];
+    let image = Image {
+        width: source.width,
+        height: source.height,
+        rgb: &frame,
+        region: None,
+    };
+    let cpu0 = cpu_seconds();
+    for _ in 0..50 {
+        detector.detect(&image).unwrap();
+    }
+    (cpu_seconds() - cpu0) / 50.0
+}
+
 fn main() {
-    let counts: Vec<usize> = std::env::args().skip(1).filter_map(|a| a.parse().ok()).collect();
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let counts: Vec<usize> = args.iter().filter_map(|a| a.parse().ok()).collect();
     let counts = if counts.is_empty() { vec![1, 4] } else { counts };
-    let card =
-        ModelCard::load(&Path::new(env!("CARGO_MANIFEST_DIR")).join("models/gridwatch-demo.model.toml"))
-            .unwrap();
-    let mut detector = Detector::load(runtime::init().unwrap(), card, DetectorOptions::default()).unwrap();
+    let mut cards: Vec<PathBuf> = args
+        .iter()
+        .filter(|a| a.ends_with(".toml"))
+        .map(PathBuf::from)
+        .collect();
+    if cards.is_empty() {
+        // The default model beside the float one it was quantized from, measured in one run.
+        let models = Path::new(env!("CARGO_MANIFEST_DIR")).join("models");
+        cards = ["gridwatch-demo-int8.model.toml", "gridwatch-demo.model.toml"]
+            .map(|card| models.join(card))
+            .into();
+    }
+    gstreamer::init().unwrap();
+    let rt = runtime::init().unwrap();
+    let mut detectors: Vec<(String, Detector)> = cards
+        .iter()
+        .map(|path| {
+            let card = ModelCard::load(path).unwrap_or_else(|e| panic!("{e}"));
+            let name = format!("{} v{}", card.name, card.version);
+            let detector =
+                Detector::load(rt, card, DetectorOptions::default()).unwrap_or_else(|e| panic!("{e}"));
+            (name, detector)
+        })
+        .collect();
     // Warm up, so the first run does not carry ONNX Runtime's one-off allocations.
     let black = vec![0u8; 1920 * 1080 * 3];
-    for batch in 1..=8 {
-        let images = vec![
-            Image {
+    for (_, detector) in &mut detectors {
+        for batch in 1..=8 {
+            let image = Image {
                 width: 1920,
                 height: 1080,
-                rgb: &black
+                rgb: &black,
+                region: None,
             };
-            batch
-        ];
-        detector.detect_batch(&images).unwrap();
-    }
-    // Detection alone, on one decoded 1080p frame: CPU seconds per analysed frame.
-    let per_frame = {
-        let frame = vec![90u8; 1920 * 1080 * 3];
-        let image = Image {
-            width: 1920,
-            height: 1080,
-            rgb: &frame,
-        };
-        let cpu0 = cpu_seconds();
-        for _ in 0..50 {
-            detector.detect(&image).unwrap();
+            detector.detect_batch(&vec![image; batch]).unwrap();
         }
-        (cpu_seconds() - cpu0) / 50.0
-    };
-    println!("1080p H.264, {CLIP_SECONDS} s per camera, demo model on one inference thread");
+    }
+    let sources = sources();
     println!(
-        "detection alone: {:.1} ms CPU per 1080p frame",
-        per_frame * 1000.0
+        "H.264, {CLIP_SECONDS} s per camera, decoded by {}, each model on one inference thread",
+        decoder(&sources[0].path)
     );
+    // CPU seconds per frame, by source and then model.
+    let alone: Vec<Vec<f64>> = sources
+        .iter()
+        .map(|source| {
+            detectors
+                .iter_mut()
+                .map(|(name, detector)| {
+                    let seconds = detection_alone(detector, source);
+                    println!(
+                        "detection alone: {:.1} ms CPU per {} frame ({}×{}), {name}",
+                        seconds * 1000.0,
+                        source.name,
+                        source.width,
+                        source.height
+                    );
+                    seconds
+                })
+                .collect()
+        })
+        .collect();
     println!(
-        "{:<10} {:>7} {:>8} {:>8} {:>14} {:>11} {:>10} {:>12} {:>13} {:>9}",
+        "{:<6} {:<18} {:<10} {:>7} {:>8} {:>8} {:>14} {:>11} {:>10} {:>12} {:>13} {:>9}",
+        "source",
+        "model",
         "policy",
         "cameras",
         "wall s",
@@ -161,35 +365,40 @@ fn main() {
         "decode CPU s",
         "overhead"
     );
-    for policy in [DecodePolicy::Keyframes, DecodePolicy::Fps(2.0), DecodePolicy::All] {
-        for &cameras in &counts {
-            // Medians of five runs: these machines are noisy.
-            let median = |mut v: Vec<f64>| {
-                v.sort_by(f64::total_cmp);
-                v[v.len() / 2]
-            };
-            let decode_cpu = median((0..5).map(|_| run(cameras, policy, None).0).collect());
-            let runs: Vec<_> = (0..5)
-                .map(|_| run(cameras, policy, Some(&mut detector)))
-                .collect();
-            let (analysed, decoded) = (runs[0].2, runs[0].3);
-            let cpu = median(runs.iter().map(|r| r.0).collect());
-            let wall = median(runs.iter().map(|r| r.1).collect());
-            let mb = median(runs.iter().map(|r| r.4).collect());
-            // What the pipeline adds beyond decoding and detecting: queues, batching, copies.
-            let overhead = (cpu - decode_cpu - analysed as f64 * per_frame) / cpu;
-            let name = match policy {
-                DecodePolicy::Keyframes => "keyframes".to_owned(),
-                DecodePolicy::Fps(f) => format!("{f} fps"),
-                DecodePolicy::All => "all".to_owned(),
-            };
-            println!(
-                "{name:<10} {cameras:>7} {wall:>8.2} {cpu:>8.2} {:>14.1} {:>11.1} {:>10.1} {mb:>12.1} {decode_cpu:>13.2} {:>8.1}%",
-                CLIP_SECONDS * cameras as f64 / cpu,
-                analysed as f64 / wall,
-                decoded as f64 / wall,
-                overhead * 100.0
-            );
+    // Medians of five runs: these machines are noisy.
+    let median = |mut v: Vec<f64>| {
+        v.sort_by(f64::total_cmp);
+        v[v.len() / 2]
+    };
+    for (source, alone) in sources.iter().zip(&alone) {
+        for policy in [DecodePolicy::Keyframes, DecodePolicy::Fps(2.0), DecodePolicy::All] {
+            for &cameras in &counts {
+                let decode_cpu = median((0..5).map(|_| run(source, cameras, policy, None).0).collect());
+                for ((model, detector), per_frame) in detectors.iter_mut().zip(alone) {
+                    let runs: Vec<_> = (0..5)
+                        .map(|_| run(source, cameras, policy, Some(&mut *detector)))
+                        .collect();
+                    let (analysed, decoded) = (runs[0].2, runs[0].3);
+                    let cpu = median(runs.iter().map(|r| r.0).collect());
+                    let wall = median(runs.iter().map(|r| r.1).collect());
+                    let mb = median(runs.iter().map(|r| r.4).collect());
+                    // What the pipeline adds beyond decoding and detecting: queues, batching, copies.
+                    let overhead = (cpu - decode_cpu - analysed as f64 * per_frame) / cpu;
+                    let policy = match policy {
+                        DecodePolicy::Keyframes => "keyframes".to_owned(),
+                        DecodePolicy::Fps(f) => format!("{f} fps"),
+                        DecodePolicy::All => "all".to_owned(),
+                    };
+                    println!(
+                        "{:<6} {model:<18} {policy:<10} {cameras:>7} {wall:>8.2} {cpu:>8.2} {:>14.1} {:>11.1} {:>10.1} {mb:>12.1} {decode_cpu:>13.2} {:>8.1}%",
+                        source.name,
+                        CLIP_SECONDS * cameras as f64 / cpu,
+                        analysed as f64 / wall,
+                        decoded as f64 / wall,
+                        overhead * 100.0
+                    );
+                }
+            }
         }
     }
 }

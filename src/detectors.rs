@@ -4,7 +4,7 @@
 use std::path::Path;
 
 use gridwatch_core::config::{Config, ConfigErrors, LoadedConfig, ModelSource};
-use gridwatch_pipeline::detect::{runtime, Detector, DetectorOptions, ModelCard};
+use gridwatch_pipeline::detect::{runtime, AnalysisRegions, Detector, DetectorOptions, ModelCard};
 
 fn lines(errors: ConfigErrors) -> Vec<String> {
     errors.0.iter().map(ToString::to_string).collect()
@@ -28,7 +28,8 @@ pub fn required_model<'c>(loaded: &'c LoadedConfig, command: &str) -> Result<&'c
     })
 }
 
-/// `count` detector sessions for `source`, after checking the rules' classes against its card.
+/// `count` detector sessions for `source`, after checking the rules' classes against its card;
+/// each looks only within its camera's analysed region.
 pub fn detectors(
     loaded: &LoadedConfig,
     source: &ModelSource,
@@ -37,9 +38,12 @@ pub fn detectors(
     let runtime = runtime::init().map_err(|e| one(&e))?;
     let card = ModelCard::load(&source.card).map_err(|e| one(&e))?;
     loaded.check_classes(&card.classes, &source.card).map_err(lines)?;
+    let regions = AnalysisRegions::new(&loaded.config.cameras, &loaded.config.rules);
     (0..count.max(1))
         .map(|_| {
-            Detector::load(runtime, card.clone(), DetectorOptions::from_config(source)).map_err(|e| one(&e))
+            Detector::load(runtime, card.clone(), DetectorOptions::from_config(source))
+                .map(|detector| detector.with_regions(regions.clone()))
+                .map_err(|e| one(&e))
         })
         .collect()
 }

@@ -595,3 +595,50 @@ fn view_check_with_an_unknown_key_lists_the_keys() {
         "{errors:?}"
     );
 }
+
+#[test]
+fn analysis_region_with_its_edges_the_wrong_way_round() {
+    let zones = "zones = [\n  { id = \"bay-3\"";
+    for region in ["[400, 0, 100, 50]", "[0, 50, 100, 50]", "[-10, 0, 100, 50]"] {
+        let config = base_with(zones, &format!("analysis = {{ region = {region} }}\n{zones}"));
+        let edges = region.trim_matches(['[', ']']);
+        assert_one_error(
+            &config,
+            region,
+            &format!(
+                "camera `east-gate`: analysis region [{edges}] must be [x0, y0, x1, y1] pixels with 0 ≤ x0 < x1 and 0 ≤ y0 < y1"
+            ),
+        );
+    }
+}
+
+#[test]
+fn analysis_region_that_is_neither_full_nor_four_edges() {
+    let zones = "zones = [\n  { id = \"bay-3\"";
+    let config = base_with(zones, &format!("analysis = {{ region = \"half\" }}\n{zones}"));
+    assert_one_error(
+        &config,
+        "\"half\"",
+        "`half`: an analysis region is \"full\" or [x0, y0, x1, y1] in pixels",
+    );
+}
+
+#[test]
+fn analysis_padding_with_an_explicit_region_or_below_zero() {
+    let zones = "zones = [\n  { id = \"bay-3\"";
+    let config = base_with(
+        zones,
+        &format!("analysis = {{ region = \"full\", padding = 32 }}\n{zones}"),
+    );
+    assert_one_error(
+        &config,
+        "32",
+        "camera `east-gate`: analysis padding widens the zones' bounding box, which an explicit region replaces; leave out one of them",
+    );
+    let config = base_with(zones, &format!("analysis = {{ padding = -8 }}\n{zones}"));
+    assert_one_error(
+        &config,
+        "-8",
+        "camera `east-gate`: analysis padding -8 must be 0 or more pixels",
+    );
+}

@@ -39,6 +39,7 @@ fn demo_detector_finds_the_labelled_actors_in_replay_footage() {
                     width: w,
                     height: h,
                     rgb: &rgb,
+                    region: None,
                 })
                 .unwrap();
             let mut unmatched = detections.clone();
@@ -123,6 +124,7 @@ fn a_batch_of_frames_gives_what_each_frame_gives_alone() {
             width: *w,
             height: *h,
             rgb,
+            region: None,
         })
         .collect();
     let batch = detector.detect_batch(&images).unwrap();
@@ -229,4 +231,99 @@ fn labels(path: &Path, width: u32, height: u32) -> Vec<(u16, ImageBox)> {
             )
         })
         .collect()
+}
+
+/// Detections made within a region of a frame come back in whole-frame pixels: the demo detector
+/// finds the actors of a committed frame where it finds them in the whole frame.
+#[test]
+fn detections_within_a_region_land_where_they_do_in_the_whole_frame() {
+    use gridwatch_pipeline::detect::Crop;
+
+    let rt = runtime::init().unwrap();
+    let mut detector = Detector::load(rt, demo_card(), DetectorOptions::default()).unwrap();
+    let folder = footage::fixtures().join("vending-day");
+    let (w, h, rgb) = footage::decode_frames(&folder.join("footage.mp4"), &[562]).remove(0);
+    assert_eq!((w, h), (1280, 720));
+    let image = Image {
+        width: w,
+        height: h,
+        rgb: &rgb,
+        region: None,
+    };
+    let whole = detector.detect(&image).unwrap();
+
+    // Rows 160..560 at full width: the same scale (0.5) into the 640×384 input as the whole
+    // frame, and the same place in it, so only what lies outside the rows changes. Actors well
+    // inside them must come back where they were, to within a pixel or two.
+    let band = Crop {
+        x: 0,
+        y: 160,
+        width: 1280,
+        height: 400,
+    };
+    let inside = |b: &ImageBox, c: &Crop, margin: f64| {
+        b.x1 >= c.x as f64 + margin
+            && b.y1 >= c.y as f64 + margin
+            && b.x2 <= (c.x + c.width) as f64 - margin
+            && b.y2 <= (c.y + c.height) as f64 - margin
+    };
+    let actors: Vec<_> = whole
+        .iter()
+        .filter(|d| d.score >= 0.5 && inside(&d.bbox, &band, 48.0))
+        .collect();
+    assert!(actors.len() >= 3, "confident actors inside the band: {whole:?}");
+    let in_band = detector
+        .detect(&Image {
+            region: Some(band),
+            ..image
+        })
+        .unwrap();
+    let same = |d: &gridwatch_core::Detection, among: &[gridwatch_core::Detection]| {
+        among
+            .iter()
+            .filter(|o| o.class == d.class)
+            .max_by(|a, b| a.bbox.iou(&d.bbox).total_cmp(&b.bbox.iou(&d.bbox)))
+            .copied()
+    };
+    for actor in &actors {
+        let found = same(actor, &in_band).unwrap_or_else(|| panic!("{actor:?} not found in {in_band:?}"));
+        let (a, b) = (actor.bbox, found.bbox);
+        let shift = [a.x1 - b.x1, a.y1 - b.y1, a.x2 - b.x2, a.y2 - b.y2];
+        println!("band: {a:?} → {b:?}");
+        assert!(
+            shift.iter().all(|s| s.abs() <= 2.0),
+            "{actor:?} in the whole frame is {found:?} within {band:?}"
+        );
+    }
+
+    // A 640×384 crop around the most confident actor reaches the model at full scale: the box
+    // differs as the model sees more of the actor, but it is the same actor in the same place.
+    let best = actors.iter().max_by(|a, b| a.score.total_cmp(&b.score)).unwrap();
+    let (cx, cy) = (
+        (best.bbox.x1 + best.bbox.x2) / 2.0,
+        (best.bbox.y1 + best.bbox.y2) / 2.0,
+    );
+    let close = Crop {
+        x: (cx as u32).saturating_sub(320).min(w - 640),
+        y: (cy as u32).saturating_sub(192).min(h - 384),
+        width: 640,
+        height: 384,
+    };
+    let near = detector
+        .detect(&Image {
+            region: Some(close),
+            ..image
+        })
+        .unwrap();
+    let found = same(best, &near).unwrap_or_else(|| panic!("{best:?} not found in {near:?}"));
+    println!(
+        "full scale: {:?} → {:?}, IoU {:.3}",
+        best.bbox,
+        found.bbox,
+        best.bbox.iou(&found.bbox)
+    );
+    assert!(
+        best.bbox.iou(&found.bbox) >= 0.7,
+        "{best:?} in the whole frame is {found:?} within {close:?}"
+    );
 }

@@ -1,12 +1,19 @@
 //! Three cameras, batched, on two inference workers: every delivered frame is analysed exactly
 //! once and its detections come back with its camera and timestamp, and the model's batches are
-//! counted in its metrics.
+//! counted in its metrics. A camera with an analysis region is analysed within it, as replay
+//! analyses it.
 
 use std::{collections::BTreeMap, path::Path, sync::Arc, thread, time::Duration};
 
-use gridwatch_core::{config::DecodePolicy, CameraId};
+use gridwatch_core::{
+    config::{Camera, DecodePolicy},
+    CameraId,
+};
 use gridwatch_pipeline::{
-    detect::{runtime, spawn_workers, BatchPolicy, Batcher, Detector, DetectorOptions, ModelCard},
+    detect::{
+        runtime, spawn_workers, AnalysisRegions, BatchPolicy, Batcher, Detector, DetectorOptions, Image,
+        ModelCard,
+    },
     metrics::PipelineMetrics,
     source::{play, Doorbell, FrameQueue, Overflow, StreamSpec, Timeline},
 };
@@ -130,4 +137,54 @@ fn every_frame_of_every_camera_is_analysed_once() {
         batches,
         "{text}"
     );
+}
+
+#[test]
+fn a_camera_is_analysed_within_its_region_by_the_workers_as_in_replay() {
+    let dir = tempfile::tempdir().unwrap();
+    let camera: Camera = toml::from_str(
+        r#"
+        id = "market-st"
+        uri = "footage.mp4"
+        location = { lon = 119.2855, lat = 26.0712 }
+        zones = [{ id = "bay-1", role = "parking_bay", points = [[647.4, 461.8], [762.5, 437.6], [607.1, 347.5], [509.6, 362.7]] }]
+        "#,
+    )
+    .unwrap();
+    let area = camera.analysed_area(&[]);
+    assert!(area.is_some(), "a camera with zones and no rules has a region");
+    let bell = Arc::new(Doorbell::default());
+    let queue = Arc::new(FrameQueue::new(2, Overflow::Wait).with_doorbell(bell.clone()));
+    let player = {
+        let queue = queue.clone();
+        let clip = Path::new(env!("CARGO_MANIFEST_DIR")).join("../replay-fixtures/vending-day/footage.mp4");
+        let id = camera.id.clone();
+        thread::spawn(move || {
+            let start = "2026-06-01T00:00:00Z".parse().unwrap();
+            let stream = StreamSpec::new(clip.to_str().unwrap(), DecodePolicy::Keyframes);
+            play(&id, &stream, Timeline::Replay { start }, &queue, None).unwrap();
+            queue.close();
+        })
+    };
+    let regions = AnalysisRegions::new([&camera], &[]);
+    let (out, results) = crossbeam_channel::unbounded();
+    let workers = spawn_workers(
+        Batcher::new(vec![queue], bell, BatchPolicy::default()),
+        vec![fixture_detector(dir.path()).with_regions(regions)],
+        out,
+        &PipelineMetrics::new(),
+    );
+    let mut alone = fixture_detector(dir.path());
+    let mut analysed = 0;
+    for result in results.iter() {
+        let live = result.unwrap_or_else(|f| panic!("{:?}: {}", f.frames, f.error));
+        let replayed = alone.detect(&Image::from(&live.frame).within(area)).unwrap();
+        assert_eq!(live.detections, replayed, "the same region live and in replay");
+        let whole = alone.detect(&Image::from(&live.frame)).unwrap();
+        assert_ne!(live.detections, whole, "the region is not the whole frame");
+        analysed += 1;
+    }
+    workers.into_iter().for_each(|w| w.join().unwrap());
+    player.join().unwrap();
+    assert!(analysed >= 10, "{analysed} frames analysed");
 }

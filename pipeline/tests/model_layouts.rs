@@ -44,6 +44,7 @@ fn detect_with(card: ModelCard) -> Vec<(u16, f32, ImageBox)> {
             width: 128,
             height: 96,
             rgb: &rgb,
+            region: None,
         })
         .unwrap();
     found

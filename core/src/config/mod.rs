@@ -26,8 +26,9 @@ use std::{
 use serde::{de::Error as _, Deserialize, Deserializer};
 
 pub use camera::{
-    Calibration, Camera, DecodePolicy, Reconnect, Registration, Transport, ViewChecks, Zone,
-    DEFAULT_CHECK_EVERY, DEFAULT_DARK_AFTER, DEFAULT_FROZEN_AFTER, DEFAULT_MOVED_PX,
+    Analysis, AnalysisRegion, Calibration, Camera, DecodePolicy, Reconnect, Registration, Transport,
+    ViewChecks, Zone, DEFAULT_ANALYSIS_PADDING, DEFAULT_CHECK_EVERY, DEFAULT_DARK_AFTER,
+    DEFAULT_FROZEN_AFTER, DEFAULT_MOVED_PX,
 };
 pub use diagnostic::{ConfigError, ConfigErrors};
 pub use dispatch::{CasePolicy, Dispatch, Front, Grading, Role, Shop, Token, Webhook};

@@ -423,6 +423,7 @@ pub(super) fn camera(path: &[Step], camera: &Camera, map: &SourceMap, report: &m
         }
     }
     view(path, camera, map, report);
+    analysis(path, camera, map, report);
     for (z, zone) in camera.zones.iter().enumerate() {
         if camera.zones[..z].iter().any(|other| other.id == zone.id) {
             report(map.error(
@@ -434,6 +435,36 @@ pub(super) fn camera(path: &[Step], camera: &Camera, map: &SourceMap, report: &m
             report(map.error(
                 &under(at!["zones", z, "points"]),
                 format!("zone `{}` of camera `{id}` {e}", zone.id),
+            ));
+        }
+    }
+}
+
+fn analysis(path: &[Step], camera: &Camera, map: &SourceMap, report: &mut impl FnMut(ConfigError)) {
+    let (id, analysis) = (&camera.id, &camera.analysis);
+    let under = |key: &'static str| [path, at!["analysis", key]].concat();
+    if let Some(super::AnalysisRegion::Pixels([x0, y0, x1, y1])) = analysis.region {
+        let edges = [x0, y0, x1, y1];
+        if !(edges.iter().all(|v| v.is_finite() && *v >= 0.0) && x0 < x1 && y0 < y1) {
+            report(map.error(
+                &under("region"),
+                format!(
+                    "camera `{id}`: analysis region [{x0}, {y0}, {x1}, {y1}] must be [x0, y0, x1, y1] pixels with 0 ≤ x0 < x1 and 0 ≤ y0 < y1"
+                ),
+            ));
+        }
+    }
+    if analysis.region.is_some() && analysis.padding.is_some() {
+        report(map.error(
+            &under("padding"),
+            format!("camera `{id}`: analysis padding widens the zones' bounding box, which an explicit region replaces; leave out one of them"),
+        ));
+    }
+    if let Some(padding) = analysis.padding {
+        if !(padding.is_finite() && padding >= 0.0) {
+            report(map.error(
+                &under("padding"),
+                format!("camera `{id}`: analysis padding {padding} must be 0 or more pixels"),
             ));
         }
     }

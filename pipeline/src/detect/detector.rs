@@ -10,9 +10,11 @@ use ort::{
     value::TensorRef,
 };
 
+use gridwatch_core::Frame;
+
 use super::{
-    letterbox::letterbox, runtime::Runtime, yolo, DetectError, Detection, Image, ModelCard, OutputLayout,
-    Placement,
+    letterbox::letterbox, runtime::Runtime, yolo, AnalysisRegions, DetectError, Detection, Image, ModelCard,
+    OutputLayout, Placement,
 };
 
 /// Which detections are kept.
@@ -93,6 +95,8 @@ pub struct Detector {
     thresholds: Thresholds,
     /// The model input, kept between calls: letterboxing overwrites every element.
     input: Array4<f32>,
+    /// Where in each camera's frames [`Detector::detect_frames`] looks.
+    regions: AnalysisRegions,
 }
 
 impl Detector {
@@ -123,6 +127,7 @@ impl Detector {
             session,
             thresholds: options.thresholds,
             input: Array4::zeros((0, 0, 0, 0)),
+            regions: AnalysisRegions::default(),
         })
     }
 
@@ -130,7 +135,20 @@ impl Detector {
         &self.card
     }
 
-    /// Detects objects in one frame; boxes are in the frame's pixels.
+    /// The detector, looking only within each camera's analysed region in
+    /// [`Detector::detect_frames`]; without regions it looks at whole frames.
+    pub fn with_regions(self, regions: AnalysisRegions) -> Self {
+        Self { regions, ..self }
+    }
+
+    /// Detects objects in frames from the cameras, each within its camera's region, as
+    /// [`Detector::detect_batch`] does; boxes are in whole-frame pixels.
+    pub fn detect_frames(&mut self, frames: &[Frame]) -> Result<Vec<Vec<Detection>>, DetectError> {
+        let images: Vec<Image> = frames.iter().map(|frame| self.regions.image(frame)).collect();
+        self.detect_batch(&images)
+    }
+
+    /// Detects objects in one frame, within its region; boxes are in the whole frame's pixels.
     pub fn detect(&mut self, image: &Image) -> Result<Vec<Detection>, DetectError> {
         Ok(self.detect_batch(&[*image])?.remove(0))
     }

@@ -1,34 +1,42 @@
-//! Fitting a frame into the model's square input without distorting it, and mapping boxes back.
+//! Fitting a frame (or the part of it that is analysed) into the model's input without distorting
+//! it, and mapping boxes back to the whole frame.
 
 use ndarray::Array4;
 use opencv::{
-    core::{Mat, Scalar, Size, BORDER_CONSTANT, CV_8UC3},
+    core::{Mat, Rect, Scalar, Size, BORDER_CONSTANT, CV_8UC3},
     imgproc,
     prelude::*,
 };
 
-use super::{DetectError, Image};
+use super::{Crop, DetectError, Image};
 
 /// The grey YOLO models are trained to see in padding.
 const PAD: f64 = 114.0;
 
-/// Where the frame landed inside the model input.
+/// Where the analysed part of the frame landed inside the model input.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Placement {
     pub scale: f64,
     pub pad_x: f64,
     pub pad_y: f64,
+    /// The frame pixel at the analysed part's top-left corner: 0, 0 for the whole frame.
+    pub origin_x: f64,
+    pub origin_y: f64,
 }
 
 impl Placement {
     /// Model-input pixels → source-frame pixels.
     pub fn to_source(&self, x: f64, y: f64) -> (f64, f64) {
-        ((x - self.pad_x) / self.scale, (y - self.pad_y) / self.scale)
+        (
+            (x - self.pad_x) / self.scale + self.origin_x,
+            (y - self.pad_y) / self.scale + self.origin_y,
+        )
     }
 }
 
-/// Resizes `image` to fit `width`×`height` keeping its aspect ratio, pads the rest with grey, and
-/// writes it into `out[batch_index]` as RGB floats in 0..1, channels first.
+/// Resizes `image` (its `region` when it has one, taken in place without a copy) to fit
+/// `width`×`height` keeping its aspect ratio, pads the rest with grey, and writes it into
+/// `out[batch_index]` as RGB floats in 0..1, channels first.
 pub fn letterbox(
     image: &Image,
     width: u32,
@@ -37,15 +45,34 @@ pub fn letterbox(
     batch_index: usize,
 ) -> Result<Placement, DetectError> {
     let opencv = |e: opencv::Error| DetectError::Preprocess(e.to_string());
-    let scale = (width as f64 / image.width as f64).min(height as f64 / image.height as f64);
-    let new_w = ((image.width as f64 * scale).round() as i32).max(1);
-    let new_h = ((image.height as f64 * scale).round() as i32).max(1);
+    let crop = image.region.unwrap_or(Crop {
+        x: 0,
+        y: 0,
+        width: image.width,
+        height: image.height,
+    });
+    if crop.width == 0 || crop.height == 0 || !crop.fits_in(image.width, image.height) {
+        return Err(DetectError::Preprocess(format!(
+            "region {crop:?} is not a part of the {}×{} frame",
+            image.width, image.height
+        )));
+    }
+    let scale = (width as f64 / crop.width as f64).min(height as f64 / crop.height as f64);
+    let new_w = ((crop.width as f64 * scale).round() as i32).max(1);
+    let new_h = ((crop.height as f64 * scale).round() as i32).max(1);
     let pad_x = (width as i32 - new_w) / 2;
     let pad_y = (height as i32 - new_h) / 2;
 
     let src = Mat::new_rows_cols_with_data(image.height as i32, (image.width * 3) as i32, image.rgb)
         .map_err(opencv)?;
     let src = src.reshape(3, image.height as i32).map_err(opencv)?;
+    let rect = Rect::new(
+        crop.x as i32,
+        crop.y as i32,
+        crop.width as i32,
+        crop.height as i32,
+    );
+    let src = src.roi(rect).map_err(opencv)?;
     let mut resized = Mat::default();
     imgproc::resize(
         &src,
@@ -82,5 +109,137 @@ pub fn letterbox(
         scale,
         pad_x: pad_x as f64,
         pad_y: pad_y as f64,
+        origin_x: crop.x as f64,
+        origin_y: crop.y as f64,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Inclusive-exclusive pixel edges: `[x0, y0, x1, y1]`.
+    type Edges = [u32; 4];
+
+    /// A dark `width`×`height` frame with white blocks at `blocks`.
+    fn frame(width: u32, height: u32, blocks: &[Edges]) -> Vec<u8> {
+        let mut rgb = vec![40u8; (width * height * 3) as usize];
+        for &[x0, y0, x1, y1] in blocks {
+            for y in y0..y1 {
+                let row = (y * width * 3) as usize;
+                rgb[row + (x0 * 3) as usize..row + (x1 * 3) as usize].fill(255);
+            }
+        }
+        rgb
+    }
+
+    /// The edges of the white pixels in the model input, in model-input pixels.
+    fn white_in(out: &Array4<f32>) -> [f64; 4] {
+        let red = out.index_axis(ndarray::Axis(0), 0);
+        let red = red.index_axis(ndarray::Axis(0), 0);
+        let mut edges = [f64::MAX, f64::MAX, f64::MIN, f64::MIN];
+        for ((y, x), v) in red.indexed_iter() {
+            if *v > 0.6 {
+                let (x, y) = (x as f64, y as f64);
+                edges = [
+                    edges[0].min(x),
+                    edges[1].min(y),
+                    edges[2].max(x + 1.0),
+                    edges[3].max(y + 1.0),
+                ];
+            }
+        }
+        edges
+    }
+
+    /// Letterboxes `region` of a frame holding `object` and `decoy` (outside the region) into a
+    /// `model` input, and maps the white seen there back to the frame: it must be `object`, to
+    /// within what one model pixel covers.
+    fn maps_back(size: (u32, u32), model: (u32, u32), region: Option<Crop>, object: Edges, decoy: Edges) {
+        let rgb = frame(size.0, size.1, &[object, decoy]);
+        let image = Image {
+            width: size.0,
+            height: size.1,
+            rgb: &rgb,
+            region,
+        };
+        let mut out = Array4::zeros((1, 3, model.1 as usize, model.0 as usize));
+        let placement = letterbox(&image, model.0, model.1, &mut out, 0).unwrap();
+        let [x0, y0, x1, y1] = white_in(&out);
+        let (fx0, fy0) = placement.to_source(x0, y0);
+        let (fx1, fy1) = placement.to_source(x1, y1);
+        let tolerance = 1.0 / placement.scale + 0.5;
+        let found = [fx0, fy0, fx1, fy1];
+        for (got, want) in found.iter().zip(object) {
+            assert!(
+                (got - want as f64).abs() <= tolerance,
+                "region {region:?} of {size:?}: white mapped back to {found:?}, the object is {object:?} (±{tolerance:.2})"
+            );
+        }
+    }
+
+    fn crop(x: u32, y: u32, width: u32, height: u32) -> Option<Crop> {
+        Some(Crop { x, y, width, height })
+    }
+
+    #[test]
+    fn boxes_map_back_to_the_whole_frame_from_a_region_at_each_edge() {
+        // An odd-sized, non-square frame, into a square and a non-square model input.
+        let size = (641, 363);
+        for model in [(320, 320), (256, 192)] {
+            let left = crop(0, 50, 201, 151);
+            maps_back(size, model, left, [0, 60, 60, 120], [300, 60, 340, 120]);
+            let top = crop(100, 0, 301, 99);
+            maps_back(size, model, top, [150, 0, 200, 40], [150, 200, 200, 240]);
+            let right = crop(440, 100, 201, 177);
+            maps_back(size, model, right, [590, 150, 641, 200], [300, 150, 340, 200]);
+            let bottom = crop(200, 264, 251, 99);
+            maps_back(size, model, bottom, [300, 300, 350, 363], [300, 100, 350, 150]);
+            let whole_frame = crop(0, 0, 641, 363);
+            maps_back(size, model, whole_frame, [100, 100, 200, 200], [0, 0, 0, 0]);
+            maps_back(size, model, None, [100, 100, 200, 200], [0, 0, 0, 0]);
+        }
+    }
+
+    #[test]
+    fn a_region_larger_than_the_frame_is_the_whole_frame() {
+        let rgb = frame(641, 363, &[[100, 100, 200, 200]]);
+        let image = Image {
+            width: 641,
+            height: 363,
+            rgb: &rgb,
+            region: None,
+        };
+        let larger = image.within(Some(gridwatch_core::ImageBox {
+            x1: -128.0,
+            y1: -128.0,
+            x2: 900.0,
+            y2: 500.0,
+        }));
+        assert_eq!(larger.region, crop(0, 0, 641, 363));
+        let mut out = Array4::zeros((1, 3, 320, 320));
+        let whole = letterbox(&image, 320, 320, &mut out, 0).unwrap();
+        let seen = out.clone();
+        assert_eq!(letterbox(&larger, 320, 320, &mut out, 0).unwrap(), whole);
+        assert_eq!(out, seen);
+    }
+
+    #[test]
+    fn a_region_outside_its_frame_is_an_error_not_a_panic() {
+        let rgb = frame(64, 48, &[]);
+        let mut out = Array4::zeros((1, 3, 32, 32));
+        for region in [crop(40, 0, 30, 10), crop(0, 0, 0, 10), crop(u32::MAX, 0, 2, 2)] {
+            let image = Image {
+                width: 64,
+                height: 48,
+                rgb: &rgb,
+                region,
+            };
+            let error = letterbox(&image, 32, 32, &mut out, 0).unwrap_err();
+            assert!(
+                error.to_string().contains("is not a part of the 64×48 frame"),
+                "{error}"
+            );
+        }
+    }
 }

@@ -1,13 +1,14 @@
 //! Object detection with ONNX models through ONNX Runtime (`ort`).
 //!
 //! A [`Detector`] is built from a model card: it checks the ONNX model against the card, then for
-//! each frame letterboxes it into the model input, runs the model and decodes the output into
-//! [`Detection`]s in source-frame pixels.
+//! each frame letterboxes it (or the camera's analysed region of it) into the model input, runs the
+//! model and decodes the output into [`Detection`]s in source-frame pixels.
 
 mod batch;
 mod card;
 mod detector;
 mod letterbox;
+mod region;
 pub mod runtime;
 mod workers;
 mod yolo;
@@ -19,14 +20,29 @@ pub use card::{InputSpec, ModelCard, OutputLayout, OutputSpec};
 pub use detector::{provider_available, Detector, DetectorOptions, Thresholds};
 pub use gridwatch_core::Detection;
 pub use letterbox::{letterbox, Placement};
+pub use region::{AnalysisRegions, Crop};
 pub use workers::{spawn as spawn_workers, Analysed, Failed};
 
-/// A frame to analyse: tightly packed RGB rows.
+/// A frame to analyse: tightly packed RGB rows, and the part of it the model is shown.
 #[derive(Debug, Clone, Copy)]
 pub struct Image<'a> {
     pub width: u32,
     pub height: u32,
     pub rgb: &'a [u8],
+    /// The analysed part; the whole frame when `None`. Detections are in whole-frame pixels
+    /// either way.
+    pub region: Option<Crop>,
+}
+
+impl Image<'_> {
+    /// The image analysed within `area` (frame pixels, clipped to the frame); the whole frame
+    /// when `area` is `None` or misses the frame.
+    pub fn within(self, area: Option<gridwatch_core::ImageBox>) -> Self {
+        Self {
+            region: area.and_then(|a| Crop::clip(a, self.width, self.height)),
+            ..self
+        }
+    }
 }
 
 impl<'a> From<&'a gridwatch_core::Frame> for Image<'a> {
@@ -35,6 +51,7 @@ impl<'a> From<&'a gridwatch_core::Frame> for Image<'a> {
             width: frame.width,
             height: frame.height,
             rgb: &frame.rgb,
+            region: None,
         }
     }
 }

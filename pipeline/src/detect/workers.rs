@@ -6,7 +6,7 @@ use std::{thread, time::Instant};
 use crossbeam_channel::{bounded, Receiver, Sender};
 use gridwatch_core::{CameraId, Frame};
 
-use super::{Batcher, DetectError, Detection, Detector, Image};
+use super::{Batcher, DetectError, Detection, Detector};
 use crate::metrics::PipelineMetrics;
 
 /// One analysed frame: which camera and moment, the picture, and what was found in it.
@@ -52,11 +52,9 @@ pub fn spawn(
         let worker = move || {
             let mut detector = detector;
             for batch in jobs {
-                let images: Vec<Image> = batch.iter().map(Image::from).collect();
                 let started = Instant::now();
-                let result = detector.detect_batch(&images);
-                counted.batch(images.len(), started.elapsed());
-                drop(images);
+                let result = detector.detect_frames(&batch);
+                counted.batch(batch.len(), started.elapsed());
                 let sent = match result {
                     Ok(found) => batch
                         .into_iter()

@@ -215,6 +215,8 @@ mod tests {
             scale: 0.5,
             pad_x: 0.0,
             pad_y: 70.0,
+            origin_x: 0.0,
+            origin_y: 0.0,
         };
         let found = decode_v8(out.view(), 2, placement, (640, 360), 0.25).unwrap();
         assert_eq!(found.len(), 2, "the anchor scoring 0.2 is dropped");
@@ -232,6 +234,49 @@ mod tests {
         assert_eq!(found[1].bbox.x2, 640.0, "clipped to the frame");
     }
 
+    #[test]
+    fn v8_boxes_from_a_region_are_in_whole_frame_pixels_clipped_to_the_frame_not_the_region() {
+        // The 640×540 top-left quarter of a 1920×1080 frame (scale 0.5, 25 rows of padding), and
+        // the 640×540 bottom-right one.
+        let mut out = Array2::<f32>::zeros((5, 2));
+        for (anchor, values) in [[160.0, 160.0, 40.0, 20.0, 0.9], [315.0, 200.0, 20.0, 20.0, 0.9]]
+            .iter()
+            .enumerate()
+        {
+            for (row, v) in values.iter().enumerate() {
+                out[[row, anchor]] = *v;
+            }
+        }
+        let top_left = Placement {
+            scale: 0.5,
+            pad_x: 0.0,
+            pad_y: 25.0,
+            origin_x: 0.0,
+            origin_y: 0.0,
+        };
+        let boxes = |placement| {
+            let mut found = decode_v8(out.view(), 1, placement, (1920, 1080), 0.25).unwrap();
+            found.sort_by(|a, b| a.bbox.x1.total_cmp(&b.bbox.x1));
+            found.into_iter().map(|d| d.bbox).collect::<Vec<_>>()
+        };
+        let b = |x1, y1, x2, y2| ImageBox { x1, y1, x2, y2 };
+        assert_eq!(
+            boxes(top_left),
+            [b(280.0, 250.0, 360.0, 290.0), b(610.0, 330.0, 650.0, 370.0)],
+            "the second box reaches past the region's right edge (640) and keeps its width"
+        );
+        let bottom_right = Placement {
+            origin_x: 1280.0,
+            origin_y: 540.0,
+            ..top_left
+        };
+        assert_eq!(
+            boxes(bottom_right),
+            [b(1560.0, 790.0, 1640.0, 830.0), b(1890.0, 870.0, 1920.0, 910.0)],
+            "clipped at the frame's right edge"
+        );
+    }
+
     /// Found by `bad_output`: a YOLOv5 answer of shape [1, 0] indexed past its row and panicked.
     #[test]
     fn an_output_too_narrow_for_its_layout_is_an_error_not_a_panic() {
@@ -239,6 +284,8 @@ mod tests {
             scale: 1.0,
             pad_x: 0.0,
             pad_y: 0.0,
+            origin_x: 0.0,
+            origin_y: 0.0,
         };
         let empty_rows = Array2::<f32>::zeros((1, 0));
         let error = decode_v5(empty_rows.view(), 2, placement, (64, 64), 0.25).unwrap_err();
@@ -256,6 +303,8 @@ mod tests {
             scale: 1.0,
             pad_x: 0.0,
             pad_y: 0.0,
+            origin_x: 0.0,
+            origin_y: 0.0,
         };
         let rows = [f32::NAN, -1.0, 2.0, f32::INFINITY, 1.0];
         let mut out = Array2::<f32>::zeros((rows.len(), 6));
@@ -324,7 +373,7 @@ mod tests {
                 frame in (1u32..4000, 1u32..4000),
                 min_score in prop::sample::select(vec![0.0f32, 0.25, 0.9]),
             ) {
-                let placement = Placement { scale: 0.5, pad_x: 0.0, pad_y: 70.0 };
+                let placement = Placement { scale: 0.5, pad_x: 0.0, pad_y: 70.0, origin_x: 300.0, origin_y: 0.0 };
                 let (found, fits) = match layout {
                     0 => (decode_v5(out.view(), classes, placement, frame, min_score), out.ncols() == 5 + classes),
                     1 => (decode_v8(out.view(), classes, placement, frame, min_score), out.nrows() == 4 + classes),

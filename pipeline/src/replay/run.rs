@@ -42,6 +42,7 @@ pub fn replay(
 ) -> Result<Replayed, ReplayError> {
     let started = Instant::now();
     let rules = scenario.rules(setting.rules)?;
+    let area = scenario.camera.analysed_area(&rules); // where live analysis looks, too
     let setting = Setting {
         rules: &rules,
         ..setting.clone()
@@ -69,7 +70,7 @@ pub fn replay(
             Next::Closed => break Ok(()),
             Next::Timeout => break Err(ReplayError::Stalled(scenario.meta.name.clone())),
         };
-        let detections = match detector.detect(&Image::from(&frame)) {
+        let detections = match detector.detect(&Image::from(&frame).within(area)) {
             Ok(d) => d,
             Err(e) => break Err(e.into()),
         };
