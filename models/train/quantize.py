@@ -33,6 +33,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
+import cards
 from evaluate import evaluate, letterbox
 
 HERE = Path(__file__).resolve().parent
@@ -114,45 +115,22 @@ def cpu_ms(onnx_paths, width, height, runs=60):
 
 
 def card_text(source, per_class, calibration, heldout, int8_ms, float_ms):
-    classes = source["classes"]
     width, height = source["input"]["width"], source["input"]["height"]
-    lines = [
-        f'name = "{NAME}"',
-        f'version = "{source["version"]}"',
-        f'onnx = "{NAME}.onnx"',
-        f'licence = "{source["licence"]}"',
-        "# Class names, in output order; rules refer to them.",
-        "classes = [" + ", ".join(f'"{c}"' for c in classes) + "]",
-        "",
-        "[input]",
-        f"width = {width}",
-        f"height = {height}",
-        "# NCHW float32, RGB, values 0..1, letterboxed with grey (114) padding; quantized inside the model.",
-        'layout = "nchw"',
-        'colour = "rgb"',
-        "",
-        "[output]",
-        "# [batch, 4 + classes, anchors]: cx, cy, w, h in input pixels, then one score per class; no NMS inside.",
-        'layout = "yolov8"',
-        "dynamic_batch = true",
-        "# Boxes of one class overlapping more than this are one object; the accuracy below is measured with it.",
-        f"nms_iou = {source['output']['nms_iou']}",
-        "",
+    note = "; quantized inside the model"
+    lines = cards.head(NAME, source["version"], source["classes"], width, height, source["output"]["nms_iou"], note)
+    lines += [
         "[training]",
         'recipe = "models/train/quantize.py"',
         f'quantized_from = "{SOURCE} version {source["version"]}"',
-        '# Static QDQ: int8 weights per channel, uint8 activations, min/max ranges; the first convolution,',
-        '# the class branch at stride 8 and the box decoding stay in float.',
+        "# Static QDQ: int8 weights per channel, uint8 activations, min/max ranges; the first convolution,",
+        "# the class branch at stride 8 and the box decoding stay in float.",
         'quantization = "QDQ int8 per-channel, calibrated min/max"',
         f"calibration_images = {calibration}",
         f"heldout_images = {heldout}",
         'heldout_seeds = "900000"',
         "",
-        "[accuracy]",
-        f"# mAP@0.5 per class of this ONNX file on the held-out synthetic set, whole 640×360 stills (evaluate.py).",
-        f"map50 = {float(np.nanmean(per_class)):.3f}",
     ]
-    lines += [f"{c} = {v:.3f}" for c, v in zip(classes, per_class)]
+    lines += cards.accuracy(source["classes"], per_class)
     lines += [
         "",
         "[speed]",

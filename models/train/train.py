@@ -25,6 +25,7 @@ import time
 import tomllib
 from pathlib import Path
 
+import cards
 from evaluate import NMS_IOU, evaluate
 
 HERE = Path(__file__).resolve().parent
@@ -76,30 +77,9 @@ def inference_ms(onnx_path, runs=50):
     return statistics.median(times)
 
 
-def card(classes, per_class_map, overall, epochs, minutes, infer_ms, params, device, train_n, val_n, init):
+def card(classes, per_class_map, epochs, minutes, infer_ms, params, device, train_n, val_n, init):
     """The model card's text."""
-    lines = [
-        f'name = "{NAME}"',
-        f'version = "{VERSION}"',
-        f'onnx = "{NAME}.onnx"',
-        'licence = "MIT OR Apache-2.0"',
-        "# Class names, in output order; rules refer to them.",
-        "classes = [" + ", ".join(f'"{c}"' for c in classes) + "]",
-        "",
-        "[input]",
-        f"width = {INPUT[0]}",
-        f"height = {INPUT[1]}",
-        "# NCHW float32, RGB, values 0..1, letterboxed with grey (114) padding.",
-        'layout = "nchw"',
-        'colour = "rgb"',
-        "",
-        "[output]",
-        "# [batch, 4 + classes, anchors]: cx, cy, w, h in input pixels, then one score per class; no NMS inside.",
-        'layout = "yolov8"',
-        "dynamic_batch = true",
-        "# Boxes of one class overlapping more than this are one object; the accuracy below is measured with it.",
-        f"nms_iou = {NMS_IOU}",
-        "",
+    lines = cards.head(NAME, VERSION, classes, INPUT[0], INPUT[1], NMS_IOU) + [
         "[training]",
         'recipe = "models/train/train.py"',
         'data = "synthetic street stills from replay-fixtures/generator/generate.py dataset, trained as 352×352 tiles at full scale"',
@@ -113,11 +93,8 @@ def card(classes, per_class_map, overall, epochs, minutes, infer_ms, params, dev
         f'device = "{device}"',
         f"parameters = {params}",
         "",
-        "[accuracy]",
-        "# mAP@0.5 per class of this ONNX file on the held-out synthetic set, whole 640×360 stills (evaluate.py).",
-        f"map50 = {overall:.3f}",
     ]
-    lines += [f"{c} = {per_class_map[i]:.3f}" for i, c in enumerate(classes)]
+    lines += cards.accuracy(classes, per_class_map)
     lines += ["", "[speed]", f"# Median of 50 runs, ONNX Runtime CPU, one intra-op thread, batch 1, {INPUT[0]}×{INPUT[1]}.", f"inference_ms = {infer_ms:.1f}", ""]
     return "\n".join(lines)
 
@@ -210,7 +187,7 @@ def describe(data, run, init=None):
     train_n = len(list(root.glob("images/train/*.jpg")))
     val_n = len(list(root.glob("images/val/*.jpg")))
     device = "GPU" if torch.cuda.is_available() else f"CPU, {os.cpu_count()} cores"
-    text = card(classes, per_class, sum(per_class) / len(per_class), epochs, minutes, inference_ms(onnx_path), params, device, train_n, val_n, init)
+    text = card(classes, per_class, epochs, minutes, inference_ms(onnx_path), params, device, train_n, val_n, init)
     (MODELS / f"{NAME}.model.toml").write_text(text)
     print(text)
     print(f"lowest per-class mAP@0.5: {min(per_class):.3f}", file=sys.stderr)
