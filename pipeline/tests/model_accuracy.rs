@@ -156,6 +156,7 @@ fn per_class_ap(card: ModelCard, set: &Path) -> Vec<f64> {
                 width: w,
                 height: h,
                 rgb: rgb.data_bytes().unwrap(),
+                region: None,
             })
             .unwrap();
         let labels = set
