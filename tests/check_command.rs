@@ -19,7 +19,7 @@ fn demo_config_checks_out_and_shows_the_city() {
     assert!(stdout.contains("ONNX Runtime: "), "{stdout}");
     assert!(
         stdout.contains(
-            "model: gridwatch-demo 6 (11 classes, 640x384 input, Yolov8 output, cpu on 1 thread(s))"
+            "model: gridwatch-demo-int8 6 (11 classes, 640x384 input, Yolov8 output, cpu on 1 thread(s))"
         ),
         "{stdout}"
     );
