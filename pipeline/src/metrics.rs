@@ -164,6 +164,7 @@ impl PipelineMetrics {
             dropped: self.dropped.get_or_create_owned(&label),
             queue_depth: self.queue_depth.get_or_create_owned(&label),
             reconnects: self.reconnects.get_or_create_owned(&label),
+            analysed: self.analysed.get_or_create_owned(&label),
         }
     }
 
@@ -176,15 +177,6 @@ impl PipelineMetrics {
             inference: self.inference.get_or_create_owned(&label),
             batch_size: self.batch_size.get_or_create_owned(&label),
         }
-    }
-
-    /// A frame of `camera` analysed.
-    pub fn analysed(&self, camera: &CameraId) {
-        self.analysed
-            .get_or_create(&CameraLabel {
-                camera: camera.to_string(),
-            })
-            .inc();
     }
 
     /// `event` sent.
@@ -213,6 +205,8 @@ pub struct CameraMetrics {
     pub dropped: Counter,
     pub queue_depth: Gauge,
     pub reconnects: Counter,
+    /// Frames whose detections reached tracking and the rules.
+    pub analysed: Counter,
 }
 
 /// One model's inference cost.
@@ -314,7 +308,7 @@ mod tests {
         let counted = metrics.camera(&camera);
         counted.decoded.inc_by(3);
         counted.queue_depth.set(1);
-        metrics.analysed(&camera);
+        counted.analysed.inc();
         metrics.model("demo").batch(2, Duration::from_millis(30));
         let exporter = serve("127.0.0.1:0".parse().unwrap(), metrics.registry()).unwrap();
         let answer = scrape(exporter.address);

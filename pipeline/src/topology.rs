@@ -78,11 +78,15 @@ pub fn run(
     let (health_tx, health) = unbounded();
     let mut queues = Vec::new();
     let mut cameras = Vec::new();
+    // Each camera's series, looked up once: counting a frame is then an atomic add.
+    let mut counted = HashMap::new();
     for camera in &config.cameras {
+        let camera_metrics = metrics.camera(&camera.id);
+        counted.insert(camera.id.clone(), camera_metrics.analysed.clone());
         let queue = Arc::new(
             FrameQueue::new(1, Overflow::DropOldest)
                 .with_doorbell(bell.clone())
-                .with_metrics(metrics.camera(&camera.id)),
+                .with_metrics(camera_metrics),
         );
         let live = LiveCamera {
             clips: analysis[&camera.id].clip_ring(),
@@ -120,8 +124,8 @@ pub fn run(
             },
             recv(results) -> result => match result {
                 Ok(Ok(Analysed { frame, detections })) => {
-                    metrics.analysed(&frame.camera);
                     let Some(a) = analysis.get_mut(&frame.camera) else { continue };
+                    counted[&frame.camera].inc();
                     if a.step(&frame, since_start(frame.wall), &detections, outlet).is_some() {
                         if let Some(last) = &mut last_frames {
                             last.offer(&frame, Instant::now());
