@@ -87,9 +87,12 @@ impl AnalysisRegions {
                 let crop = Crop::clip(camera.area, frame.width, frame.height);
                 if crop.is_none() {
                     let a = camera.area;
-                    eprintln!(
-                        "gridwatch: camera {}: analysis region [{}, {}, {}, {}] lies outside its {}×{} frames; the whole frame is analysed",
-                        frame.camera, a.x1, a.y1, a.x2, a.y2, frame.width, frame.height
+                    tracing::warn!(
+                        camera = %frame.camera,
+                        region = ?[a.x1, a.y1, a.x2, a.y2],
+                        width = frame.width,
+                        height = frame.height,
+                        "analysis region lies outside the camera's frames; the whole frame is analysed"
                     );
                 }
                 camera.resolved = Some((size, crop));
