@@ -32,7 +32,7 @@ HERE = Path(__file__).resolve().parent
 MODELS = HERE.parent
 NAME = "gridwatch-demo"
 # The version this recipe writes into the card; bump it for each model that is committed.
-VERSION = "6"
+VERSION = "7"
 # The model input, width × height: a 640×360 still letterboxed to a multiple of the 32-pixel stride.
 INPUT = (640, 384)
 # Training tiles: square, full height of a still, two per still overlapping in the middle.
@@ -211,7 +211,8 @@ def main():
     parser.add_argument("--epochs", type=int, default=40)
     parser.add_argument("--hours", type=float, default=None, help="stop after this long (the schedule adapts)")
     parser.add_argument("--runs", default=str(Path(tempfile.gettempdir(), "gridwatch-runs")))
-    parser.add_argument("--further", action="store_true", help=f"start from the committed weights (train/{NAME}.pt), not from scratch")
+    parser.add_argument("--further", action="store_true", help=f"start from the committed weights (train/{NAME}.pt), not from scratch; layers whose shape the recipe changed start afresh")
+    parser.add_argument("--teacher", help="a trained model's PyTorch weights to distil from (its neck's features guide this one's)")
     parser.add_argument("--describe-only", action="store_true", help="skip training; evaluate, export and describe the last run")
     args = parser.parse_args()
 
@@ -231,9 +232,12 @@ def main():
         tiles = tile(data, Path(args.data).parent / f"{Path(args.data).name}-tiles")
         # The camera fixes every object's size; rescaling tiles by up to half (Ultralytics' default)
         # shrinks goods piles a few pixels tall out of sight, so scale only by a quarter.
-        YOLO(str(HERE / (f"{NAME}.pt" if init else f"{NAME}.yaml"))).train(
+        # Built from the recipe's architecture; --further carries over every layer of the committed
+        # weights that still has its shape.
+        YOLO(str(HERE / f"{NAME}.yaml")).train(
             data=str(tiles), imgsz=TILE, val=False, epochs=args.epochs, time=args.hours, batch=32, workers=0,
-            device="0" if torch.cuda.is_available() else "cpu", pretrained=bool(init), amp=False, plots=False, seed=0,
+            device="0" if torch.cuda.is_available() else "cpu", pretrained=str(HERE / f"{NAME}.pt") if init else False,
+            distill_model=args.teacher, amp=False, plots=False, seed=0,
             deterministic=True, project=args.runs, name=NAME, exist_ok=True, patience=100, close_mosaic=3, scale=0.25, verbose=False,
         )
     describe(data, run, init)
