@@ -24,14 +24,29 @@ pub(crate) struct Change<'d> {
     /// When the change happens: one time for every step of it (or of the part under way).
     pub(crate) now: DateTime<Utc>,
     changes: Vec<CaseChange>,
+    /// Audit entries made, written together when the change commits.
+    entries: Vec<Entry>,
+    next: Next,
     _turn: MutexGuard<'d, ()>,
+}
+
+/// What the change's next audit entry, case and webhook delivery follow, read from the store once
+/// per change and counted on from there (writers take turns, so nobody else moves them meanwhile).
+#[derive(Clone, Default)]
+struct Next {
+    /// The last audit entry's sequence number and hash.
+    audit: Option<(i64, String)>,
+    case_number: Option<i64>,
+    outbox_id: Option<i64>,
 }
 
 /// A part of a change begun with [`Change::begin_part`].
 #[must_use = "a part is kept or taken back"]
 pub(crate) struct Part {
-    /// How many changes were to be announced before it.
+    /// How many changes were to be announced, and audit entries written, before it.
     announced: usize,
+    entries: usize,
+    next: Next,
 }
 
 impl Dispatcher {
@@ -44,6 +59,8 @@ impl Dispatcher {
             tx,
             now: self.now(),
             changes: Vec::new(),
+            entries: Vec::new(),
+            next: Next::default(),
             _turn: turn,
         })
     }
@@ -52,6 +69,16 @@ impl Dispatcher {
 impl Change<'_> {
     pub(crate) fn now_ms(&self) -> i64 {
         self.now.timestamp_millis()
+    }
+
+    /// The number the next case opened in this change gets.
+    pub(crate) async fn next_case_number(&mut self) -> Result<i64, DispatchError> {
+        let number = match self.next.case_number {
+            Some(number) => number,
+            None => store::cases::next_number(&mut self.tx).await?,
+        };
+        self.next.case_number = Some(number + 1);
+        Ok(number)
     }
 
     /// Case `id` as this change finds it: it may have moved on since it was read before.
@@ -67,6 +94,8 @@ impl Change<'_> {
         store::savepoint(&mut self.tx).await?;
         Ok(Part {
             announced: self.changes.len(),
+            entries: self.entries.len(),
+            next: self.next.clone(),
         })
     }
 
@@ -79,11 +108,14 @@ impl Change<'_> {
     pub(crate) async fn take_back(&mut self, part: Part) -> Result<(), DispatchError> {
         store::rollback_to_savepoint(&mut self.tx).await?;
         self.changes.truncate(part.announced);
+        self.entries.truncate(part.entries);
+        self.next = part.next;
         Ok(())
     }
 
     /// Commits, then tells the live feed what changed.
-    pub(crate) async fn commit(self) -> Result<(), DispatchError> {
+    pub(crate) async fn commit(mut self) -> Result<(), DispatchError> {
+        store::audit::append(&mut self.tx, &self.entries).await?;
         self.tx.commit().await?;
         for change in self.changes {
             // Nobody listening is fine: the feed is a convenience, the store is the record.
@@ -163,8 +195,14 @@ impl Change<'_> {
         let hooks = self.dispatcher.config.dispatch.webhooks.iter();
         for hook in hooks.filter(|h| h.on.is_empty() || h.on.iter().any(|a| a == what)) {
             let payload = json!({ "change": change, "detail": detail, "assignee": case.assignee });
+            let id = match self.next.outbox_id {
+                Some(id) => id,
+                None => store::outbox::next_id(&mut self.tx).await?,
+            };
+            self.next.outbox_id = Some(id + 1);
             store::outbox::enqueue(
                 &mut self.tx,
+                id,
                 &hook.name,
                 &hook.url,
                 &payload.to_string(),
@@ -187,7 +225,10 @@ impl Change<'_> {
         to: &str,
         detail: &Value,
     ) -> Result<Entry, DispatchError> {
-        let (prev_seq, prev_hash) = store::audit::last(&mut self.tx).await?;
+        let (prev_seq, prev_hash) = match self.next.audit.take() {
+            Some(last) => last,
+            None => store::audit::last(&mut self.tx).await?,
+        };
         let mut entry = Entry {
             seq: prev_seq + 1,
             case_id: subject.to_owned(),
@@ -201,7 +242,8 @@ impl Change<'_> {
             hash: String::new(),
         };
         entry.hash = entry.expected_hash();
-        store::audit::append(&mut self.tx, &entry).await?;
+        self.next.audit = Some((entry.seq, entry.hash.clone()));
+        self.entries.push(entry.clone());
         Ok(entry)
     }
 }

@@ -1,7 +1,8 @@
 //! Group commit. Every event, whichever way it came, queues for one writer task. The writer takes
-//! what has queued up (at most [`BATCH`] events), applies each in order inside one change — each
-//! in a part of its own, so an event that fails takes back only what it wrote — commits once, and
-//! only then answers each caller with its own outcome. Nothing is acknowledged before it is
+//! what has queued up (at most [`BATCH`] events), applies each in order inside one change, commits
+//! once, and only then answers each caller with its own outcome. Should one of the events fail,
+//! the batch is applied again with each event in a part of its own, so that the one that fails
+//! takes back only what it wrote. Nothing is acknowledged before it is
 //! committed, and one commit (one sync to disk) serves every event that queued up while the one
 //! before was under way; an event that finds the writer idle is committed alone, at once.
 
@@ -80,6 +81,33 @@ impl Dispatcher {
     }
 
     async fn apply_together(&self, jobs: &[Job]) -> Result<Vec<Outcome>, DispatchError> {
+        match self.apply_straight(jobs).await? {
+            Some(outcomes) => Ok(outcomes),
+            None => self.apply_in_parts(jobs).await,
+        }
+    }
+
+    /// Events seldom fail once they are valid: applies `jobs` straight through and commits, or,
+    /// when one of several fails, commits nothing and returns `None` (a lone event's failure is
+    /// its outcome).
+    async fn apply_straight(&self, jobs: &[Job]) -> Result<Option<Vec<Outcome>>, DispatchError> {
+        let mut change = self.change().await?;
+        let mut outcomes = Vec::with_capacity(jobs.len());
+        for job in jobs {
+            change.now = self.now();
+            let outcome = change.event(&job.event).await;
+            if outcome.is_err() {
+                return Ok((jobs.len() == 1).then(|| vec![outcome]));
+            }
+            outcomes.push(outcome);
+        }
+        change.commit().await?;
+        Ok(Some(outcomes))
+    }
+
+    /// Applies `jobs` each in a part of its own, so that one that fails takes back only what it
+    /// wrote, and commits.
+    async fn apply_in_parts(&self, jobs: &[Job]) -> Result<Vec<Outcome>, DispatchError> {
         let mut change = self.change().await?;
         let mut outcomes = Vec::with_capacity(jobs.len());
         for job in jobs {

@@ -55,6 +55,7 @@ impl Change<'_> {
         kind_of_event: &str,
         camera: &str,
         kind: Option<&str>,
+        case: Option<&str>,
         body: &impl Serialize,
     ) -> Result<bool, DispatchError> {
         let received = Received {
@@ -64,6 +65,7 @@ impl Change<'_> {
             kind,
             received_at: self.now_ms(),
             body: serde_json::to_string(body).expect("events serialize"),
+            case,
         };
         Ok(store::events::record(&mut self.tx, received).await?)
     }
@@ -101,19 +103,22 @@ impl Change<'_> {
             )));
         }
         let id = v.id.to_string();
-        let fresh = self
-            .record(&id, "violation", v.camera.as_str(), Some(v.kind.as_str()), v)
-            .await?;
-        if !fresh {
+        let seen_in = Some((&v.camera, v.zone.as_ref()));
+        let open = self.open_case_near(v.kind.as_str(), v.location, seen_in).await?;
+        // A new case takes the id of the event that opened it.
+        let case_id = open.as_ref().map_or(id.as_str(), |case| case.id.as_str());
+        let (camera, kind) = (v.camera.as_str(), Some(v.kind.as_str()));
+        if !self
+            .record(&id, "violation", camera, kind, Some(case_id), v)
+            .await?
+        {
             let case = store::events::case_of_violation(&mut self.tx, &id).await?;
             return Ok(Ingested::Duplicate { case });
         }
-        let seen_in = Some((&v.camera, v.zone.as_ref()));
-        let case = match self.open_case_near(v.kind.as_str(), v.location, seen_in).await? {
+        let case = match open {
             Some(case) => self.sighted_again(case, v).await?,
             None => self.open_case(v).await?,
         };
-        store::events::link(&mut self.tx, &id, "violation", &case).await?;
         Ok(Ingested::Stored { case: Some(case) })
     }
 
@@ -163,7 +168,7 @@ impl Change<'_> {
         let t = self.now_ms();
         Ok(Case {
             id: id.to_owned(),
-            number: store::cases::next_number(&mut self.tx).await?,
+            number: self.next_case_number().await?,
             kind: kind.to_owned(),
             state: State::Reported,
             grid: self.dispatcher.grids.locate(place).map(|g| g.id.to_string()),
@@ -200,16 +205,11 @@ impl Change<'_> {
 
     async fn cleared(&mut self, c: &ViolationCleared) -> Result<Ingested, DispatchError> {
         let id = c.id.to_string();
-        let fresh = self
-            .record(
-                &id,
-                "violation_cleared",
-                c.camera.as_str(),
-                Some(c.kind.as_str()),
-                c,
-            )
-            .await?;
         let case_id = store::events::case_of_violation(&mut self.tx, &id).await?;
+        let (camera, kind) = (c.camera.as_str(), Some(c.kind.as_str()));
+        let fresh = self
+            .record(&id, "violation_cleared", camera, kind, case_id.as_deref(), c)
+            .await?;
         if !fresh {
             return Ok(Ingested::Duplicate { case: case_id });
         }
@@ -223,7 +223,6 @@ impl Change<'_> {
         if case.last_event == id {
             self.gone(case, c).await?;
         }
-        store::events::link(&mut self.tx, &id, "violation_cleared", &case_id).await?;
         Ok(Ingested::Stored { case: Some(case_id) })
     }
 

@@ -16,23 +16,37 @@ pub async fn last(tx: &mut Tx) -> Result<(i64, String), sqlx::Error> {
     }
 }
 
-pub async fn append(tx: &mut Tx, entry: &Entry) -> Result<(), sqlx::Error> {
-    sqlx::query(
-        "INSERT INTO audit (seq, case_id, at, actor, action, from_state, to_state, detail, prev_hash, hash)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
-    )
-    .bind(entry.seq)
-    .bind(&entry.case_id)
-    .bind(entry.at)
-    .bind(&entry.actor)
-    .bind(&entry.action)
-    .bind(entry.from_state.clone())
-    .bind(&entry.to_state)
-    .bind(&entry.detail)
-    .bind(&entry.prev_hash)
-    .bind(&entry.hash)
-    .execute(&mut **tx)
-    .await?;
+/// The most entries one statement writes: well under either database's limit of parameters.
+const ROWS_PER_INSERT: usize = 100;
+
+/// Appends `entries`, in order, with as few statements as the databases allow.
+pub async fn append(tx: &mut Tx, entries: &[Entry]) -> Result<(), sqlx::Error> {
+    for rows in entries.chunks(ROWS_PER_INSERT) {
+        let values: Vec<String> = (0..rows.len())
+            .map(|r| {
+                let p: Vec<String> = (1..=10).map(|c| format!("${}", r * 10 + c)).collect();
+                format!("({})", p.join(", "))
+            })
+            .collect();
+        let sql = format!(
+            "INSERT INTO audit (seq, case_id, at, actor, action, from_state, to_state, detail, prev_hash, hash)
+             VALUES {}",
+            values.join(", ")
+        );
+        let query = rows.iter().fold(sqlx::query(&sql), |q, entry| {
+            q.bind(entry.seq)
+                .bind(&entry.case_id)
+                .bind(entry.at)
+                .bind(&entry.actor)
+                .bind(&entry.action)
+                .bind(entry.from_state.clone())
+                .bind(&entry.to_state)
+                .bind(&entry.detail)
+                .bind(&entry.prev_hash)
+                .bind(&entry.hash)
+        });
+        query.execute(&mut **tx).await?;
+    }
     Ok(())
 }
 

@@ -15,12 +15,14 @@ pub struct Received<'a> {
     pub received_at: i64,
     /// The event's JSON.
     pub body: String,
+    /// The case it concerns, if any.
+    pub case: Option<&'a str>,
 }
 
 /// Stores `event`; false when it was stored before (nothing changes then).
 pub async fn record(tx: &mut Tx, event: Received<'_>) -> Result<bool, sqlx::Error> {
     let inserted = sqlx::query(
-        "INSERT INTO events (id, type, camera, kind, received_at, body) VALUES ($1, $2, $3, $4, $5, $6)
+        "INSERT INTO events (id, type, camera, kind, received_at, body, case_id) VALUES ($1, $2, $3, $4, $5, $6, $7)
          ON CONFLICT (id, type) DO NOTHING",
     )
     .bind(event.id)
@@ -29,6 +31,7 @@ pub async fn record(tx: &mut Tx, event: Received<'_>) -> Result<bool, sqlx::Erro
     .bind(event.kind)
     .bind(event.received_at)
     .bind(event.body)
+    .bind(event.case)
     .execute(&mut **tx)
     .await?;
     Ok(inserted.rows_affected() == 1)
@@ -41,17 +44,6 @@ pub async fn case_of_violation(tx: &mut Tx, id: &str) -> Result<Option<String>, 
         .fetch_optional(&mut **tx)
         .await?;
     Ok(row.map(|r| r.try_get("case_id")).transpose()?.flatten())
-}
-
-/// Notes which case an event concerns.
-pub async fn link(tx: &mut Tx, id: &str, kind_of_event: &str, case: &str) -> Result<(), sqlx::Error> {
-    sqlx::query("UPDATE events SET case_id = $1 WHERE id = $2 AND type = $3")
-        .bind(case)
-        .bind(id)
-        .bind(kind_of_event)
-        .execute(&mut **tx)
-        .await?;
-    Ok(())
 }
 
 /// Every stored violation's id and JSON, oldest first.

@@ -5,12 +5,24 @@ use sqlx::Row;
 
 use super::Tx;
 
-/// Queues `payload` for the webhook `name` at `url` (writers take turns, so ids follow in order).
-pub async fn enqueue(tx: &mut Tx, name: &str, url: &str, payload: &str, now: i64) -> Result<(), sqlx::Error> {
-    let id: i64 = sqlx::query("SELECT COALESCE(MAX(id), 0) + 1 AS next FROM outbox")
+/// The id the next queued delivery gets: one more than the highest (writers take turns, so ids
+/// follow in order).
+pub async fn next_id(tx: &mut Tx) -> Result<i64, sqlx::Error> {
+    sqlx::query("SELECT COALESCE(MAX(id), 0) + 1 AS next FROM outbox")
         .fetch_one(&mut **tx)
         .await?
-        .try_get("next")?;
+        .try_get("next")
+}
+
+/// Queues `payload` as delivery `id` for the webhook `name` at `url`.
+pub async fn enqueue(
+    tx: &mut Tx,
+    id: i64,
+    name: &str,
+    url: &str,
+    payload: &str,
+    now: i64,
+) -> Result<(), sqlx::Error> {
     sqlx::query(
         "INSERT INTO outbox (id, webhook, url, payload, created_at, attempts, next_attempt_at)
          VALUES ($1, $2, $3, $4, $5, 0, $5)",
