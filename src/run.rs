@@ -7,7 +7,7 @@ use std::{
     time::Duration,
 };
 
-use gridwatch_core::PipelineEvent;
+use gridwatch_core::{redact::credentials, PipelineEvent};
 use gridwatch_dispatcher::server::Local;
 use gridwatch_pipeline::{
     evidence::LastFrames,
@@ -48,7 +48,7 @@ pub fn run(config: &Path, events: &Path, seconds: Option<u64>) -> Result<(), Vec
         Some(n) => {
             let nats =
                 JetStream::new(&n.url, &n.stream, &n.prefix, &n.spool).map_err(|e| vec![e.to_string()])?;
-            sinks.push((format!("NATS {}", n.url), Box::new(nats)));
+            sinks.push((format!("NATS {}", credentials(&n.url)), Box::new(nats)));
             None
         }
         None => {

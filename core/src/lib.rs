@@ -14,6 +14,7 @@ pub mod event;
 mod frame;
 pub mod geometry;
 pub mod id;
+pub mod redact;
 
 pub use clock::{Clock, SimulatedClock, WallClock};
 pub use detection::Detection;

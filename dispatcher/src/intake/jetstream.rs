@@ -6,7 +6,7 @@ use std::{sync::Arc, time::Duration};
 
 use async_nats::jetstream::{self, consumer::pull, AckKind};
 use futures_util::{StreamExt, TryStreamExt};
-use gridwatch_core::{config::NatsOutput, PipelineEvent};
+use gridwatch_core::{config::NatsOutput, redact::credentials, PipelineEvent};
 
 use crate::{DispatchError, Dispatcher, Ingested};
 
@@ -37,7 +37,7 @@ pub async fn open_stream(
 pub async fn consume(dispatcher: Arc<Dispatcher>, nats: &NatsOutput) -> Result<(), String> {
     let client = async_nats::connect(&nats.url)
         .await
-        .map_err(|e| format!("NATS at {}: {e}", nats.url))?;
+        .map_err(|e| format!("NATS at {}: {e}", credentials(&nats.url)))?;
     let js = jetstream::new(client);
     let stream = open_stream(&js, nats).await?;
     let consumer = stream

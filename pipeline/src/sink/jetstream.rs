@@ -17,7 +17,7 @@ use std::{
 };
 
 use async_nats::jetstream::{self, context::Publish, stream};
-use gridwatch_core::{config::EventStream, PipelineEvent};
+use gridwatch_core::{config::EventStream, redact::credentials, PipelineEvent};
 
 /// What became of an event.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -39,6 +39,8 @@ pub enum JetStreamError {
 pub struct JetStream {
     runtime: tokio::runtime::Runtime,
     url: String,
+    /// The address as logs and errors show it: without its password.
+    shown: String,
     stream: String,
     prefix: String,
     spool: PathBuf,
@@ -59,12 +61,13 @@ impl JetStream {
             .enable_all()
             .build()
             .map_err(|e| JetStreamError::Server {
-                url: url.to_owned(),
+                url: credentials(url).into_owned(),
                 reason: e.to_string(),
             })?;
         Ok(Self {
             runtime,
             url: url.to_owned(),
+            shown: credentials(url).into_owned(),
             stream: stream.to_owned(),
             prefix: prefix.to_owned(),
             // A spool left by an earlier run is sent first.
@@ -116,7 +119,7 @@ impl JetStream {
         }
         if sent > 0 {
             self.rewrite_spool(&waiting[sent..])?;
-            tracing::info!(url = %self.url, sent, left = waiting.len() - sent, "spooled events sent");
+            tracing::info!(url = %self.shown, sent, left = waiting.len() - sent, "spooled events sent");
         }
         self.backlog = sent < waiting.len();
         Ok(sent)
@@ -185,14 +188,14 @@ impl JetStream {
         match result {
             Ok(delivery) => {
                 if self.retry_at.take().is_some() {
-                    tracing::info!(url = %self.url, "NATS reachable again");
+                    tracing::info!(url = %self.shown, "NATS reachable again");
                 }
                 Ok(delivery)
             }
             Err(reason) => {
                 if self.retry_at.is_none() {
                     tracing::warn!(
-                        url = %self.url,
+                        url = %self.shown,
                         %reason,
                         retry_every = ?RETRY_EVERY,
                         "NATS unreachable: events wait in the spool"
@@ -201,7 +204,7 @@ impl JetStream {
                 self.context = None;
                 self.retry_at = Some(Instant::now() + RETRY_EVERY);
                 Err(JetStreamError::Server {
-                    url: self.url.clone(),
+                    url: self.shown.clone(),
                     reason,
                 })
             }

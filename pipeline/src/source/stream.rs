@@ -256,6 +256,8 @@ fn error_of(msg: &gstreamer::Message) -> Option<SourceError> {
         Some(detail) => format!("{} ({detail})", err.error()),
         None => err.error().to_string(),
     };
+    // The message reaches logs and the command centre; a camera's address in it keeps its password.
+    let message = gridwatch_core::redact::credentials(&message).into_owned();
     Some(SourceError::Stream { element, message })
 }
 
