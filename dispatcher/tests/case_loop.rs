@@ -245,6 +245,27 @@ async fn nearby_sightings_merge_far_ones_open_cases_and_repeats_are_recurrences(
             case_a,
             "{db}"
         );
+        // In the same camera zone: the zone's case, however far apart the two places were put;
+        // in another zone of that camera, and that far, a case of its own.
+        let in_zone =
+            |seq, zone, lon| violation("street_vending", "cam-3", Some(zone), seq, place(0.003, lon), 0.9);
+        let zone_case = stored_case(
+            d.ingest(&PipelineEvent::Violation(in_zone(20, "apron", 0.002)))
+                .await
+                .unwrap(),
+        );
+        let same_zone = PipelineEvent::Violation(in_zone(21, "apron", 0.0047));
+        assert_eq!(
+            stored_case(d.ingest(&same_zone).await.unwrap()),
+            zone_case,
+            "{db}"
+        );
+        let other_zone = PipelineEvent::Violation(in_zone(22, "kerb", 0.0047));
+        assert_ne!(
+            stored_case(d.ingest(&other_zone).await.unwrap()),
+            zone_case,
+            "{db}"
+        );
         // The same event again changes nothing.
         assert_eq!(
             d.ingest(&PipelineEvent::Violation(a)).await.unwrap(),

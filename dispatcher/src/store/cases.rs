@@ -184,10 +184,13 @@ pub async fn open_near(
     camera: &str,
     zone: Option<&str>,
 ) -> Result<Vec<Case>, sqlx::Error> {
+    // Two searches, each on an index of its own: with an OR between them the databases scan
+    // every open case of the kind.
+    let open = in_list(&State::OPEN);
     let sql = format!(
-        "SELECT * FROM cases WHERE kind = $1 AND state IN ({})
-           AND ((lat BETWEEN $2 AND $3 AND lon BETWEEN $4 AND $5) OR (camera = $6 AND zone = $7))",
-        in_list(&State::OPEN)
+        "SELECT * FROM cases WHERE kind = $1 AND state IN ({open}) AND lat BETWEEN $2 AND $3 AND lon BETWEEN $4 AND $5
+         UNION
+         SELECT * FROM cases WHERE kind = $1 AND state IN ({open}) AND camera = $6 AND zone = $7"
     );
     let rows = sqlx::query(&sql)
         .bind(kind)
