@@ -9,7 +9,7 @@ models/gridwatch-demo-int8.model.toml.
 
 Two steps, both measured rather than assumed (this kind of CPU has AVX2 but no VNNI):
 
-1. The box decoder's softmax over the 16 distance bins is rewritten to run over the last axis
+1. Where the box branch has 16 distance bins (version 6), the decoder's softmax over them is rewritten to run over the last axis
    (transpose [b, 4, 16, a] to [b, 4, a, 16], softmax, then a MatMul with the bin values instead
    of a 1×1 convolution). The result is bit-identical; ONNX Runtime's softmax over an inner axis
    was an eighth of the float model's time.
@@ -58,6 +58,8 @@ def softmax_on_last_axis(model):
 
     graph = model.graph
     nodes = {n.name: n for n in graph.node}
+    if "/model.22/dfl/Softmax" not in nodes:
+        return model  # a one-bin head (version 7 on) regresses distances directly: no softmax
     transpose, softmax, conv = (nodes[f"/model.22/dfl/{n}"] for n in ("Transpose", "Softmax", "conv/Conv"))
     transpose.attribute[0].CopyFrom(helper.make_attribute("perm", [0, 1, 3, 2]))
     softmax.attribute[0].CopyFrom(helper.make_attribute("axis", 3))
