@@ -3,7 +3,7 @@
 
 use chrono::{DateTime, Utc};
 
-use super::i18n::Lang;
+use super::i18n::{kind_name, Lang};
 use crate::cases::{Case, Source, State};
 
 /// A deadline this close counts as due soon.
@@ -69,11 +69,7 @@ fn deadline(case: &Case) -> Option<i64> {
 impl CaseView {
     pub fn new(case: &Case, lang: Lang, config: &gridwatch_core::config::Config, now: DateTime<Utc>) -> Self {
         let now = now.timestamp_millis();
-        let kind_name = config
-            .kinds
-            .iter()
-            .find(|(k, _)| k.as_str() == case.kind)
-            .map_or_else(|| case.kind.clone(), |(_, info)| info.name.clone());
+        let kind_name = kind_name(config, lang, &case.kind);
         let (due_class, due) = match deadline(case) {
             Some(due) if due <= now => (
                 "overdue",

@@ -14,7 +14,7 @@ use axum::{
 use chrono::{DateTime, NaiveDate, TimeZone, Utc};
 use serde::Deserialize;
 
-use super::{case_view::CaseView, render, thumbnails, Frame, PageError, Visitor};
+use super::{case_view::CaseView, i18n::kind_name, render, thumbnails, Frame, PageError, Visitor};
 use crate::{
     api::AppState,
     cases::{Case, State as CaseState},
@@ -352,13 +352,10 @@ async fn page(State(s): State<AppState>, visitor: Visitor, Query(filters): Query
             &filters.state,
         ),
         kinds: choices(
-            config.known_kinds().iter().map(|k| {
-                let name = config
-                    .kinds
-                    .get(k)
-                    .map_or_else(|| k.to_string(), |i| i.name.clone());
-                (k.to_string(), name)
-            }),
+            config
+                .known_kinds()
+                .iter()
+                .map(|k| (k.to_string(), kind_name(config, lang, k.as_str()))),
             &filters.kind,
         ),
         grids: choices(grids, &filters.grid),

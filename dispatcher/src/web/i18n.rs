@@ -5,7 +5,10 @@ use axum::http::request::Parts;
 use axum_extra::extract::CookieJar;
 
 use crate::cases::{Source, State};
-use gridwatch_core::config::Role;
+use gridwatch_core::{
+    config::{Config, Role},
+    ViolationKind,
+};
 
 /// The cookie that remembers the chosen language.
 pub const LANG_COOKIE: &str = "gw_lang";
@@ -183,6 +186,20 @@ pub const EN: Words = Words {
     error_title: "That did not work",
     back: "Back",
 };
+
+/// A kind's name: the configuration's, else the built-in kinds' in `lang`, else its id.
+pub fn kind_name(config: &Config, lang: Lang, kind: &str) -> String {
+    if let Some(name) = config.kind_name(kind) {
+        return name.to_owned();
+    }
+    let built_in = match kind {
+        ViolationKind::STREET_VENDING => Some(("占道经营", "Street vending")),
+        ViolationKind::OUT_OF_LINE_PARKING => Some(("非机动车乱停放", "Parking out of line")),
+        ViolationKind::ROADSIDE_BARBECUE => Some(("露天烧烤", "Roadside barbecue")),
+        _ => None,
+    };
+    built_in.map_or_else(|| kind.to_owned(), |(zh, en)| lang.pick(zh, en).to_owned())
+}
 
 #[cfg(test)]
 mod tests {

@@ -105,12 +105,7 @@ async fn list(
 }
 
 fn kind_name(s: &AppState, kind: &str) -> String {
-    let config = s.dispatcher.config();
-    config
-        .kinds
-        .iter()
-        .find(|(k, _)| k.as_str() == kind)
-        .map_or_else(|| kind.to_owned(), |(_, info)| info.name.clone())
+    s.dispatcher.config().kind_name(kind).unwrap_or(kind).to_owned()
 }
 
 fn services(s: &AppState, format: Format) -> Answer {

@@ -81,13 +81,8 @@ pub(super) fn render(f: &Facts<'_>) -> Result<String, askama::Error> {
     };
     let kind = f
         .config
-        .kinds
-        .iter()
-        .find(|(k, _)| k.as_str() == f.case.kind)
-        .map_or_else(
-            || f.case.kind.clone(),
-            |(_, k)| format!("{} ({})", k.name, f.case.kind),
-        );
+        .kind_name(&f.case.kind)
+        .map_or_else(|| f.case.kind.clone(), |name| format!("{name} ({})", f.case.kind));
     let e = f.event;
     let model = e.map_or_else(String::new, |e| {
         let accuracy = f.map50.map(|m| format!(", mAP@0.5 {m:.3}")).unwrap_or_default();

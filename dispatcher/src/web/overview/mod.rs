@@ -15,9 +15,12 @@ use axum::{
     Router,
 };
 use chrono::{DateTime, Utc};
-use gridwatch_core::{config::Role, CameraState, ViolationKind};
+use gridwatch_core::{config::Role, CameraState};
 
-use super::{i18n::Lang, PageError, Visitor};
+use super::{
+    i18n::{kind_name, Lang},
+    PageError, Visitor,
+};
 use crate::api::AppState;
 
 pub fn routes() -> Router<AppState> {
@@ -47,21 +50,6 @@ impl FromRequestParts<AppState> for Overseer {
             .into_response()),
         }
     }
-}
-
-/// A kind's name: the configuration's, else the built-in kinds' in the page's language, else its
-/// id.
-fn kind_name(config: &gridwatch_core::config::Config, lang: Lang, kind: &str) -> String {
-    if let Some((_, info)) = config.kinds.iter().find(|(k, _)| k.as_str() == kind) {
-        return info.name.clone();
-    }
-    let built_in = match kind {
-        ViolationKind::STREET_VENDING => Some(("占道经营", "Street vending")),
-        ViolationKind::OUT_OF_LINE_PARKING => Some(("非机动车乱停放", "Parking out of line")),
-        ViolationKind::ROADSIDE_BARBECUE => Some(("露天烧烤", "Roadside barbecue")),
-        _ => None,
-    };
-    built_in.map_or_else(|| kind.to_owned(), |(zh, en)| lang.pick(zh, en).to_owned())
 }
 
 /// A camera health as stored (`online`, `offline`, `stalled`, `frozen`, `dark`, `moved`).

@@ -10,6 +10,7 @@ use axum::{
 use gridwatch_core::{config::Config, GeoPoint};
 
 use super::tasks_page;
+use crate::web::i18n::kind_name;
 use crate::{
     api::{
         form::{self, Refusal},
@@ -47,13 +48,7 @@ impl ReportForm {
         let kinds = config
             .known_kinds()
             .iter()
-            .map(|k| {
-                let name = config
-                    .kinds
-                    .get(k)
-                    .map_or_else(|| k.to_string(), |i| i.name.clone());
-                (k.to_string(), name)
-            })
+            .map(|k| (k.to_string(), kind_name(config, visitor.lang, k.as_str())))
             .collect();
         Self {
             lang: visitor.lang,
