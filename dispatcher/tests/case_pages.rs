@@ -547,6 +547,26 @@ async fn a_text_file_sent_as_a_photo_is_refused_by_name_and_changes_nothing() {
         assert_eq!(t.state(&case.id).await, "accepted", "{db}");
         assert_eq!(t.audit(&case.id).await.len(), before, "{db}");
 
+        // A photo over the size a photo may have: refused by name as it streams in, the note kept.
+        let big = vec![0xFF; gridwatch_dispatcher::evidence::photos::MAX_PHOTO_BYTES + 1];
+        let response = handle(
+            &officer,
+            case.number,
+            None,
+            "Cleared the stall",
+            vec![("big.jpg", big)],
+        )
+        .await;
+        assert_eq!(response.status(), StatusCode::PAYLOAD_TOO_LARGE, "{db}");
+        let html = response.text().await.unwrap();
+        let refusal = &html[html.find("id=\"refusal\"").expect("the refusal")..];
+        assert!(refusal.contains("big.jpg is too big"), "{db}: {refusal}");
+        assert!(
+            html.contains(">Cleared the stall</textarea>"),
+            "{db}: the note is kept"
+        );
+        assert_eq!(t.audit(&case.id).await.len(), before, "{db}");
+
         // A note without a photo is not a handling either; the note stays.
         let response = handle(&officer, case.number, None, "Cleared, no camera", vec![]).await;
         assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY, "{db}");

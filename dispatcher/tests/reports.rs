@@ -444,6 +444,21 @@ async fn a_patrol_report_from_the_task_page_goes_to_the_grid_team_with_its_photo
             "{page}"
         );
 
+        // A photo over the size a photo may have: refused by name, what was typed kept.
+        let big = vec![0xFF; gridwatch_dispatcher::evidence::photos::MAX_PHOTO_BYTES + 1];
+        let response = officer
+            .post("/tasks/report")
+            .multipart(form("26.007", big))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), StatusCode::PAYLOAD_TOO_LARGE);
+        let page = response.text().await.unwrap();
+        assert!(
+            page.contains("corner.jpg") && page.contains("grill smoke and a cart") && page.contains("26.007"),
+            "{page}"
+        );
+
         let response = officer
             .post("/tasks/report")
             .multipart(form("26.007", jpeg(32, 32, 1)))

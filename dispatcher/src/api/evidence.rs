@@ -222,7 +222,7 @@ pub(super) async fn upload(
         .map_err(|e| refused(e, &id))?;
     let form = form.map_err(|r| ApiError::new(r.status(), r.body_text()))?;
     let received = super::form::read(form, PHOTO_PART).await.map_err(|r| match r {
-        Refusal::Photo(e) => refused(e, &id),
+        Refusal::Photo(e, _) => refused(e, &id),
         Refusal::Form(e) => e,
     })?;
     if let Some((name, _)) = received.fields.first() {
@@ -257,9 +257,7 @@ pub(super) fn refused(e: PhotoError, id: &str) -> ApiError {
                 "the photos could not be stored; nothing was recorded, try again shortly",
             );
         }
-        PhotoError::TooBig { .. } | PhotoError::TooMany => StatusCode::PAYLOAD_TOO_LARGE,
-        PhotoError::NotAnImage { .. } => StatusCode::UNSUPPORTED_MEDIA_TYPE,
-        PhotoError::Ended { .. } => StatusCode::CONFLICT,
+        _ => super::form::photo_status(&e),
     };
     ApiError::new(status, e.to_string())
 }

@@ -35,51 +35,65 @@ impl Received {
 
 /// Why a form was refused.
 pub enum Refusal {
-    /// A picture too big, too many, or not a picture.
-    Photo(PhotoError),
+    /// A picture too big, too many, or not a picture; with the form's text fields as sent (and no
+    /// pictures), so that a page can show what was typed again.
+    Photo(PhotoError, Received),
     /// The form itself: cut short, malformed, over the body limit, or a field too long.
     Form(ApiError),
 }
 
+/// The status that answers a refused picture: too big or too many, not a picture, or a case
+/// that has ended; the store's failures are the server's. (A refusal by the case itself is the
+/// caller's to answer.)
+pub fn photo_status(e: &PhotoError) -> StatusCode {
+    match e {
+        PhotoError::TooBig { .. } | PhotoError::TooMany => StatusCode::PAYLOAD_TOO_LARGE,
+        PhotoError::NotAnImage { .. } => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+        PhotoError::Ended { .. } => StatusCode::CONFLICT,
+        PhotoError::Storage { .. } | PhotoError::Case(_) => StatusCode::INTERNAL_SERVER_ERROR,
+    }
+}
+
 /// Reads `form`: parts named `photo_part` with content are pictures, every other part a text
 /// field. After a refusal the rest is still read (the body limit bounds it): a client that is
-/// still sending hears the answer rather than a reset connection.
+/// still sending hears the answer rather than a reset connection; after a refused picture, the
+/// text fields are still kept.
 pub async fn read(mut form: Multipart, photo_part: &str) -> Result<Received, Refusal> {
     let mut received = Received::default();
-    let mut refusal = None;
+    let (mut photo_refused, mut form_refused) = (None, None);
     while let Some(mut part) = form.next_field().await.map_err(unreadable)? {
         let name = part.name().unwrap_or_default().to_owned();
         let file_name = part.file_name().map(str::to_owned);
         let is_photo = name == photo_part;
         let limit = if is_photo { MAX_PHOTO_BYTES } else { MAX_FIELD };
-        if refusal.is_none() && is_photo && received.photos.len() == MAX_PHOTOS_PER_UPLOAD {
-            refusal = Some(Refusal::Photo(PhotoError::TooMany));
+        if photo_refused.is_none() && is_photo && received.photos.len() == MAX_PHOTOS_PER_UPLOAD {
+            photo_refused = Some(PhotoError::TooMany);
         }
-        let mut bytes = Vec::new();
+        let skipped = form_refused.is_some() || (is_photo && photo_refused.is_some());
+        let (mut bytes, mut too_long) = (Vec::new(), false);
         while let Some(chunk) = part.chunk().await.map_err(unreadable)? {
-            if refusal.is_some() {
+            if skipped || too_long {
                 continue;
             }
-            if bytes.len() + chunk.len() > limit {
-                refusal = Some(if is_photo {
-                    Refusal::Photo(PhotoError::TooBig {
-                        file_name: file_name.clone().unwrap_or_else(|| name.clone()),
-                    })
-                } else {
-                    Refusal::Form(ApiError::new(
-                        StatusCode::PAYLOAD_TOO_LARGE,
-                        format!("{name}: longer than the {} KiB a field may have", MAX_FIELD >> 10),
-                    ))
-                });
-                bytes = Vec::new();
-                continue;
+            too_long = bytes.len() + chunk.len() > limit;
+            match too_long {
+                true => bytes = Vec::new(),
+                false => bytes.extend_from_slice(&chunk),
             }
-            bytes.extend_from_slice(&chunk);
         }
-        if refusal.is_some() {
+        if skipped {
             continue;
         }
-        if is_photo {
+        if too_long && is_photo {
+            photo_refused = Some(PhotoError::TooBig {
+                file_name: file_name.unwrap_or(name),
+            });
+        } else if too_long {
+            form_refused = Some(ApiError::new(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                format!("{name}: longer than the {} KiB a field may have", MAX_FIELD >> 10),
+            ));
+        } else if is_photo {
             // A file input left empty still sends its part.
             if !bytes.is_empty() {
                 let file_name = file_name.unwrap_or(name);
@@ -92,17 +106,24 @@ pub async fn read(mut form: Multipart, photo_part: &str) -> Result<Received, Ref
             match String::from_utf8(bytes) {
                 Ok(text) => received.fields.push((name, text)),
                 Err(_) => {
-                    refusal = Some(Refusal::Form(ApiError::new(
+                    form_refused = Some(ApiError::new(
                         StatusCode::BAD_REQUEST,
                         format!("{name}: not UTF-8 text"),
-                    )))
+                    ))
                 }
             }
         }
     }
-    match refusal {
-        Some(refusal) => Err(refusal),
-        None => Ok(received),
+    match (form_refused, photo_refused) {
+        (Some(e), _) => Err(Refusal::Form(e)),
+        (None, Some(e)) => Err(Refusal::Photo(
+            e,
+            Received {
+                photos: Vec::new(),
+                ..received
+            },
+        )),
+        (None, None) => Ok(received),
     }
 }
 

@@ -106,7 +106,7 @@ async fn read(s: &AppState, request: Request) -> Result<Received, ApiError> {
             .await
             .map_err(|r| ApiError::new(r.status(), r.body_text()))?;
         return form::read(form, MEDIA_PART).await.map_err(|r| match r {
-            Refusal::Photo(e) => refused(e, "new request"),
+            Refusal::Photo(e, _) => refused(e, "new request"),
             Refusal::Form(e) => e,
         });
     }

@@ -6,9 +6,8 @@
 
 use axum::{
     extract::{
-        multipart::{MultipartError, MultipartRejection},
-        rejection::FormRejection,
-        DefaultBodyLimit, Form, Multipart, Path, State,
+        multipart::MultipartRejection, rejection::FormRejection, DefaultBodyLimit, Form, Multipart, Path,
+        State,
     },
     http::StatusCode,
     response::{IntoResponse, Redirect, Response},
@@ -26,9 +25,12 @@ use super::{
 };
 use crate::web::{i18n::Lang, render, PageError, Visitor};
 use crate::{
-    api::{ApiError, AppState},
+    api::{
+        form::{self, photo_status, Refusal as Unread},
+        ApiError, AppState,
+    },
     cases::{permissions::may, Action, Case},
-    evidence::photos::{PhotoError, Upload, MAX_PHOTOS_PER_UPLOAD, MAX_PHOTO_BYTES},
+    evidence::photos::{PhotoError, MAX_PHOTOS_PER_UPLOAD, MAX_PHOTO_BYTES},
     ActionRequest, DispatchError, Dispatcher,
 };
 
@@ -149,47 +151,6 @@ async fn refused(
     }
 }
 
-/// The handling form as read: its token, note and photos, and the first photo refused on
-/// reading (too big).
-#[derive(Default)]
-struct HandleForm {
-    csrf: String,
-    note: String,
-    uploads: Vec<Upload>,
-    too_big: Option<PhotoError>,
-}
-
-/// Reads the whole form. A photo larger than a photo may be is dropped as it streams in and
-/// remembered; the body limit bounds the rest.
-async fn read(mut form: Multipart) -> Result<HandleForm, MultipartError> {
-    let mut read = HandleForm::default();
-    while let Some(mut field) = form.next_field().await? {
-        match field.name().unwrap_or_default() {
-            "csrf" => read.csrf = field.text().await?,
-            "note" => read.note = field.text().await?,
-            "photo" => {
-                let file_name = field.file_name().unwrap_or_default().to_owned();
-                let mut bytes = Vec::new();
-                let mut too_big = false;
-                while let Some(chunk) = field.chunk().await? {
-                    too_big |= bytes.len() + chunk.len() > MAX_PHOTO_BYTES;
-                    if !too_big {
-                        bytes.extend_from_slice(&chunk);
-                    }
-                }
-                if too_big {
-                    read.too_big.get_or_insert(PhotoError::TooBig { file_name });
-                } else if !(file_name.is_empty() && bytes.is_empty()) {
-                    // A file input left empty sends a nameless, empty part.
-                    read.uploads.push(Upload { file_name, bytes });
-                }
-            }
-            _ => while field.chunk().await?.is_some() {},
-        }
-    }
-    Ok(read)
-}
-
 async fn handle(
     State(s): State<AppState>,
     visitor: Visitor,
@@ -199,16 +160,18 @@ async fn handle(
     let lang = visitor.lang;
     let t = words(lang);
     let form = match form {
-        Ok(form) => read(form).await,
+        Ok(form) => form::read(form, "photo").await,
         Err(r) => return PageError::new(lang, r.status(), r.body_text()).into_response(),
     };
-    let form = match form {
-        Ok(form) => form,
-        Err(e) => return unreadable(lang, e).into_response(),
+    let (form, photo_refused) = match form {
+        Ok(form) => (form, None),
+        Err(Unread::Photo(e, typed)) => (typed, Some(e)),
+        Err(Unread::Form(e)) => return unreadable(lang, e).into_response(),
     };
-    if let Err(refused) = visitor.check_csrf(&form.csrf) {
+    if let Err(refused) = visitor.check_csrf(form.field("csrf").unwrap_or_default()) {
         return refused.into_response();
     }
+    let note = form.field("note").unwrap_or_default().to_owned();
     let d = &s.dispatcher;
     let case = match find(d, &visitor, &number).await {
         Ok(case) => case,
@@ -216,15 +179,15 @@ async fn handle(
     };
     let typed = Typed {
         action: Action::Handle.as_str().to_owned(),
-        note: form.note.clone(),
+        note: note.clone(),
         ..Typed::default()
     };
     let refuse =
         |status: StatusCode, message: String| refused(d, &visitor, &case, status, message, typed.clone());
-    if let Some(e) = form.too_big {
-        return refuse(StatusCode::PAYLOAD_TOO_LARGE, photo_refusal(lang, &e)).await;
+    if let Some(e) = photo_refused {
+        return refuse(photo_status(&e), photo_refusal(lang, &e)).await;
     }
-    if form.note.trim().is_empty() || form.uploads.is_empty() {
+    if note.is_empty() || form.photos.is_empty() {
         let status = StatusCode::UNPROCESSABLE_ENTITY;
         return refuse(status, t.note_and_photo_needed.to_owned()).await;
     }
@@ -238,30 +201,24 @@ async fn handle(
         let (status, message) = answered(lang, e, &case.id);
         return refuse(status, message).await;
     }
-    let count = form.uploads.len();
-    let photos = match d.add_photos(&actor, &case.id, form.uploads).await {
+    let count = form.photos.len();
+    let photos = match d.add_photos(&actor, &case.id, form.photos).await {
         Ok(photos) => photos,
         Err(PhotoError::Case(e)) => {
             let (status, message) = answered(lang, e, &case.id);
             return refuse(status, message).await;
         }
         Err(e) => {
-            let status = match &e {
-                PhotoError::TooBig { .. } | PhotoError::TooMany => StatusCode::PAYLOAD_TOO_LARGE,
-                PhotoError::NotAnImage { .. } => StatusCode::UNSUPPORTED_MEDIA_TYPE,
-                PhotoError::Ended { .. } => StatusCode::CONFLICT,
+            if matches!(e, PhotoError::Storage { .. }) {
                 // The photo folder failed: the server's business, logged.
-                _ => {
-                    tracing::error!(case = %case.id, error = %e, "Photos not stored");
-                    StatusCode::INTERNAL_SERVER_ERROR
-                }
-            };
-            return refuse(status, photo_refusal(lang, &e)).await;
+                tracing::error!(case = %case.id, error = %e, "Photos not stored");
+            }
+            return refuse(photo_status(&e), photo_refusal(lang, &e)).await;
         }
     };
     let request = ActionRequest {
         action: Some(Action::Handle),
-        note: Some(form.note.trim().to_owned()),
+        note: Some(note),
         // The photos just recorded, by the URLs the evidence serves them at.
         photo: Some(
             photos
@@ -324,8 +281,8 @@ fn photo_refusal(lang: Lang, e: &PhotoError) -> String {
 }
 
 /// A handling form that cannot be read to its end: over the body limit, cut short, malformed.
-fn unreadable(lang: Lang, e: MultipartError) -> PageError {
-    let status = e.status();
+fn unreadable(lang: Lang, e: ApiError) -> PageError {
+    let status = e.status;
     let message = if status == StatusCode::PAYLOAD_TOO_LARGE {
         format!(
             "{} {MAX_PHOTOS_PER_UPLOAD} × {} MiB",
@@ -336,7 +293,7 @@ fn unreadable(lang: Lang, e: MultipartError) -> PageError {
         format!(
             "{} {}",
             lang.pick("表单无法读取：", "The form cannot be read:"),
-            e.body_text()
+            e.message
         )
     };
     PageError::new(lang, status, message)

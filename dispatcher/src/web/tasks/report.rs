@@ -13,7 +13,7 @@ use super::tasks_page;
 use crate::web::i18n::kind_name;
 use crate::{
     api::{
-        form::{self, Refusal},
+        form::{self, photo_status, Refusal},
         AppState,
     },
     cases::Source,
@@ -93,9 +93,9 @@ pub(super) async fn send(
         Err(r) => return crate::web::PageError::new(lang, r.status(), r.body_text()).into_response(),
     };
     let mut shown = ReportForm::new(&visitor, s.dispatcher.config());
-    let received = match received {
-        Ok(received) => received,
-        Err(Refusal::Photo(e)) => return refuse(&s, &visitor, shown, photo_status(&e), e.to_string()).await,
+    let (received, photo_refused) = match received {
+        Ok(received) => (received, None),
+        Err(Refusal::Photo(e, typed)) => (typed, Some(e)),
         Err(Refusal::Form(e)) => return refuse(&s, &visitor, shown, e.status, e.message).await,
     };
     if let Err(refused) = visitor.check_csrf(received.field("csrf").unwrap_or_default()) {
@@ -106,6 +106,9 @@ pub(super) async fn send(
     shown.lat = text("lat");
     shown.lon = text("lon");
     shown.note = text("note");
+    if let Some(e) = photo_refused {
+        return refuse(&s, &visitor, shown, photo_status(&e), e.to_string()).await;
+    }
     let place = match (shown.lat.parse::<f64>(), shown.lon.parse::<f64>()) {
         (Ok(lat), Ok(lon)) => GeoPoint::new(lon, lat).ok(),
         _ => None,
@@ -145,14 +148,6 @@ pub(super) async fn send(
             refuse(&s, &visitor, shown, StatusCode::UNPROCESSABLE_ENTITY, why).await
         }
         Err(e) => visitor.fail(e).into_response(),
-    }
-}
-
-fn photo_status(e: &PhotoError) -> StatusCode {
-    match e {
-        PhotoError::TooBig { .. } | PhotoError::TooMany => StatusCode::PAYLOAD_TOO_LARGE,
-        PhotoError::NotAnImage { .. } => StatusCode::UNSUPPORTED_MEDIA_TYPE,
-        _ => StatusCode::INTERNAL_SERVER_ERROR,
     }
 }
 
