@@ -90,3 +90,31 @@ pub fn start(args: &[&str], announce: &str) -> (Child, String) {
         .to_owned();
     (child, rest)
 }
+
+/// The demo's cameras.
+pub const DEMO_CAMERAS: [&str; 3] = ["market-st", "metro-exit", "night-lane"];
+
+/// The value of the series `series` (name and labels) in a Prometheus exposition.
+pub fn sample(exposition: &str, series: &str) -> Option<f64> {
+    exposition
+        .lines()
+        .find_map(|line| line.strip_prefix(series)?.strip_prefix(' '))
+        .and_then(|value| value.parse().ok())
+}
+
+/// Whether `exposition` shows every camera's frames decoded and analysed, the detector's batches
+/// and every camera's queue.
+pub fn counted_everywhere(exposition: &str) -> bool {
+    let positive = |series: String| sample(exposition, &series).is_some_and(|v| v > 0.0);
+    DEMO_CAMERAS.iter().all(|camera| {
+        positive(format!(
+            "gridwatch_source_frames_decoded_total{{camera=\"{camera}\"}}"
+        )) && positive(format!(
+            "gridwatch_pipeline_frames_analysed_total{{camera=\"{camera}\"}}"
+        )) && sample(
+            exposition,
+            &format!("gridwatch_source_queue_depth{{camera=\"{camera}\"}}"),
+        )
+        .is_some()
+    }) && positive("gridwatch_detect_inference_seconds_count{model=\"gridwatch-demo-int8\"}".into())
+}
