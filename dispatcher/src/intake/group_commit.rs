@@ -144,6 +144,15 @@ impl Queue {
 async fn write(dispatcher: Dispatcher, mut queue: mpsc::Receiver<Job>) {
     let mut jobs = Vec::with_capacity(BATCH);
     while queue.recv_many(&mut jobs, BATCH).await > 0 {
+        // Senders answered by the last commit are about to send again: give them a turn, so
+        // that their events share this commit instead of each waiting for one of its own.
+        tokio::task::yield_now().await;
+        while jobs.len() < BATCH {
+            match queue.try_recv() {
+                Ok(job) => jobs.push(job),
+                Err(_) => break,
+            }
+        }
         let outcomes = dispatcher.commit_together(&jobs).await;
         for (job, outcome) in jobs.drain(..).zip(outcomes) {
             // A caller that stopped waiting (a closed connection) needs no answer.
