@@ -52,7 +52,11 @@ fn memory_mb(field: &str) -> f64 {
     line.split_whitespace().nth(1).unwrap().parse::<f64>().unwrap() / 1024.0
 }
 
+/// Starts a row's memory figures afresh: what earlier rows freed goes back to the system first
+/// (else the allocator reuses it unseen and a row's peak reads as nothing), then the peak resets.
 fn reset_peak() {
+    // SAFETY: malloc_trim only releases free memory the allocator holds.
+    unsafe { libc::malloc_trim(0) };
     let _ = std::fs::write("/proc/self/clear_refs", "5");
 }
 
