@@ -94,6 +94,47 @@ async fn a_duplicate_in_the_same_commit_is_stored_once() {
 }
 
 #[tokio::test]
+async fn a_violation_and_its_clearing_in_the_same_commit_find_each_other() {
+    for backend in backends().await {
+        let db = backend.name();
+        let (d, _) = dispatcher(&backend, "", morning()).await;
+        let a = apart(1);
+        let seen = PipelineEvent::Violation(a.clone());
+        let events = [seen.clone(), cleared(&a), cleared(&a), seen];
+        let outcomes: Vec<Ingested> = together(&d, &events)
+            .await
+            .into_iter()
+            .map(Result::unwrap)
+            .collect();
+        let case = Some(a.id.to_string());
+        let again = Ingested::Duplicate { case: case.clone() };
+        assert_eq!(
+            outcomes,
+            [
+                stored(&a),
+                Ingested::Stored { case: case.clone() },
+                again.clone(),
+                again.clone()
+            ],
+            "{db}"
+        );
+        let stored_case = d.case(&command(), &a.id.to_string()).await.unwrap();
+        assert!(
+            stored_case.cleared_at.is_some(),
+            "{db}: the clearing reached its case"
+        );
+        // Committed, each is known from the store.
+        assert_eq!(d.ingest(&cleared(&a)).await.unwrap(), again, "{db}");
+        assert_eq!(
+            d.ingest(&PipelineEvent::Violation(a.clone())).await.unwrap(),
+            again,
+            "{db}"
+        );
+        backend.drop_database().await;
+    }
+}
+
+#[tokio::test]
 async fn a_bad_event_in_a_commit_is_refused_alone_and_its_neighbours_are_stored() {
     for backend in backends().await {
         let db = backend.name();
