@@ -37,7 +37,7 @@ pub async fn open_stream(
 pub async fn consume(dispatcher: Arc<Dispatcher>, nats: &NatsOutput) -> Result<(), String> {
     let client = async_nats::connect(&nats.url)
         .await
-        .map_err(|e| format!("NATS at {}: {e}", credentials(&nats.url)))?;
+        .map_err(|e| credentials(&format!("NATS at {}: {e}", nats.url)).into_owned())?;
     let js = jetstream::new(client);
     let stream = open_stream(&js, nats).await?;
     let consumer = stream

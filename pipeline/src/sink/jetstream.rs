@@ -193,6 +193,8 @@ impl JetStream {
                 Ok(delivery)
             }
             Err(reason) => {
+                // The client's own words may quote the address it was given.
+                let reason = credentials(&reason).into_owned();
                 if self.retry_at.is_none() {
                     tracing::warn!(
                         url = %self.shown,
