@@ -6,30 +6,36 @@ use std::borrow::Cow;
 /// `text` with the password of every `scheme://user:password@host` address in it replaced by
 /// `***`; the user name and the rest stay, so the address can still be told apart.
 pub fn credentials(text: &str) -> Cow<'_, str> {
-    let mut shown = String::new();
+    let (mut shown, mut masked) = (String::new(), false);
     let mut rest = text;
     while let Some(at) = rest.find("://") {
-        let authority_start = at + 3;
-        let after = &rest[authority_start..];
-        let authority_len = after
+        let after = at + 3;
+        let authority_len = rest[after..]
             .find(|c: char| c == '/' || c == '?' || c == '#' || c.is_whitespace() || c == '"' || c == '\'')
-            .unwrap_or(after.len());
-        let authority = &after[..authority_len];
+            .unwrap_or(rest.len() - after);
+        let (head, tail) = rest.split_at(after + authority_len);
+        let authority = &head[after..];
+        // user:password@host: the password runs from the first ':' to the last '@'.
         let password = authority
             .rfind('@')
-            .and_then(|end| authority[..end].find(':').map(|start| (start + 1, end)))
+            .and_then(|end| {
+                authority[..end]
+                    .find(':')
+                    .map(|start| (after + start + 1, after + end))
+            })
             .filter(|(start, end)| start < end);
-        let Some((start, end)) = password else {
-            shown.push_str(&rest[..authority_start + authority_len]);
-            rest = &rest[authority_start + authority_len..];
-            continue;
-        };
-        shown.push_str(&rest[..authority_start + start]);
-        shown.push_str("***");
-        shown.push_str(&rest[authority_start + end..authority_start + authority_len]);
-        rest = &rest[authority_start + authority_len..];
+        match password {
+            Some((start, end)) => {
+                shown.push_str(&head[..start]);
+                shown.push_str("***");
+                shown.push_str(&head[end..]);
+                masked = true;
+            }
+            None => shown.push_str(head),
+        }
+        rest = tail;
     }
-    if shown.is_empty() {
+    if !masked {
         return Cow::Borrowed(text);
     }
     shown.push_str(rest);

@@ -172,16 +172,15 @@ impl Change<'_> {
         from: Option<State>,
         detail: Value,
     ) -> Result<(), DispatchError> {
-        let entry = self
-            .chain(
-                &case.id,
-                actor,
-                what,
-                from.map(State::as_str),
-                case.state.as_str(),
-                &detail,
-            )
-            .await?;
+        self.chain(
+            &case.id,
+            actor,
+            what,
+            from.map(State::as_str),
+            case.state.as_str(),
+            &detail,
+        )
+        .await?;
         let change = CaseChange {
             case: case.id.clone(),
             number: case.number,
@@ -200,15 +199,9 @@ impl Change<'_> {
                 None => store::outbox::next_id(&mut self.tx).await?,
             };
             self.next.outbox_id = Some(id + 1);
-            store::outbox::enqueue(
-                &mut self.tx,
-                id,
-                &hook.name,
-                &hook.url,
-                &payload.to_string(),
-                entry.at,
-            )
-            .await?;
+            let now = self.now_ms();
+            store::outbox::enqueue(&mut self.tx, id, &hook.name, &hook.url, &payload.to_string(), now)
+                .await?;
         }
         self.changes.push(change);
         Ok(())
@@ -224,7 +217,7 @@ impl Change<'_> {
         from: Option<&str>,
         to: &str,
         detail: &Value,
-    ) -> Result<Entry, DispatchError> {
+    ) -> Result<(), DispatchError> {
         let (prev_seq, prev_hash) = match self.next.audit.take() {
             Some(last) => last,
             None => store::audit::last(&mut self.tx).await?,
@@ -243,7 +236,7 @@ impl Change<'_> {
         };
         entry.hash = entry.expected_hash();
         self.next.audit = Some((entry.seq, entry.hash.clone()));
-        self.entries.push(entry.clone());
-        Ok(entry)
+        self.entries.push(entry);
+        Ok(())
     }
 }

@@ -456,10 +456,8 @@ impl Config {
 
     /// The name `[kinds.KIND] name` gives `kind`, if any.
     pub fn kind_name(&self, kind: &str) -> Option<&str> {
-        let mut kinds = self.kinds.iter();
-        kinds
-            .find(|(k, _)| k.as_str() == kind)
-            .map(|(_, info)| info.name.as_str())
+        let named = self.kinds.iter().find(|(k, _)| k.as_str() == kind);
+        named.map(|(_, info)| info.name.as_str())
     }
 
     /// Every kind the rules may name: the built-in three and those declared under `[kinds]`.

@@ -76,9 +76,10 @@ pub async fn read(mut form: Multipart, photo_part: &str) -> Result<Received, Ref
                 continue;
             }
             too_long = bytes.len() + chunk.len() > limit;
-            match too_long {
-                true => bytes = Vec::new(),
-                false => bytes.extend_from_slice(&chunk),
+            if too_long {
+                bytes = Vec::new();
+            } else {
+                bytes.extend_from_slice(&chunk);
             }
         }
         if skipped {

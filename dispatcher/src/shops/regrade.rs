@@ -132,6 +132,5 @@ impl Change<'_> {
             detail,
         )
         .await
-        .map(drop)
     }
 }
