@@ -12,7 +12,7 @@ use crate::{
     cases::{actions::ActionRequest, Action, Case},
     change::Change,
     shops::{fronts::shop_at, Grade},
-    Actor, DispatchError,
+    store, Actor, DispatchError,
 };
 
 /// What review decides for a new case.
@@ -63,7 +63,7 @@ impl<'d> Change<'d> {
             shop: Some(shop.id.clone()),
             ..case
         };
-        self.save_case(&case);
+        store::cases::save(&mut self.tx, &case).await?;
         let grade = self.settled_grade(&shop.id).await?;
         Ok((case, Some((shop, grade))))
     }
