@@ -93,6 +93,45 @@ async fn a_duplicate_in_the_same_commit_is_stored_once() {
     }
 }
 
+/// An event stored by an earlier commit (delivered again after a crash) changes nothing, while
+/// its neighbours in the same commit are stored and find the cases they belong to.
+#[tokio::test]
+async fn an_event_stored_before_in_a_commit_changes_nothing_and_its_neighbours_are_stored() {
+    for backend in backends().await {
+        let db = backend.name();
+        let (d, _) = dispatcher(&backend, "", morning()).await;
+        let a = apart(1);
+        let mut again_at_a = apart(16);
+        again_at_a.location = a.location;
+        let b = apart(2);
+        assert_eq!(
+            d.ingest(&PipelineEvent::Violation(a.clone())).await.unwrap(),
+            stored(&a)
+        );
+        let events = [&a, &again_at_a, &b, &a].map(|v| PipelineEvent::Violation(v.clone()));
+        let outcomes: Vec<Ingested> = together(&d, &events)
+            .await
+            .into_iter()
+            .map(Result::unwrap)
+            .collect();
+        let again = Ingested::Duplicate {
+            case: Some(a.id.to_string()),
+        };
+        assert_eq!(outcomes, [again.clone(), stored(&a), stored(&b), again], "{db}");
+        let case = d.case(&command(), &a.id.to_string()).await.unwrap();
+        assert_eq!(case.occurrences, 2, "{db}: the first sighting and the new one");
+        assert_eq!(case.last_event, again_at_a.id.to_string(), "{db}");
+        let log = d.audit_log(None).await.unwrap();
+        assert_eq!(
+            log.len(),
+            7,
+            "{db}: two cases reported, filed, dispatched; one sighting"
+        );
+        audit::verify(&log).unwrap_or_else(|e| panic!("{db}: {e:?}"));
+        backend.drop_database().await;
+    }
+}
+
 #[tokio::test]
 async fn a_violation_and_its_clearing_in_the_same_commit_find_each_other() {
     for backend in backends().await {
