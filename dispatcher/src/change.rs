@@ -1,6 +1,9 @@
 //! One change to the store, the same way every time: take the writer's turn, begin, change cases,
 //! append each step to the audit chain (queueing its webhooks), commit, and only then announce.
 //! A change may be made of parts (the events of a batch) each of which can be taken back alone.
+//! Cases and received events are [held](held) in memory and written together.
+
+mod held;
 
 use chrono::{DateTime, Utc};
 use serde_json::{json, Value};
@@ -12,15 +15,21 @@ use crate::{
         audit::Entry,
         Action, Case, State,
     },
-    store::{self, Tx},
+    store::{self, cases::OpenNear, events::Received, Tx},
     Actor, CaseChange, DispatchError, Dispatcher,
 };
+use held::Held;
 
 /// A change in progress. Dropped without [`Change::commit`], it is rolled back and nothing is
 /// announced.
 pub(crate) struct Change<'d> {
     pub(crate) dispatcher: &'d Dispatcher,
-    pub(crate) tx: Tx,
+    tx: Tx,
+    held: Held,
+    /// Whether each event received is stored at once, so that one stored before is known at
+    /// once (as it must be when every event is a part of its own), not only when the change is
+    /// written.
+    stores_each_event: bool,
     /// When the change happens: one time for every step of it (or of the part under way).
     pub(crate) now: DateTime<Utc>,
     changes: Vec<CaseChange>,
@@ -57,6 +66,8 @@ impl Dispatcher {
         Ok(Change {
             dispatcher: self,
             tx,
+            held: Held::default(),
+            stores_each_event: false,
             now: self.now(),
             changes: Vec::new(),
             entries: Vec::new(),
@@ -75,23 +86,82 @@ impl Change<'_> {
     pub(crate) async fn next_case_number(&mut self) -> Result<i64, DispatchError> {
         let number = match self.next.case_number {
             Some(number) => number,
-            None => store::cases::next_number(&mut self.tx).await?,
+            None => store::cases::next_number(self.tx().await?).await?,
         };
         self.next.case_number = Some(number + 1);
         Ok(number)
     }
 
+    /// The transaction, with everything the change holds written to it first: for reading or
+    /// writing the store directly.
+    pub(crate) async fn tx(&mut self) -> Result<&mut Tx, DispatchError> {
+        self.held.write(&mut self.tx).await?;
+        Ok(&mut self.tx)
+    }
+
     /// Case `id` as this change finds it: it may have moved on since it was read before.
     pub(crate) async fn case(&mut self, id: &str) -> Result<Case, DispatchError> {
-        store::cases::find(&mut *self.tx, id)
+        if let Some(case) = self.held.case(id) {
+            return Ok(case.clone());
+        }
+        let case = store::cases::find(&mut *self.tx, id)
             .await?
-            .ok_or_else(|| DispatchError::NotFound(id.to_owned()))
+            .ok_or_else(|| DispatchError::NotFound(id.to_owned()))?;
+        self.held.read(case.clone());
+        Ok(case)
+    }
+
+    /// Stores `case`, new.
+    pub(crate) fn insert_case(&mut self, case: &Case) {
+        self.held.made(case, true);
+    }
+
+    /// Stores `case` over what it was.
+    pub(crate) fn save_case(&mut self, case: &Case) {
+        self.held.made(case, false);
+    }
+
+    /// Stores `event`; false when it was stored before (nothing changes then).
+    pub(crate) async fn receive(&mut self, event: Received) -> Result<bool, DispatchError> {
+        if !self.stores_each_event {
+            return Ok(self.held.receive(event));
+        }
+        let tx = self.tx().await?;
+        Ok(store::events::record(tx, &[&event]).await? == 1)
+    }
+
+    /// The case the violation with this id opened or joined.
+    pub(crate) async fn case_of_violation(&mut self, id: &str) -> Result<Option<String>, DispatchError> {
+        if let Some(case) = self.held.case_of_event(id, "violation") {
+            return Ok(case.map(str::to_owned));
+        }
+        Ok(store::events::case_of_violation(&mut self.tx, id).await?)
+    }
+
+    /// The open cases `search` finds.
+    pub(crate) async fn open_near(&mut self, search: OpenNear) -> Result<Vec<Case>, DispatchError> {
+        if let Some(found) = self.held.open_near(&search) {
+            return Ok(found);
+        }
+        let found = store::cases::open_near(self.tx().await?, &[search]).await?;
+        for case in &found {
+            self.held.read(case.clone());
+        }
+        Ok(found)
+    }
+
+    /// Reads at once the open cases each of `searches` will find, which [`Change::open_near`]
+    /// then answers from memory: one statement instead of one per search.
+    pub(crate) async fn search_ahead(&mut self, searches: Vec<OpenNear>) -> Result<(), DispatchError> {
+        self.held.write(&mut self.tx).await?;
+        Ok(self.held.search_ahead(&mut self.tx, searches).await?)
     }
 
     /// Begins a part that [`Change::take_back`] can undo — its writes, audit entries, webhooks
     /// and announcements — leaving the rest of the change as it was.
     pub(crate) async fn begin_part(&mut self) -> Result<Part, DispatchError> {
-        store::savepoint(&mut self.tx).await?;
+        self.stores_each_event = true;
+        store::savepoint(self.tx().await?).await?;
         Ok(Part {
             announced: self.changes.len(),
             entries: self.entries.len(),
@@ -101,12 +171,13 @@ impl Change<'_> {
 
     /// Keeps `part` in the change.
     pub(crate) async fn keep(&mut self, _part: Part) -> Result<(), DispatchError> {
-        Ok(store::release_savepoint(&mut self.tx).await?)
+        Ok(store::release_savepoint(self.tx().await?).await?)
     }
 
     /// Undoes `part`; the change goes on from where it began.
     pub(crate) async fn take_back(&mut self, part: Part) -> Result<(), DispatchError> {
         store::rollback_to_savepoint(&mut self.tx).await?;
+        self.held.forget();
         self.changes.truncate(part.announced);
         self.entries.truncate(part.entries);
         self.next = part.next;
@@ -115,6 +186,7 @@ impl Change<'_> {
 
     /// Commits, then tells the live feed what changed.
     pub(crate) async fn commit(mut self) -> Result<(), DispatchError> {
+        self.held.write(&mut self.tx).await?;
         store::audit::append(&mut self.tx, &self.entries).await?;
         self.tx.commit().await?;
         for change in self.changes {
@@ -133,7 +205,7 @@ impl Change<'_> {
         request: &ActionRequest,
     ) -> Result<Case, DispatchError> {
         let applied = actions::apply(case, action, request, &self.dispatcher.config, self.now)?;
-        store::cases::save(&mut self.tx, &applied.case).await?;
+        self.save_case(&applied.case);
         self.audit(
             &applied.case,
             actor,
@@ -158,7 +230,7 @@ impl Change<'_> {
         what: &str,
         detail: Value,
     ) -> Result<(), DispatchError> {
-        store::cases::save(&mut self.tx, case).await?;
+        self.save_case(case);
         self.audit(case, actor, what, Some(case.state), detail).await
     }
 
@@ -196,12 +268,19 @@ impl Change<'_> {
             let payload = json!({ "change": change, "detail": detail, "assignee": case.assignee });
             let id = match self.next.outbox_id {
                 Some(id) => id,
-                None => store::outbox::next_id(&mut self.tx).await?,
+                None => store::outbox::next_id(self.tx().await?).await?,
             };
             self.next.outbox_id = Some(id + 1);
             let now = self.now_ms();
-            store::outbox::enqueue(&mut self.tx, id, &hook.name, &hook.url, &payload.to_string(), now)
-                .await?;
+            store::outbox::enqueue(
+                self.tx().await?,
+                id,
+                &hook.name,
+                &hook.url,
+                &payload.to_string(),
+                now,
+            )
+            .await?;
         }
         self.changes.push(change);
         Ok(())

@@ -32,7 +32,7 @@ impl Change<'_> {
         let config = self.dispatcher.config.clone();
         let on_duty = Roster::new(&config).on_duty(&grid, self.now);
         let ids: Vec<String> = on_duty.iter().map(|m| m.id.to_string()).collect();
-        let open = store::cases::open_tasks(&mut self.tx, &ids).await?;
+        let open = store::cases::open_tasks(self.tx().await?, &ids).await?;
         let tasks = |id: &gridwatch_core::MemberId| {
             open.iter().find(|(m, _)| m == id.as_str()).map_or(0, |(_, n)| *n)
         };

@@ -66,7 +66,7 @@ impl Change<'_> {
     pub(crate) async fn dispatch_ignored_notices(&mut self) -> Result<Vec<String>, DispatchError> {
         let mut sent = Vec::new();
         let now = self.now_ms();
-        for case in store::cases::notices_run_out(&mut self.tx, now).await? {
+        for case in store::cases::notices_run_out(self.tx().await?, now).await? {
             if self
                 .dispatch_fairly(&case, &Actor::system("dispatcher"))
                 .await?

@@ -12,7 +12,7 @@ use crate::{
     cases::{actions::ActionRequest, Action, Case},
     change::Change,
     shops::{fronts::shop_at, Grade},
-    store, Actor, DispatchError,
+    Actor, DispatchError,
 };
 
 /// What review decides for a new case.
@@ -63,7 +63,7 @@ impl<'d> Change<'d> {
             shop: Some(shop.id.clone()),
             ..case
         };
-        store::cases::save(&mut self.tx, &case).await?;
+        self.save_case(&case);
         let grade = self.settled_grade(&shop.id).await?;
         Ok((case, Some((shop, grade))))
     }

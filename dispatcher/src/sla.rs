@@ -34,7 +34,7 @@ impl Dispatcher {
         let mut escalated = change.dispatch_ignored_notices().await?;
         change.repair_shops().await?;
         let dispatcher = Actor::system("dispatcher");
-        for case in store::cases::overdue(&mut change.tx, t).await? {
+        for case in store::cases::overdue(change.tx().await?, t).await? {
             let Some((level, due)) = due_escalation(&case, t) else {
                 continue;
             };

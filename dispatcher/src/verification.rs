@@ -6,7 +6,7 @@ use gridwatch_core::{CameraId, ViolationCleared, ViolationEvent};
 use crate::{
     cases::{actions::ActionRequest, Action, Case, State},
     change::Change,
-    store, Actor, DispatchError,
+    Actor, DispatchError,
 };
 
 /// What the audit trail says when a camera verifies a case (pages translate it).
@@ -36,7 +36,7 @@ impl Change<'_> {
             updated_at: self.now_ms(),
             ..case
         };
-        store::cases::save(&mut self.tx, &case).await?;
+        self.save_case(&case);
         if case.state == State::Handled {
             self.verified_by(&case, &c.camera).await?;
         } else if crate::graduated::complied(&case, self.now) {

@@ -93,8 +93,9 @@ async fn a_duplicate_in_the_same_commit_is_stored_once() {
     }
 }
 
-/// An event stored by an earlier commit (delivered again after a crash) changes nothing, while
-/// its neighbours in the same commit are stored and find the cases they belong to.
+/// A commit takes its events as new and learns otherwise only when it writes them: an event
+/// stored by an earlier commit (delivered again after a crash) must still change nothing, while
+/// its neighbours are stored and find the cases they belong to.
 #[tokio::test]
 async fn an_event_stored_before_in_a_commit_changes_nothing_and_its_neighbours_are_stored() {
     for backend in backends().await {

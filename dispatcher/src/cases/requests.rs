@@ -29,9 +29,7 @@ impl Dispatcher {
             .action
             .ok_or_else(|| DispatchError::Invalid("action: missing; say what to do to the case".into()))?;
         let mut change = self.change().await?;
-        let case = store::cases::find(&mut *change.tx, case_id)
-            .await?
-            .ok_or_else(|| DispatchError::NotFound(case_id.to_owned()))?;
+        let case = change.case(case_id).await?;
         may_see(actor, &case, &self.config)?;
         may(actor, &case, action, &self.config)?;
         let case = if action == Action::Dispatch && request.to.is_none() {

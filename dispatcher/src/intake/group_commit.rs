@@ -87,22 +87,30 @@ impl Dispatcher {
         }
     }
 
-    /// Events seldom fail once they are valid: applies `jobs` straight through and commits, or,
-    /// when one of several fails, commits nothing and returns `None` (a lone event's failure is
-    /// its outcome).
+    /// Events seldom fail once they are valid, and are seldom delivered twice: applies `jobs`
+    /// straight through — the open cases they may join read in one go, what they change written
+    /// together — and commits; or, when one of several fails or one was stored before, commits
+    /// nothing and returns `None` (a lone event's failure is its outcome).
     async fn apply_straight(&self, jobs: &[Job]) -> Result<Option<Vec<Outcome>>, DispatchError> {
+        let stored_before = |e: &DispatchError| matches!(e, DispatchError::Store(StoreError::StoredBefore));
         let mut change = self.change().await?;
+        let events: Vec<&PipelineEvent> = jobs.iter().map(|job| &job.event).collect();
+        change.search_ahead_of(&events).await?;
         let mut outcomes = Vec::with_capacity(jobs.len());
         for job in jobs {
             change.now = self.now();
             let outcome = change.event(&job.event).await;
-            if outcome.is_err() {
-                return Ok((jobs.len() == 1).then(|| vec![outcome]));
+            if let Err(e) = &outcome {
+                let alone = jobs.len() == 1 && !stored_before(e);
+                return Ok(alone.then(|| vec![outcome]));
             }
             outcomes.push(outcome);
         }
-        change.commit().await?;
-        Ok(Some(outcomes))
+        match change.commit().await {
+            Ok(()) => Ok(Some(outcomes)),
+            Err(e) if stored_before(&e) => Ok(None),
+            Err(e) => Err(e),
+        }
     }
 
     /// Applies `jobs` each in a part of its own, so that one that fails takes back only what it

@@ -6,7 +6,10 @@ use gridwatch_core::{CameraId, GeoPoint, ZoneId};
 use crate::{
     cases::Case,
     change::Change,
-    store::{self, cases::Bounds},
+    store::{
+        self,
+        cases::{Bounds, OpenNear},
+    },
     DispatchError,
 };
 
@@ -20,13 +23,28 @@ impl Change<'_> {
         seen_in: Option<(&CameraId, Option<&ZoneId>)>,
     ) -> Result<Option<Case>, DispatchError> {
         let radius = self.dispatcher.config.dispatch.merge_radius_m;
-        let camera = seen_in.map_or("", |(camera, _)| camera.as_str());
-        let zone = seen_in.and_then(|(_, zone)| zone).map(|z| z.as_str());
-        let cases = store::cases::open_near(&mut self.tx, kind, around(place, radius), camera, zone).await?;
+        let search = self.search_near(kind, place, seen_in);
+        let (camera, zone) = (search.camera.clone(), search.zone.clone());
+        let cases = self.open_near(search).await?;
         Ok(nearest(cases, place, |case, distance| {
-            let same_zone = zone.is_some() && case.camera == camera && case.zone.as_deref() == zone;
+            let same_zone = zone.is_some() && case.camera == camera && case.zone == zone;
             same_zone || distance <= radius
         }))
+    }
+
+    /// The search for the open cases a sighting or report of `kind` at `place` may belong to.
+    pub(super) fn search_near(
+        &self,
+        kind: &str,
+        place: GeoPoint,
+        seen_in: Option<(&CameraId, Option<&ZoneId>)>,
+    ) -> OpenNear {
+        OpenNear {
+            kind: kind.to_owned(),
+            bounds: around(place, self.dispatcher.config.dispatch.merge_radius_m),
+            camera: seen_in.map_or(String::new(), |(camera, _)| camera.to_string()),
+            zone: seen_in.and_then(|(_, zone)| zone).map(|z| z.to_string()),
+        }
     }
 
     /// A case of the same kind at the same spot closed within the recurrence window.
@@ -38,7 +56,7 @@ impl Change<'_> {
         let dispatch = &self.dispatcher.config.dispatch;
         let since = self.now_ms() - dispatch.recurrence_within.0.as_millis() as i64;
         let radius = dispatch.merge_radius_m;
-        let cases = store::cases::closed_near(&mut self.tx, kind, around(place, radius), since).await?;
+        let cases = store::cases::closed_near(self.tx().await?, kind, around(place, radius), since).await?;
         Ok(nearest(cases, place, |_, distance| distance <= radius).map(|case| case.id))
     }
 }

@@ -29,6 +29,11 @@ use crate::{
 /// The largest pixel coordinate an image box may have: wider than any camera's picture.
 const MAX_PIXELS: f64 = 65_536.0;
 
+/// Where a violation was seen: its camera and zone.
+fn seen_in(v: &ViolationEvent) -> Option<(&gridwatch_core::CameraId, Option<&gridwatch_core::ZoneId>)> {
+    Some((&v.camera, v.zone.as_ref()))
+}
+
 /// What became of an event.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(tag = "outcome", rename_all = "snake_case")]
@@ -52,22 +57,22 @@ impl Change<'_> {
     async fn record(
         &mut self,
         id: &str,
-        kind_of_event: &str,
+        kind_of_event: &'static str,
         camera: &str,
         kind: Option<&str>,
         case: Option<&str>,
         body: &impl Serialize,
     ) -> Result<bool, DispatchError> {
         let received = Received {
-            id,
+            id: id.to_owned(),
             kind_of_event,
-            camera,
-            kind,
+            camera: camera.to_owned(),
+            kind: kind.map(str::to_owned),
             received_at: self.now_ms(),
             body: serde_json::to_string(body).expect("events serialize"),
-            case,
+            case: case.map(str::to_owned),
         };
-        Ok(store::events::record(&mut self.tx, received).await?)
+        self.receive(received).await
     }
 
     async fn violation(&mut self, v: &ViolationEvent) -> Result<Ingested, DispatchError> {
@@ -103,8 +108,9 @@ impl Change<'_> {
             )));
         }
         let id = v.id.to_string();
-        let seen_in = Some((&v.camera, v.zone.as_ref()));
-        let open = self.open_case_near(v.kind.as_str(), v.location, seen_in).await?;
+        let open = self
+            .open_case_near(v.kind.as_str(), v.location, seen_in(v))
+            .await?;
         // A new case takes the id of the event that opened it.
         let case_id = open.as_ref().map_or(id.as_str(), |case| case.id.as_str());
         let (camera, kind) = (v.camera.as_str(), Some(v.kind.as_str()));
@@ -112,7 +118,7 @@ impl Change<'_> {
             .record(&id, "violation", camera, kind, Some(case_id), v)
             .await?
         {
-            let case = store::events::case_of_violation(&mut self.tx, &id).await?;
+            let case = self.case_of_violation(&id).await?;
             return Ok(Ingested::Duplicate { case });
         }
         let case = match open {
@@ -148,7 +154,7 @@ impl Change<'_> {
                 .new_case(&id, v.kind.as_str(), v.location, Source::Camera)
                 .await?
         };
-        store::cases::insert(&mut self.tx, &case).await?;
+        self.insert_case(&case);
         let detail = json!({ "event": v.id, "grid": case.grid, "recurrence_of": case.recurrence_of });
         self.audit(&case, &Actor::camera(&v.camera), "report", None, detail)
             .await?;
@@ -203,9 +209,23 @@ impl Change<'_> {
         })
     }
 
+    /// Reads at once the open cases that the violations among `events` may join.
+    async fn search_ahead_of(&mut self, events: &[&PipelineEvent]) -> Result<(), DispatchError> {
+        let searches = events
+            .iter()
+            .filter_map(|event| match event {
+                PipelineEvent::Violation(v) => {
+                    Some(self.search_near(v.kind.as_str(), v.location, seen_in(v)))
+                }
+                _ => None,
+            })
+            .collect();
+        self.search_ahead(searches).await
+    }
+
     async fn cleared(&mut self, c: &ViolationCleared) -> Result<Ingested, DispatchError> {
         let id = c.id.to_string();
-        let case_id = store::events::case_of_violation(&mut self.tx, &id).await?;
+        let case_id = self.case_of_violation(&id).await?;
         let (camera, kind) = (c.camera.as_str(), Some(c.kind.as_str()));
         let fresh = self
             .record(&id, "violation_cleared", camera, kind, case_id.as_deref(), c)
@@ -216,9 +236,7 @@ impl Change<'_> {
         let Some(case_id) = case_id else {
             return Ok(Ingested::Stored { case: None });
         };
-        let case = store::cases::find(&mut *self.tx, &case_id)
-            .await?
-            .ok_or_else(|| DispatchError::NotFound(case_id.clone()))?;
+        let case = self.case(&case_id).await?;
         // A later sighting of the same case is not cleared by an earlier one's end.
         if case.last_event == id {
             self.gone(case, c).await?;
@@ -234,7 +252,7 @@ impl Change<'_> {
             since: h.at.timestamp_millis(),
             detail: h.detail.clone(),
         };
-        store::cameras::upsert(&mut self.tx, &row).await?;
+        store::cameras::upsert(self.tx().await?, &row).await?;
         Ok(Ingested::Stored { case: None })
     }
 }

@@ -157,7 +157,7 @@ impl Change<'_> {
                 let case = self
                     .new_case(&id, kind.as_str(), report.place, report.source)
                     .await?;
-                store::cases::insert(&mut self.tx, &case).await?;
+                self.insert_case(&case);
                 let mut detail = detail;
                 detail["grid"] = json!(case.grid);
                 detail["recurrence_of"] = json!(case.recurrence_of);
@@ -167,7 +167,7 @@ impl Change<'_> {
         };
         self.record_photos(&case, by, photos).await?;
         let row = report.row(&id, &case.id, by, self.now_ms());
-        store::reports::insert(&mut self.tx, &row).await?;
+        store::reports::insert(self.tx().await?, &row).await?;
         let reported = Reported {
             report: id,
             case: case.id.clone(),

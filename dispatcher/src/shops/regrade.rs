@@ -37,7 +37,7 @@ fn stored_grade(row: &GradeRow) -> Result<Grade, DispatchError> {
 impl Change<'_> {
     /// The grade `shop` holds now, after any repair that fell due.
     pub(crate) async fn settled_grade(&mut self, shop: &str) -> Result<Grade, DispatchError> {
-        match store::shops::find(&mut *self.tx, shop).await? {
+        match store::shops::find(&mut **self.tx().await?, shop).await? {
             Some(row) => self.repair(row).await,
             None => Ok(Grade::Green),
         }
@@ -48,10 +48,10 @@ impl Change<'_> {
     pub(crate) async fn count_against_shop(&mut self, case: &Case, shop: &str) -> Result<(), DispatchError> {
         let grading = self.dispatcher.config.dispatch.grading;
         let now = self.now_ms();
-        let counted = store::shops::counted_since(&mut self.tx, shop, now - ms(grading.window)).await?;
+        let counted = store::shops::counted_since(self.tx().await?, shop, now - ms(grading.window)).await?;
         // A repair that fell due before this case comes first.
         let held = self.settled_grade(shop).await?;
-        let row = store::shops::find(&mut *self.tx, shop).await?;
+        let row = store::shops::find(&mut **self.tx().await?, shop).await?;
         let earned = Grade::earned(counted, &grading);
         let mut next = GradeRow {
             shop: shop.to_owned(),
@@ -70,13 +70,13 @@ impl Change<'_> {
             next.grade = earned.as_str().to_owned();
             next.since = now;
         }
-        store::shops::put(&mut self.tx, &next).await?;
+        store::shops::put(self.tx().await?, &next).await?;
         Ok(())
     }
 
     /// Repairs every shop whose clean period has run.
     pub(crate) async fn repair_shops(&mut self) -> Result<(), DispatchError> {
-        for row in store::shops::not_green(&mut self.tx).await? {
+        for row in store::shops::not_green(self.tx().await?).await? {
             self.repair(row).await?;
         }
         Ok(())
@@ -111,7 +111,7 @@ impl Change<'_> {
             row.since = due;
         }
         if grade != held {
-            store::shops::put(&mut self.tx, &row).await?;
+            store::shops::put(self.tx().await?, &row).await?;
         }
         Ok(grade)
     }

@@ -2,7 +2,7 @@
 
 use sqlx::{any::AnyRow, Row};
 
-use super::Tx;
+use super::{placeholder_rows, Tx, ROWS_PER_STATEMENT};
 use crate::cases::audit::{Entry, GENESIS};
 
 /// The sequence number and hash of the last entry, or `(0, GENESIS)` before the first.
@@ -16,22 +16,13 @@ pub async fn last(tx: &mut Tx) -> Result<(i64, String), sqlx::Error> {
     }
 }
 
-/// The most entries one statement writes: well under either database's limit of parameters.
-const ROWS_PER_INSERT: usize = 100;
-
 /// Appends `entries`, in order, with as few statements as the databases allow.
 pub async fn append(tx: &mut Tx, entries: &[Entry]) -> Result<(), sqlx::Error> {
-    for rows in entries.chunks(ROWS_PER_INSERT) {
-        let values: Vec<String> = (0..rows.len())
-            .map(|r| {
-                let p: Vec<String> = (1..=10).map(|c| format!("${}", r * 10 + c)).collect();
-                format!("({})", p.join(", "))
-            })
-            .collect();
+    for rows in entries.chunks(ROWS_PER_STATEMENT) {
         let sql = format!(
             "INSERT INTO audit (seq, case_id, at, actor, action, from_state, to_state, detail, prev_hash, hash)
              VALUES {}",
-            values.join(", ")
+            placeholder_rows(rows.len(), 10)
         );
         let query = rows.iter().fold(sqlx::query(&sql), |q, entry| {
             q.bind(entry.seq)

@@ -6,7 +6,7 @@ use sqlx::{
     Any, Executor, Row,
 };
 
-use super::{in_list, Tx};
+use super::{in_list, placeholder_rows, Tx, ROWS_PER_STATEMENT};
 use crate::cases::{Case, Escalation, Source, State};
 
 /// Latitude and longitude bounds of a search area: `((south, north), (west, east))`.
@@ -141,27 +141,36 @@ fn bind_all<'q>(query: Query<'q, Any, AnyArguments<'q>>, c: &Case) -> Query<'q, 
         .bind(c.source.as_str())
 }
 
-pub async fn insert(tx: &mut Tx, case: &Case) -> Result<(), sqlx::Error> {
-    let placeholders: Vec<String> = (1..=COLUMNS.len()).map(|i| format!("${i}")).collect();
-    let sql = format!(
-        "INSERT INTO cases ({}) VALUES ({})",
-        COLUMNS.join(", "),
-        placeholders.join(", ")
-    );
-    bind_all(sqlx::query(&sql), case).execute(&mut **tx).await?;
-    Ok(())
+/// Stores `cases`, new ones.
+pub async fn insert(tx: &mut Tx, cases: &[&Case]) -> Result<(), sqlx::Error> {
+    write(tx, cases, "").await
 }
 
-/// Writes every column of `case` over the stored row with its id.
-pub async fn save(tx: &mut Tx, case: &Case) -> Result<(), sqlx::Error> {
-    let assignments: Vec<String> = COLUMNS
+/// Writes every column of each of `cases` over the stored row with its id.
+pub async fn save(tx: &mut Tx, cases: &[&Case]) -> Result<(), sqlx::Error> {
+    let assignments: Vec<String> = COLUMNS[1..]
         .iter()
-        .enumerate()
-        .skip(1)
-        .map(|(i, column)| format!("{column} = ${}", i + 1))
+        .map(|column| format!("{column} = excluded.{column}"))
         .collect();
-    let sql = format!("UPDATE cases SET {} WHERE id = $1", assignments.join(", "));
-    bind_all(sqlx::query(&sql), case).execute(&mut **tx).await?;
+    write(
+        tx,
+        cases,
+        &format!("ON CONFLICT (id) DO UPDATE SET {}", assignments.join(", ")),
+    )
+    .await
+}
+
+/// Inserts `cases` in multi-row statements ending with `conflict`.
+async fn write(tx: &mut Tx, cases: &[&Case], conflict: &str) -> Result<(), sqlx::Error> {
+    for rows in cases.chunks(ROWS_PER_STATEMENT) {
+        let sql = format!(
+            "INSERT INTO cases ({}) VALUES {} {conflict}",
+            COLUMNS.join(", "),
+            placeholder_rows(rows.len(), COLUMNS.len())
+        );
+        let query = rows.iter().fold(sqlx::query(&sql), |q, case| bind_all(q, case));
+        query.execute(&mut **tx).await?;
+    }
     Ok(())
 }
 
@@ -176,33 +185,56 @@ pub async fn find<'e>(e: impl Executor<'e, Database = Any>, id: &str) -> Result<
         .transpose()
 }
 
-/// Open cases of `kind` inside `bounds`, or in zone `zone` of `camera`.
-pub async fn open_near(
-    tx: &mut Tx,
-    kind: &str,
-    ((lat0, lat1), (lon0, lon1)): Bounds,
-    camera: &str,
-    zone: Option<&str>,
-) -> Result<Vec<Case>, sqlx::Error> {
-    // Two searches, each on an index of its own: with an OR between them the databases scan
-    // every open case of the kind.
+/// A search for the open cases of `kind` inside `bounds`, or in zone `zone` of `camera`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct OpenNear {
+    pub kind: String,
+    pub bounds: Bounds,
+    pub camera: String,
+    pub zone: Option<String>,
+}
+
+impl OpenNear {
+    /// Whether the search finds `case`: [`open_near`]'s test, for a case held in memory.
+    pub fn finds(&self, case: &Case) -> bool {
+        let ((lat0, lat1), (lon0, lon1)) = self.bounds;
+        let inside = (lat0..=lat1).contains(&case.lat) && (lon0..=lon1).contains(&case.lon);
+        let in_zone = self.zone.is_some() && case.camera == self.camera && case.zone == self.zone;
+        case.kind == self.kind && case.state.is_open() && (inside || in_zone)
+    }
+}
+
+/// The open cases that any of `searches` finds, each once.
+pub async fn open_near(tx: &mut Tx, searches: &[OpenNear]) -> Result<Vec<Case>, sqlx::Error> {
+    // Two joins, each on an index of its own: with an OR between them the databases scan every
+    // open case of the kind.
     let open = in_list(&State::OPEN);
-    let sql = format!(
-        "SELECT * FROM cases WHERE kind = $1 AND state IN ({open}) AND lat BETWEEN $2 AND $3 AND lon BETWEEN $4 AND $5
-         UNION
-         SELECT * FROM cases WHERE kind = $1 AND state IN ({open}) AND camera = $6 AND zone = $7"
-    );
-    let rows = sqlx::query(&sql)
-        .bind(kind)
-        .bind(lat0)
-        .bind(lat1)
-        .bind(lon0)
-        .bind(lon1)
-        .bind(camera)
-        .bind(zone.map(str::to_owned))
-        .fetch_all(&mut **tx)
-        .await?;
-    all(&rows)
+    let mut found = Vec::new();
+    for part in searches.chunks(ROWS_PER_STATEMENT) {
+        let sql = format!(
+            "WITH q (kind, lat0, lat1, lon0, lon1, camera, zone) AS (VALUES {})
+             SELECT c.* FROM q JOIN cases c ON c.kind = q.kind AND c.lat BETWEEN q.lat0 AND q.lat1
+               AND c.lon BETWEEN q.lon0 AND q.lon1 WHERE c.state IN ({open})
+             UNION
+             SELECT c.* FROM q JOIN cases c ON c.camera = q.camera AND c.zone = q.zone AND c.kind = q.kind
+               WHERE c.state IN ({open})",
+            placeholder_rows(part.len(), 7)
+        );
+        let query = part.iter().fold(sqlx::query(&sql), |q, s| {
+            let ((lat0, lat1), (lon0, lon1)) = s.bounds;
+            q.bind(&s.kind)
+                .bind(lat0)
+                .bind(lat1)
+                .bind(lon0)
+                .bind(lon1)
+                .bind(&s.camera)
+                .bind(s.zone.clone())
+        });
+        found.extend(all(&query.fetch_all(&mut **tx).await?)?);
+    }
+    found.sort_by(|a, b| a.id.cmp(&b.id));
+    found.dedup_by(|a, b| a.id == b.id);
+    Ok(found)
 }
 
 /// Cases of `kind` inside `bounds` closed at `since` or later.

@@ -3,38 +3,44 @@
 
 use sqlx::Row;
 
-use super::Tx;
+use super::{placeholder_rows, Tx, ROWS_PER_STATEMENT};
 
 /// An event to keep.
-pub struct Received<'a> {
-    pub id: &'a str,
+pub struct Received {
+    pub id: String,
     /// `violation`, `violation_cleared` or `camera_health`.
-    pub kind_of_event: &'a str,
-    pub camera: &'a str,
-    pub kind: Option<&'a str>,
+    pub kind_of_event: &'static str,
+    pub camera: String,
+    pub kind: Option<String>,
     pub received_at: i64,
     /// The event's JSON.
     pub body: String,
     /// The case it concerns, if any.
-    pub case: Option<&'a str>,
+    pub case: Option<String>,
 }
 
-/// Stores `event`; false when it was stored before (nothing changes then).
-pub async fn record(tx: &mut Tx, event: Received<'_>) -> Result<bool, sqlx::Error> {
-    let inserted = sqlx::query(
-        "INSERT INTO events (id, type, camera, kind, received_at, body, case_id) VALUES ($1, $2, $3, $4, $5, $6, $7)
-         ON CONFLICT (id, type) DO NOTHING",
-    )
-    .bind(event.id)
-    .bind(event.kind_of_event)
-    .bind(event.camera)
-    .bind(event.kind)
-    .bind(event.received_at)
-    .bind(event.body)
-    .bind(event.case)
-    .execute(&mut **tx)
-    .await?;
-    Ok(inserted.rows_affected() == 1)
+/// Stores each of `events` not stored before (nothing changes for those that were); returns how
+/// many were new.
+pub async fn record(tx: &mut Tx, events: &[&Received]) -> Result<u64, sqlx::Error> {
+    let mut new = 0;
+    for rows in events.chunks(ROWS_PER_STATEMENT) {
+        let sql = format!(
+            "INSERT INTO events (id, type, camera, kind, received_at, body, case_id) VALUES {}
+             ON CONFLICT (id, type) DO NOTHING",
+            placeholder_rows(rows.len(), 7)
+        );
+        let query = rows.iter().fold(sqlx::query(&sql), |q, event| {
+            q.bind(&event.id)
+                .bind(event.kind_of_event)
+                .bind(&event.camera)
+                .bind(event.kind.clone())
+                .bind(event.received_at)
+                .bind(&event.body)
+                .bind(event.case.clone())
+        });
+        new += query.execute(&mut **tx).await?.rows_affected();
+    }
+    Ok(new)
 }
 
 /// The case the violation with this id opened or joined.

@@ -40,6 +40,10 @@ pub enum StoreError {
     Together { events: usize, reason: String },
     #[error("the intake's writer stopped before the event was committed")]
     WriterStopped,
+    /// Events committed together are taken as new until they are written: when one turns out to
+    /// have been stored before, the group is applied again an event at a time.
+    #[error("an event committed with others had been stored before")]
+    StoredBefore,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -153,6 +157,20 @@ pub async fn rollback_to_savepoint(tx: &mut Tx) -> Result<(), sqlx::Error> {
         .execute(&mut **tx)
         .await?;
     release_savepoint(tx).await
+}
+
+/// The most rows one multi-row statement writes: well under either database's limit of
+/// parameters for the widest table (cases, 33 columns).
+const ROWS_PER_STATEMENT: usize = 100;
+
+/// `($1, $2), ($3, $4)`: the placeholders of `rows` rows of `columns` values each, numbered in
+/// row order, for a multi-row `VALUES` list.
+fn placeholder_rows(rows: usize, columns: usize) -> String {
+    let row = |r: usize| {
+        let values: Vec<String> = (1..=columns).map(|c| format!("${}", r * columns + c)).collect();
+        format!("({})", values.join(", "))
+    };
+    (0..rows).map(row).collect::<Vec<_>>().join(", ")
 }
 
 /// `'a', 'b'`: states as an SQL `IN` list. The names are the state machine's own constants.
