@@ -2,7 +2,7 @@
 
 use sqlx::{any::AnyRow, Row};
 
-use super::{placeholder_rows, Tx, ROWS_PER_STATEMENT};
+use super::{pieces, placeholder_rows, Tx};
 use crate::cases::audit::{Entry, GENESIS};
 
 /// The sequence number and hash of the last entry, or `(0, GENESIS)` before the first.
@@ -18,7 +18,7 @@ pub async fn last(tx: &mut Tx) -> Result<(i64, String), sqlx::Error> {
 
 /// Appends `entries`, in order, with as few statements as the databases allow.
 pub async fn append(tx: &mut Tx, entries: &[Entry]) -> Result<(), sqlx::Error> {
-    for rows in entries.chunks(ROWS_PER_STATEMENT) {
+    for rows in pieces(entries) {
         let sql = format!(
             "INSERT INTO audit (seq, case_id, at, actor, action, from_state, to_state, detail, prev_hash, hash)
              VALUES {}",

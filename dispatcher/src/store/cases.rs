@@ -6,7 +6,7 @@ use sqlx::{
     Any, Executor, Row,
 };
 
-use super::{in_list, placeholder_rows, Tx, ROWS_PER_STATEMENT};
+use super::{in_list, pieces, placeholder_rows, Tx};
 use crate::cases::{Case, Escalation, Source, State};
 
 /// Latitude and longitude bounds of a search area: `((south, north), (west, east))`.
@@ -162,7 +162,7 @@ pub async fn save(tx: &mut Tx, cases: &[&Case]) -> Result<(), sqlx::Error> {
 
 /// Inserts `cases` in multi-row statements ending with `conflict`.
 async fn write(tx: &mut Tx, cases: &[&Case], conflict: &str) -> Result<(), sqlx::Error> {
-    for rows in cases.chunks(ROWS_PER_STATEMENT) {
+    for rows in pieces(cases) {
         let sql = format!(
             "INSERT INTO cases ({}) VALUES {} {conflict}",
             COLUMNS.join(", "),
@@ -206,20 +206,33 @@ impl OpenNear {
 
 /// The open cases that any of `searches` finds, each once.
 pub async fn open_near(tx: &mut Tx, searches: &[OpenNear]) -> Result<Vec<Case>, sqlx::Error> {
-    // Two joins, each on an index of its own: with an OR between them the databases scan every
-    // open case of the kind.
+    // Two searches, each on an index of its own: with an OR between them the databases scan
+    // every open case of the kind. SQLite runs each of them as index lookups per search row;
+    // PostgreSQL plans a join with a list of search rows as a scan of every open case of the
+    // kind, and does the lookups only when each row's searches are a lateral subquery.
     let open = in_list(&State::OPEN);
+    let by_place = format!(
+        "c.kind = q.kind AND c.lat BETWEEN q.lat0 AND q.lat1 AND c.lon BETWEEN q.lon0 AND q.lon1 AND c.state IN ({open})"
+    );
+    let by_zone =
+        format!("c.camera = q.camera AND c.zone = q.zone AND c.kind = q.kind AND c.state IN ({open})");
+    let postgres = super::on_postgres(tx);
     let mut found = Vec::new();
-    for part in searches.chunks(ROWS_PER_STATEMENT) {
-        let sql = format!(
-            "WITH q (kind, lat0, lat1, lon0, lon1, camera, zone) AS (VALUES {})
-             SELECT c.* FROM q JOIN cases c ON c.kind = q.kind AND c.lat BETWEEN q.lat0 AND q.lat1
-               AND c.lon BETWEEN q.lon0 AND q.lon1 WHERE c.state IN ({open})
-             UNION
-             SELECT c.* FROM q JOIN cases c ON c.camera = q.camera AND c.zone = q.zone AND c.kind = q.kind
-               WHERE c.state IN ({open})",
-            placeholder_rows(part.len(), 7)
-        );
+    for part in pieces(searches) {
+        let rows = placeholder_rows(part.len(), 7);
+        let sql = if postgres {
+            format!(
+                "SELECT c.* FROM (VALUES {rows}) AS q (kind, lat0, lat1, lon0, lon1, camera, zone)
+                 CROSS JOIN LATERAL (SELECT c.* FROM cases c WHERE {by_place} UNION SELECT c.* FROM cases c WHERE {by_zone}) c"
+            )
+        } else {
+            format!(
+                "WITH q (kind, lat0, lat1, lon0, lon1, camera, zone) AS (VALUES {rows})
+                 SELECT c.* FROM q JOIN cases c ON {by_place}
+                 UNION
+                 SELECT c.* FROM q JOIN cases c ON {by_zone}"
+            )
+        };
         let query = part.iter().fold(sqlx::query(&sql), |q, s| {
             let ((lat0, lat1), (lon0, lon1)) = s.bounds;
             q.bind(&s.kind)

@@ -3,7 +3,7 @@
 
 use sqlx::Row;
 
-use super::{placeholder_rows, Tx, ROWS_PER_STATEMENT};
+use super::{pieces, placeholder_rows, Tx};
 
 /// An event to keep.
 pub struct Received {
@@ -23,7 +23,7 @@ pub struct Received {
 /// many were new.
 pub async fn record(tx: &mut Tx, events: &[&Received]) -> Result<u64, sqlx::Error> {
     let mut new = 0;
-    for rows in events.chunks(ROWS_PER_STATEMENT) {
+    for rows in pieces(events) {
         let sql = format!(
             "INSERT INTO events (id, type, camera, kind, received_at, body, case_id) VALUES {}
              ON CONFLICT (id, type) DO NOTHING",

@@ -161,7 +161,24 @@ pub async fn rollback_to_savepoint(tx: &mut Tx) -> Result<(), sqlx::Error> {
 
 /// The most rows one multi-row statement writes: well under either database's limit of
 /// parameters for the widest table (cases, 33 columns).
-const ROWS_PER_STATEMENT: usize = 100;
+const ROWS_PER_STATEMENT: usize = 64;
+
+/// `items` in pieces for multi-row statements: each a power of two long (largest first, at most
+/// [`ROWS_PER_STATEMENT`]), so that a statement comes in a few texts whatever a group's size and
+/// each stays in the connection's cache of prepared statements.
+fn pieces<T>(mut items: &[T]) -> impl Iterator<Item = &[T]> {
+    std::iter::from_fn(move || {
+        let len = items.len().min(ROWS_PER_STATEMENT);
+        let (piece, rest) = items.split_at(1 << len.checked_ilog2()?);
+        items = rest;
+        Some(piece)
+    })
+}
+
+/// Whether `tx` is on PostgreSQL, for the few statements whose best form differs by dialect.
+fn on_postgres(tx: &mut Tx) -> bool {
+    tx.backend_name() == <sqlx::Postgres as sqlx::Database>::NAME
+}
 
 /// `($1, $2), ($3, $4)`: the placeholders of `rows` rows of `columns` values each, numbered in
 /// row order, for a multi-row `VALUES` list.
@@ -177,4 +194,24 @@ fn placeholder_rows(rows: usize, columns: usize) -> String {
 fn in_list(states: &[crate::cases::State]) -> String {
     let quoted: Vec<String> = states.iter().map(|s| format!("'{}'", s.as_str())).collect();
     quoted.join(", ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pieces_are_powers_of_two_largest_first() {
+        let lengths = |n: usize| -> Vec<usize> {
+            let items: Vec<usize> = (0..n).collect();
+            let all: Vec<usize> = pieces(&items).flatten().copied().collect();
+            assert_eq!(all, items, "{n} items come back whole and in order");
+            pieces(&items).map(<[usize]>::len).collect()
+        };
+        assert_eq!(lengths(0), Vec::<usize>::new());
+        assert_eq!(lengths(1), [1]);
+        assert_eq!(lengths(13), [8, 4, 1]);
+        assert_eq!(lengths(64), [64]);
+        assert_eq!(lengths(200), [64, 64, 64, 8]);
+    }
 }
