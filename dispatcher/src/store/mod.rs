@@ -163,13 +163,23 @@ pub async fn rollback_to_savepoint(tx: &mut Tx) -> Result<(), sqlx::Error> {
 /// parameters for the widest table (cases, 33 columns).
 const ROWS_PER_STATEMENT: usize = 64;
 
-/// `items` in pieces for multi-row statements: each a power of two long (largest first, at most
-/// [`ROWS_PER_STATEMENT`]), so that a statement comes in a few texts whatever a group's size and
+/// Groups up to this size are written in one statement of their own size.
+const WHOLE_UP_TO: usize = 16;
+
+/// `items` in pieces for multi-row statements: a group of up to [`WHOLE_UP_TO`] whole (one round
+/// trip, which is what a statement costs most), a larger one in pieces a power of two long
+/// (largest first, at most [`ROWS_PER_STATEMENT`]), so that a statement comes in a few texts and
 /// each stays in the connection's cache of prepared statements.
 fn pieces<T>(mut items: &[T]) -> impl Iterator<Item = &[T]> {
     std::iter::from_fn(move || {
-        let len = items.len().min(ROWS_PER_STATEMENT);
-        let (piece, rest) = items.split_at(1 << len.checked_ilog2()?);
+        let len = match items.len() {
+            whole @ 0..=WHOLE_UP_TO => whole,
+            more => 1 << more.min(ROWS_PER_STATEMENT).ilog2(),
+        };
+        if len == 0 {
+            return None;
+        }
+        let (piece, rest) = items.split_at(len);
         items = rest;
         Some(piece)
     })
@@ -201,7 +211,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn pieces_are_powers_of_two_largest_first() {
+    fn small_groups_whole_larger_ones_in_powers_of_two() {
         let lengths = |n: usize| -> Vec<usize> {
             let items: Vec<usize> = (0..n).collect();
             let all: Vec<usize> = pieces(&items).flatten().copied().collect();
@@ -210,7 +220,10 @@ mod tests {
         };
         assert_eq!(lengths(0), Vec::<usize>::new());
         assert_eq!(lengths(1), [1]);
-        assert_eq!(lengths(13), [8, 4, 1]);
+        assert_eq!(lengths(13), [13]);
+        assert_eq!(lengths(16), [16]);
+        assert_eq!(lengths(17), [16, 1]);
+        assert_eq!(lengths(45), [32, 13]);
         assert_eq!(lengths(64), [64]);
         assert_eq!(lengths(200), [64, 64, 64, 8]);
     }
