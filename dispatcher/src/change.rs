@@ -95,7 +95,7 @@ impl Change<'_> {
     /// The transaction, with everything the change holds written to it first: for reading or
     /// writing the store directly.
     pub(crate) async fn tx(&mut self) -> Result<&mut Tx, DispatchError> {
-        self.held.write(&mut self.tx).await?;
+        self.held.write(&mut self.tx, &[]).await?;
         Ok(&mut self.tx)
     }
 
@@ -153,7 +153,7 @@ impl Change<'_> {
     /// Reads at once the open cases each of `searches` will find, which [`Change::open_near`]
     /// then answers from memory: one statement instead of one per search.
     pub(crate) async fn search_ahead(&mut self, searches: Vec<OpenNear>) -> Result<(), DispatchError> {
-        self.held.write(&mut self.tx).await?;
+        self.held.write(&mut self.tx, &[]).await?;
         Ok(self.held.search_ahead(&mut self.tx, searches).await?)
     }
 
@@ -186,8 +186,7 @@ impl Change<'_> {
 
     /// Commits, then tells the live feed what changed.
     pub(crate) async fn commit(mut self) -> Result<(), DispatchError> {
-        self.held.write(&mut self.tx).await?;
-        store::audit::append(&mut self.tx, &self.entries).await?;
+        self.held.write(&mut self.tx, &self.entries).await?;
         self.tx.commit().await?;
         for change in self.changes {
             // Nobody listening is fine: the feed is a convenience, the store is the record.

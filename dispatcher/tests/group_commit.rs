@@ -174,6 +174,43 @@ async fn a_violation_and_its_clearing_in_the_same_commit_find_each_other() {
     }
 }
 
+/// A new case takes the id of the event that opened it. Should a stored case have that id
+/// already, the event is refused and nothing of it is kept, rather than its audit entries and
+/// event row pointing at another case.
+#[tokio::test]
+async fn a_new_case_whose_id_is_taken_is_refused_and_nothing_of_it_kept() {
+    for backend in backends().await {
+        let db = backend.name();
+        let (d, _) = dispatcher(&backend, "", morning()).await;
+        let v = apart(1);
+        let id = v.id.to_string();
+        sqlx::query(
+            "INSERT INTO cases (id, number, kind, state, camera, lon, lat, confidence, occurrences,
+               first_event, last_event, reported_at, updated_at, escalation, extensions, reworks)
+             VALUES ($1, 999, 'street_vending', 'closed', 'cam-9', 0, 0, 1, 1, 'x', 'x', 0, 0, 0, 0, 0)",
+        )
+        .bind(&id)
+        .execute(d.store().pool())
+        .await
+        .unwrap();
+        let refused = d.ingest(&PipelineEvent::Violation(v.clone())).await;
+        assert!(refused.is_err(), "{db}: {refused:?}");
+        assert!(d.audit_log(None).await.unwrap().is_empty(), "{db}");
+        sqlx::query("DELETE FROM cases WHERE id = $1")
+            .bind(&id)
+            .execute(d.store().pool())
+            .await
+            .unwrap();
+        // Its event row was not kept either: sent again, it is new.
+        assert_eq!(
+            d.ingest(&PipelineEvent::Violation(v.clone())).await.unwrap(),
+            stored(&v),
+            "{db}"
+        );
+        backend.drop_database().await;
+    }
+}
+
 #[tokio::test]
 async fn a_bad_event_in_a_commit_is_refused_alone_and_its_neighbours_are_stored() {
     for backend in backends().await {

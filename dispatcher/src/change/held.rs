@@ -6,8 +6,8 @@
 use std::collections::{BTreeMap, HashMap};
 
 use crate::{
-    cases::Case,
-    store::{self, cases::OpenNear, events::Received, Tx},
+    cases::{audit::Entry, Case},
+    store::{self, cases::OpenNear, events::Received, writes::Writes, Tx},
     StoreError,
 };
 
@@ -107,33 +107,27 @@ impl Held {
         Ok(())
     }
 
-    /// Writes what the change made and has not yet written. An event stored before (an event
-    /// delivered again) was taken as new: [`StoreError::StoredBefore`] says so, and the change
-    /// must be taken back.
-    pub(super) async fn write(&mut self, tx: &mut Tx) -> Result<(), StoreError> {
-        // Events first: one stored before (a redelivery taken as new) would make a case it opened
-        // clash with the stored one.
+    /// Writes what the change made and has not yet written, with `entries` (the audit entries
+    /// made since the last write). An event stored before (an event delivered again) was taken as
+    /// new: [`StoreError::StoredBefore`] says so, and the change must be taken back.
+    pub(super) async fn write(&mut self, tx: &mut Tx, entries: &[Entry]) -> Result<(), StoreError> {
         let unstored = self.events.iter().position(|(_, stored)| !stored);
-        if let Some(first) = unstored {
-            let events: Vec<&Received> = self.events[first..].iter().map(|(e, _)| e).collect();
-            let new = store::events::record(tx, &events).await?;
-            if new < events.len() as u64 {
-                return Err(StoreError::StoredBefore);
-            }
-            for (_, stored) in &mut self.events[first..] {
-                *stored = true;
-            }
-        }
+        let events = unstored.map_or(&[][..], |first| &self.events[first..]);
         let pending = |w| -> Vec<&Case> {
             let held = self.cases.values().filter(|held| held.written == w);
             held.map(|held| &held.case).collect()
         };
-        let (new, changed) = (pending(Written::New), pending(Written::Changed));
-        if !new.is_empty() {
-            store::cases::insert(tx, &new).await?;
+        let writes = Writes {
+            events: events.iter().map(|(event, _)| event).collect(),
+            new_cases: pending(Written::New),
+            changed_cases: pending(Written::Changed),
+            entries,
+        };
+        if !store::writes::write(tx, &writes).await? {
+            return Err(StoreError::StoredBefore);
         }
-        if !changed.is_empty() {
-            store::cases::save(tx, &changed).await?;
+        for (_, stored) in &mut self.events {
+            *stored = true;
         }
         for held in self.cases.values_mut() {
             held.written = Written::Yes;

@@ -68,7 +68,7 @@ pub async fn next_number(tx: &mut Tx) -> Result<i64, sqlx::Error> {
 }
 
 /// Every column of `case`, in the order of [`insert`]'s and [`save`]'s placeholders.
-const COLUMNS: [&str; 33] = [
+pub(super) const COLUMNS: [&str; 33] = [
     "id",
     "number",
     "kind",
@@ -104,41 +104,70 @@ const COLUMNS: [&str; 33] = [
     "source",
 ];
 
-fn bind_all<'q>(query: Query<'q, Any, AnyArguments<'q>>, c: &Case) -> Query<'q, Any, AnyArguments<'q>> {
-    query
-        .bind(c.id.clone())
-        .bind(c.number)
-        .bind(c.kind.clone())
-        .bind(c.state.as_str())
-        .bind(c.grid.clone())
-        .bind(c.camera.clone())
-        .bind(c.zone.clone())
-        .bind(c.lon)
-        .bind(c.lat)
-        .bind(c.confidence)
-        .bind(c.assignee.clone())
-        .bind(c.occurrences)
-        .bind(c.recurrence_of.clone())
-        .bind(c.first_event.clone())
-        .bind(c.last_event.clone())
-        .bind(c.reported_at)
-        .bind(c.updated_at)
-        .bind(c.filed_at)
-        .bind(c.dispatched_at)
-        .bind(c.accepted_at)
-        .bind(c.handled_at)
-        .bind(c.closed_at)
-        .bind(c.accept_due)
-        .bind(c.handle_due)
-        .bind(c.escalation.level())
-        .bind(c.extension_until)
-        .bind(c.extensions)
-        .bind(c.reworks)
-        .bind(c.cleared_at)
-        .bind(c.void_reason.clone())
-        .bind(c.shop.clone())
-        .bind(c.notice_until)
-        .bind(c.source.as_str())
+/// A column's value, for a bind or a JSON row.
+#[derive(serde::Serialize)]
+#[serde(untagged)]
+pub(super) enum Value<'a> {
+    Text(Option<&'a str>),
+    Int(Option<i64>),
+    Real(f64),
+}
+
+/// The values of `c`'s columns, in the order of [`COLUMNS`].
+fn values(c: &Case) -> [Value<'_>; 33] {
+    use Value::{Int, Real, Text};
+    [
+        Text(Some(&c.id)),
+        Int(Some(c.number)),
+        Text(Some(&c.kind)),
+        Text(Some(c.state.as_str())),
+        Text(c.grid.as_deref()),
+        Text(Some(&c.camera)),
+        Text(c.zone.as_deref()),
+        Real(c.lon),
+        Real(c.lat),
+        Real(c.confidence),
+        Text(c.assignee.as_deref()),
+        Int(Some(c.occurrences)),
+        Text(c.recurrence_of.as_deref()),
+        Text(Some(&c.first_event)),
+        Text(Some(&c.last_event)),
+        Int(Some(c.reported_at)),
+        Int(Some(c.updated_at)),
+        Int(c.filed_at),
+        Int(c.dispatched_at),
+        Int(c.accepted_at),
+        Int(c.handled_at),
+        Int(c.closed_at),
+        Int(c.accept_due),
+        Int(c.handle_due),
+        Int(Some(c.escalation.level())),
+        Int(c.extension_until),
+        Int(Some(c.extensions)),
+        Int(Some(c.reworks)),
+        Int(c.cleared_at),
+        Text(c.void_reason.as_deref()),
+        Text(c.shop.as_deref()),
+        Int(c.notice_until),
+        Text(Some(c.source.as_str())),
+    ]
+}
+
+fn bind_all<'q>(query: Query<'q, Any, AnyArguments<'q>>, c: &'q Case) -> Query<'q, Any, AnyArguments<'q>> {
+    values(c).into_iter().fold(query, |q, value| match value {
+        Value::Text(text) => q.bind(text),
+        Value::Int(int) => q.bind(int),
+        Value::Real(real) => q.bind(real),
+    })
+}
+
+/// `c` as a JSON object with a member per column, for PostgreSQL's `json_populate_recordset`.
+pub(super) struct JsonRow<'a>(pub &'a Case);
+
+impl serde::Serialize for JsonRow<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_map(COLUMNS.iter().zip(values(self.0)))
+    }
 }
 
 /// Stores `cases`, new ones.
@@ -148,16 +177,16 @@ pub async fn insert(tx: &mut Tx, cases: &[&Case]) -> Result<(), sqlx::Error> {
 
 /// Writes every column of each of `cases` over the stored row with its id.
 pub async fn save(tx: &mut Tx, cases: &[&Case]) -> Result<(), sqlx::Error> {
+    write(tx, cases, &over_stored()).await
+}
+
+/// The conflict clause that makes an insert of a case write over the stored row with its id.
+pub(super) fn over_stored() -> String {
     let assignments: Vec<String> = COLUMNS[1..]
         .iter()
         .map(|column| format!("{column} = excluded.{column}"))
         .collect();
-    write(
-        tx,
-        cases,
-        &format!("ON CONFLICT (id) DO UPDATE SET {}", assignments.join(", ")),
-    )
-    .await
+    format!("ON CONFLICT (id) DO UPDATE SET {}", assignments.join(", "))
 }
 
 /// Inserts `cases` in multi-row statements ending with `conflict`.

@@ -11,6 +11,7 @@ pub mod outbox;
 pub mod overview;
 pub mod reports;
 pub mod shops;
+pub mod writes;
 
 use std::str::FromStr;
 
@@ -44,6 +45,8 @@ pub enum StoreError {
     /// have been stored before, the group is applied again an event at a time.
     #[error("an event committed with others had been stored before")]
     StoredBefore,
+    #[error("database: a new case's id is taken by a stored case")]
+    CaseIdTaken,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
