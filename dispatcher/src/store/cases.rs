@@ -107,7 +107,7 @@ pub(super) const COLUMNS: [&str; 33] = [
 /// A column's value, for a bind or a JSON row.
 #[derive(serde::Serialize)]
 #[serde(untagged)]
-pub(super) enum Value<'a> {
+enum Value<'a> {
     Text(Option<&'a str>),
     Int(Option<i64>),
     Real(f64),

@@ -43,6 +43,19 @@ pub async fn record(tx: &mut Tx, events: &[&Received]) -> Result<u64, sqlx::Erro
     Ok(new)
 }
 
+/// `e` as a JSON object with a member per column, for PostgreSQL's `json_populate_recordset`.
+pub(super) fn json_row(e: &Received) -> serde_json::Value {
+    serde_json::json!({
+        "id": e.id,
+        "type": e.kind_of_event,
+        "camera": e.camera,
+        "kind": e.kind,
+        "received_at": e.received_at,
+        "body": e.body,
+        "case_id": e.case,
+    })
+}
+
 /// The case the violation with this id opened or joined.
 pub async fn case_of_violation(tx: &mut Tx, id: &str) -> Result<Option<String>, sqlx::Error> {
     let row = sqlx::query("SELECT case_id FROM events WHERE id = $1 AND type = 'violation'")

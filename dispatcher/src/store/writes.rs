@@ -2,7 +2,8 @@
 //! holds: each statement is a round trip to the server, which costs more than the rows it carries.
 //! On SQLite, where a statement is a call into the library, each table has its own.
 
-use serde_json::json;
+use std::sync::LazyLock;
+
 use sqlx::Row;
 
 use super::{
@@ -14,7 +15,6 @@ use super::{
 use crate::cases::{audit::Entry, Case};
 
 /// Rows to write together.
-#[derive(Default)]
 pub struct Writes<'a> {
     /// Events received, taken as new.
     pub events: Vec<&'a Received>,
@@ -42,6 +42,8 @@ pub async fn write(tx: &mut Tx, writes: &Writes<'_>) -> Result<bool, StoreError>
     if on_postgres(tx) {
         return in_one_statement(tx, writes).await;
     }
+    // Events first: one stored before (a redelivery taken as new) would make a case it opened
+    // clash with the stored one.
     let new = events::record(tx, &writes.events).await?;
     if new < writes.events.len() as u64 {
         return Ok(false);
@@ -56,16 +58,11 @@ pub async fn write(tx: &mut Tx, writes: &Writes<'_>) -> Result<bool, StoreError>
     Ok(true)
 }
 
-/// PostgreSQL: every table's rows as a JSON array, turned back into rows by the server, in one
-/// statement of data-modifying subqueries whose text never changes (so it stays prepared).
-async fn in_one_statement(tx: &mut Tx, writes: &Writes<'_>) -> Result<bool, StoreError> {
-    let events: Vec<_> = writes.events.iter().map(|e| event_row(e)).collect();
-    let rows = |cases: &[&Case]| -> String {
-        let rows: Vec<JsonRow> = cases.iter().map(|c| JsonRow(c)).collect();
-        serde_json::to_string(&rows).expect("cases serialize")
-    };
+/// The one statement: every table's rows as a JSON array, turned back into rows by the server,
+/// in data-modifying subqueries; made once, and its text never changes (so it stays prepared).
+static IN_ONE_STATEMENT: LazyLock<String> = LazyLock::new(|| {
     let columns = COLUMNS.join(", ");
-    let sql = format!(
+    format!(
         "WITH e AS (
            INSERT INTO events (id, type, camera, kind, received_at, body, case_id)
            SELECT id, type, camera, kind, received_at, body, case_id
@@ -83,8 +80,17 @@ async fn in_one_statement(tx: &mut Tx, writes: &Writes<'_>) -> Result<bool, Stor
            FROM json_populate_recordset(NULL::audit, $4::json))
          SELECT (SELECT COUNT(*) FROM e) AS events, (SELECT COUNT(*) FROM n) AS cases",
         cases::over_stored()
-    );
-    let row = sqlx::query(&sql)
+    )
+});
+
+/// PostgreSQL: [`IN_ONE_STATEMENT`].
+async fn in_one_statement(tx: &mut Tx, writes: &Writes<'_>) -> Result<bool, StoreError> {
+    let events: Vec<_> = writes.events.iter().map(|e| events::json_row(e)).collect();
+    let rows = |cases: &[&Case]| -> String {
+        let rows: Vec<JsonRow> = cases.iter().map(|c| JsonRow(c)).collect();
+        serde_json::to_string(&rows).expect("cases serialize")
+    };
+    let row = sqlx::query(IN_ONE_STATEMENT.as_str())
         .bind(serde_json::Value::Array(events).to_string())
         .bind(rows(&writes.new_cases))
         .bind(rows(&writes.changed_cases))
@@ -95,21 +101,10 @@ async fn in_one_statement(tx: &mut Tx, writes: &Writes<'_>) -> Result<bool, Stor
     if new_events < writes.events.len() as i64 {
         return Ok(false);
     }
-    // A new case takes the id of a new event, so its id is free unless that event was not new.
+    // Every event was new, so a new case's id (its opening event's, or a report's own) should
+    // have been free.
     if new_cases < writes.new_cases.len() as i64 {
         return Err(StoreError::CaseIdTaken);
     }
     Ok(true)
-}
-
-fn event_row(e: &Received) -> serde_json::Value {
-    json!({
-        "id": e.id,
-        "type": e.kind_of_event,
-        "camera": e.camera,
-        "kind": e.kind,
-        "received_at": e.received_at,
-        "body": e.body,
-        "case_id": e.case,
-    })
 }
