@@ -191,11 +191,20 @@ fn clips_come_from_the_main_stream_while_the_sub_stream_is_analysed() {
     };
     let stop = Arc::new(AtomicBool::new(false));
     let queue = Arc::new(FrameQueue::new(2, Overflow::DropOldest));
-    let (health, _events) = crossbeam_channel::unbounded();
+    let (health, events) = crossbeam_channel::unbounded();
     let runner = spawn(camera, queue.clone(), health, stop.clone());
-    let frame = match queue.next(Duration::from_secs(30)) {
+    // Generous: on a loaded machine a first frame can take longer than the camera's stall limit,
+    // and the camera is then started again after its backoff.
+    let frame = match queue.next(Duration::from_secs(120)) {
         Next::Frame(frame) => frame,
-        _ => panic!("no frame from the analysed stream"),
+        other => {
+            let seen: Vec<CameraHealth> = events.try_iter().collect();
+            let outcome = match other {
+                Next::Timeout => "none within 120 s",
+                _ => "the queue closed",
+            };
+            panic!("no frame from the analysed stream: {outcome}; the camera reported {seen:?}")
+        }
     };
     std::thread::sleep(Duration::from_secs(3));
     stop.store(true, Ordering::Relaxed);
