@@ -1,5 +1,5 @@
 //! The per-frame costs of analysis, stage by stage: letterboxing a 1280×720 frame into the model
-//! input, inference with the demo model on one thread, decoding its output with NMS, and one
+//! input (from YUV 4:2:0 as decoders deliver it, and from RGB as stills come), inference with the demo model on one thread, decoding its output with NMS, and one
 //! tracker step. Inference is expected to dominate; everything else is the pipeline's overhead.
 //!
 //! Run with `cargo bench --bench detection`.
@@ -7,18 +7,17 @@
 use std::{hint::black_box, path::Path, time::Duration};
 
 use criterion::{criterion_group, criterion_main, Criterion};
-use gridwatch_core::{Detection, ImageBox};
+use gridwatch_core::{Detection, ImageBox, YuvColour, YuvMatrix};
 use gridwatch_pipeline::{
-    detect::{letterbox, runtime, Detector, DetectorOptions, Image, ModelCard},
+    detect::{letterbox, runtime, Detector, DetectorOptions, Image, ImagePixels, ModelCard},
     track::{Tracker, TrackerConfig},
 };
 use ndarray::Array4;
 
-fn frame() -> Vec<u8> {
-    // A deterministic, textured 1280×720 RGB frame.
-    (0..1280 * 720 * 3)
-        .map(|i| ((i * 2_654_435_761usize) >> 13) as u8)
-        .collect()
+/// Deterministic, textured bytes: a 1280×720 frame's RGB samples take `1280 * 720 * 3`, its YUV
+/// 4:2:0 ones `1280 * 720 * 3 / 2`.
+fn texture(len: usize) -> Vec<u8> {
+    (0..len).map(|i| ((i * 2_654_435_761usize) >> 13) as u8).collect()
 }
 
 fn card() -> ModelCard {
@@ -27,18 +26,25 @@ fn card() -> ModelCard {
 }
 
 fn stages(c: &mut Criterion) {
-    let rgb = frame();
+    let (rgb, planes) = (texture(1280 * 720 * 3), texture(1280 * 720 * 3 / 2));
     let image = Image {
-        width: 1280,
-        height: 720,
-        rgb: &rgb,
-        region: None,
+        pixels: ImagePixels::Yuv420 {
+            planes: &planes,
+            colour: YuvColour {
+                matrix: YuvMatrix::Bt709,
+                full_range: false,
+            },
+        },
+        ..Image::rgb(1280, 720, &rgb)
     };
     let card = card();
     let (w, h) = (card.input.width, card.input.height);
     let mut input = Array4::<f32>::zeros((1, 3, h as usize, w as usize));
-    c.bench_function("letterbox 1280x720 to model input", |b| {
+    c.bench_function("letterbox 1280x720 YUV 4:2:0 to model input", |b| {
         b.iter(|| letterbox(black_box(&image), w, h, &mut input, 0).unwrap())
+    });
+    c.bench_function("letterbox 1280x720 RGB to model input", |b| {
+        b.iter(|| letterbox(black_box(&Image::rgb(1280, 720, &rgb)), w, h, &mut input, 0).unwrap())
     });
 
     let rt = runtime::init().unwrap();

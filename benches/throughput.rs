@@ -13,9 +13,10 @@
 //! Each configuration also runs once decoding only, and detection is timed alone, so the pipeline's
 //! own overhead (queues, batching, frame copies) is what remains of the CPU time.
 //!
-//! Run with `cargo bench --bench throughput` (optionally `-- CAMERAS... [CARD.model.toml...]`:
-//! camera counts, default 1 4, and model cards to compare, one row each, default the shipped int8
-//! demo model and the float one it was made from).
+//! Run with `cargo bench --bench throughput` (optionally `-- CAMERAS... [CARD.model.toml...]
+//! [SOURCE...] [POLICY...]`: camera counts, default 1 4; model cards to compare, one row each,
+//! default the shipped int8 demo model and the float one it was made from; sources `1080p`, `720p`,
+//! `D1` and policies `keyframes`, `fps`, `all`, default every one).
 
 use std::{
     path::{Path, PathBuf},
@@ -24,9 +25,9 @@ use std::{
     time::{Duration, Instant},
 };
 
-use gridwatch_core::{config::DecodePolicy, CameraId};
+use gridwatch_core::{config::DecodePolicy, CameraId, YuvColour, YuvMatrix};
 use gridwatch_pipeline::{
-    detect::{runtime, BatchPolicy, Batcher, Detector, DetectorOptions, Image, ModelCard},
+    detect::{runtime, BatchPolicy, Batcher, Detector, DetectorOptions, Image, ImagePixels, ModelCard},
     source::{play, Doorbell, FrameQueue, Overflow, StreamSpec, Timeline},
 };
 use gstreamer::prelude::*;
@@ -272,13 +273,20 @@ fn run(
     (cpu, wall, analysed, decoded, per_camera_mb)
 }
 
-/// CPU seconds `detector` takes for one frame of `source`'s size, alone.
+/// CPU seconds `detector` takes for one frame of `source`'s size, alone, given as the decoder
+/// gives it (YUV 4:2:0).
 fn detection_alone(detector: &mut Detector, source: &Source) -> f64 {
-    let frame = vec![90u8; (source.width * source.height * 3) as usize];
+    let planes = vec![90u8; (source.width * source.height * 3 / 2) as usize];
     let image = Image {
         width: source.width,
         height: source.height,
-        rgb: &frame,
+        pixels: ImagePixels::Yuv420 {
+            planes: &planes,
+            colour: YuvColour {
+                matrix: YuvMatrix::Bt709,
+                full_range: false,
+            },
+        },
         region: None,
     };
     let cpu0 = cpu_seconds();
@@ -304,6 +312,31 @@ fn main() {
             .map(|card| models.join(card))
             .into();
     }
+    let chosen = |names: &[&str]| -> Vec<String> {
+        let picked: Vec<String> = args
+            .iter()
+            .filter(|a| names.contains(&a.as_str()))
+            .cloned()
+            .collect();
+        if picked.is_empty() {
+            names.iter().map(|n| n.to_string()).collect()
+        } else {
+            picked
+        }
+    };
+    let (source_names, policy_names) = (
+        chosen(&["1080p", "720p", "D1"]),
+        chosen(&["keyframes", "fps", "all"]),
+    );
+    let policies: Vec<DecodePolicy> = [
+        ("keyframes", DecodePolicy::Keyframes),
+        ("fps", DecodePolicy::Fps(2.0)),
+        ("all", DecodePolicy::All),
+    ]
+    .into_iter()
+    .filter(|(name, _)| policy_names.iter().any(|p| p == name))
+    .map(|(_, policy)| policy)
+    .collect();
     gstreamer::init().unwrap();
     let rt = runtime::init().unwrap();
     let mut detectors: Vec<(String, Detector)> = cards
@@ -320,16 +353,14 @@ fn main() {
     let black = vec![0u8; 1920 * 1080 * 3];
     for (_, detector) in &mut detectors {
         for batch in 1..=8 {
-            let image = Image {
-                width: 1920,
-                height: 1080,
-                rgb: &black,
-                region: None,
-            };
+            let image = Image::rgb(1920, 1080, &black);
             detector.detect_batch(&vec![image; batch]).unwrap();
         }
     }
-    let sources = sources();
+    let sources: Vec<Source> = sources()
+        .into_iter()
+        .filter(|s| source_names.iter().any(|n| n == s.name))
+        .collect();
     println!(
         "H.264, {CLIP_SECONDS} s per camera, decoded by {}, each model on one inference thread",
         decoder(&sources[0].path)
@@ -375,7 +406,7 @@ fn main() {
         v[v.len() / 2]
     };
     for (source, alone) in sources.iter().zip(&alone) {
-        for policy in [DecodePolicy::Keyframes, DecodePolicy::Fps(2.0), DecodePolicy::All] {
+        for &policy in &policies {
             for &cameras in &counts {
                 let decode_cpu = median((0..5).map(|_| run(source, cameras, policy, None).0).collect());
                 for ((model, detector), per_frame) in detectors.iter_mut().zip(alone) {

@@ -5,7 +5,7 @@ mod footage;
 
 use std::{path::PathBuf, sync::Arc, thread, time::Duration};
 
-use gridwatch_core::{config::DecodePolicy, CameraId, Frame};
+use gridwatch_core::{config::DecodePolicy, CameraId, Frame, Pixels, YuvColour, YuvMatrix};
 use gridwatch_pipeline::source::{play, FrameQueue, Next, Overflow, StreamSpec, Timeline};
 
 fn clip() -> PathBuf {
@@ -79,8 +79,42 @@ fn all_frames_arrive_in_order_with_stream_timestamps() {
     for (i, f) in frames.iter().enumerate() {
         assert_eq!(frame_index(f), i);
         assert_eq!(f.wall, start() + f.pts, "replay time is the footage's own");
-        assert_eq!((f.width, f.height, f.rgb.len()), (1280, 720, 1280 * 720 * 3));
+        assert_eq!((f.width, f.height), (1280, 720));
+        assert!(
+            matches!(&f.pixels, Pixels::Yuv420 { planes, .. } if planes.len() == 1280 * 720 * 3 / 2),
+            "frames come as the decoder gives them, YUV 4:2:0"
+        );
     }
+}
+
+/// Mean and largest difference of two RGB pictures' samples.
+fn difference(a: &[u8], b: &[u8]) -> (f64, u8) {
+    assert_eq!(a.len(), b.len());
+    let diffs = a.iter().zip(b).map(|(x, y)| x.abs_diff(*y));
+    let mean = diffs.clone().map(f64::from).sum::<f64>() / a.len() as f64;
+    (mean, diffs.max().unwrap())
+}
+
+#[test]
+fn a_frame_turned_into_rgb_is_what_gstreamer_makes_of_it_by_the_stream_s_own_colour_matrix() {
+    let first = decode(DecodePolicy::Keyframes).remove(0);
+    assert_eq!(frame_index(&first), 0);
+    let Pixels::Yuv420 { colour, .. } = &first.pixels else {
+        panic!("a decoded frame is YUV");
+    };
+    assert_eq!(
+        *colour,
+        YuvColour {
+            matrix: YuvMatrix::Bt709,
+            full_range: false
+        },
+        "the clip is high-definition broadcast range"
+    );
+    let (_, _, reference) = footage::decode_frames(&clip(), &[0]).remove(0);
+    // GStreamer 1.22's videoconvert stretches broadcast range a little short of the standard
+    // (Y 235 becomes 253, not 255), so the two differ by a level or two, never by a colour.
+    let (mean, largest) = difference(&first.rgb(), &reference);
+    assert!(mean < 4.0 && largest < 16, "mean {mean:.3}, largest {largest}");
 }
 
 #[test]

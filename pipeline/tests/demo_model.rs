@@ -34,14 +34,7 @@ fn demo_detector_finds_the_labelled_actors_in_replay_footage() {
             .collect();
         let frames = footage::decode_frames(&folder.join("footage.mp4"), &indices);
         for (label_file, (w, h, rgb)) in label_files.iter().zip(frames) {
-            let detections = detector
-                .detect(&Image {
-                    width: w,
-                    height: h,
-                    rgb: &rgb,
-                    region: None,
-                })
-                .unwrap();
+            let detections = detector.detect(&Image::rgb(w, h, &rgb)).unwrap();
             let mut unmatched = detections.clone();
             for (class, truth) in labels(label_file, w, h) {
                 let entry = per_class.entry(classes[class as usize].clone()).or_default();
@@ -118,15 +111,7 @@ fn a_batch_of_frames_gives_what_each_frame_gives_alone() {
     let mut detector = Detector::load(rt, demo_card(), DetectorOptions::default()).unwrap();
     let folder = footage::fixtures().join("crowded-day");
     let frames = footage::decode_frames(&folder.join("footage.mp4"), &[300, 900, 1500]);
-    let images: Vec<Image> = frames
-        .iter()
-        .map(|(w, h, rgb)| Image {
-            width: *w,
-            height: *h,
-            rgb,
-            region: None,
-        })
-        .collect();
+    let images: Vec<Image> = frames.iter().map(|(w, h, rgb)| Image::rgb(*w, *h, rgb)).collect();
     let batch = detector.detect_batch(&images).unwrap();
     assert_eq!(batch.len(), 3);
     for (image, batched) in images.iter().zip(&batch) {
@@ -244,12 +229,7 @@ fn detections_within_a_region_land_where_they_do_in_the_whole_frame() {
     let folder = footage::fixtures().join("vending-day");
     let (w, h, rgb) = footage::decode_frames(&folder.join("footage.mp4"), &[562]).remove(0);
     assert_eq!((w, h), (1280, 720));
-    let image = Image {
-        width: w,
-        height: h,
-        rgb: &rgb,
-        region: None,
-    };
+    let image = Image::rgb(w, h, &rgb);
     let whole = detector.detect(&image).unwrap();
 
     // Rows 160..560 at full width: the same scale (0.5) into the 640×384 input as the whole

@@ -4,7 +4,7 @@
 mod footage;
 
 use chrono::{DateTime, Utc};
-use gridwatch_core::{CameraId, EventId, EvidenceKind, Frame, ImageBox, ViolationKind};
+use gridwatch_core::{CameraId, EventId, EvidenceKind, Frame, ImageBox, Pixels, ViolationKind};
 use gridwatch_pipeline::evidence::{
     annotate, encode_jpeg, verify, Annotation, EvidenceStore, Manifest, Tampered,
 };
@@ -41,7 +41,7 @@ fn snapshots_are_stored_sealed_and_verifiable() {
         wall: at,
         width: w,
         height: h,
-        rgb,
+        pixels: Pixels::Rgb(rgb),
     };
     let event = EventId::derive(&camera, &ViolationKind::new("street_vending").unwrap(), 7, at);
 

@@ -5,7 +5,7 @@ mod footage;
 
 use std::time::{Duration, Instant};
 
-use gridwatch_core::{last_frame_path, CameraId, Frame};
+use gridwatch_core::{last_frame_path, CameraId, Frame, Pixels};
 use gridwatch_pipeline::evidence::{LastFrames, LAST_FRAME_INTERVAL};
 use opencv::{core::Vector, imgcodecs, prelude::*};
 
@@ -16,7 +16,7 @@ fn frame(camera: &str, width: u32, height: u32, rgb: Vec<u8>) -> Frame {
         wall: "2026-06-01T02:01:00Z".parse().unwrap(),
         width,
         height,
-        rgb,
+        pixels: Pixels::Rgb(rgb),
     }
 }
 

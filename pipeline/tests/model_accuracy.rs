@@ -152,12 +152,7 @@ fn per_class_ap(card: ModelCard, set: &Path) -> Vec<f64> {
         imgproc::cvt_color_def(&bgr, &mut rgb, imgproc::COLOR_BGR2RGB).unwrap();
         let (w, h) = (rgb.cols() as u32, rgb.rows() as u32);
         let found = detector
-            .detect(&Image {
-                width: w,
-                height: h,
-                rgb: rgb.data_bytes().unwrap(),
-                region: None,
-            })
+            .detect(&Image::rgb(w, h, rgb.data_bytes().unwrap()))
             .unwrap();
         let labels = set
             .join("labels/val")

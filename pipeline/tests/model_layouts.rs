@@ -39,14 +39,7 @@ fn detect_with(card: ModelCard) -> Vec<(u16, f32, ImageBox)> {
     let rt = runtime::init().unwrap();
     let mut detector = Detector::load(rt, card, DetectorOptions::default()).unwrap();
     let rgb = vec![90u8; 128 * 96 * 3];
-    let found = detector
-        .detect(&Image {
-            width: 128,
-            height: 96,
-            rgb: &rgb,
-            region: None,
-        })
-        .unwrap();
+    let found = detector.detect(&Image::rgb(128, 96, &rgb)).unwrap();
     found
         .into_iter()
         .map(|d| (d.class, (d.score * 100.0).round() / 100.0, d.bbox))

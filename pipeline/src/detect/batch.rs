@@ -112,7 +112,7 @@ mod tests {
             wall: Utc::now(),
             width: 1,
             height: 1,
-            rgb: vec![0; 3],
+            pixels: gridwatch_core::Pixels::Rgb(vec![0; 3]),
         }
     }
 

@@ -1,14 +1,16 @@
 //! Fitting a frame (or the part of it that is analysed) into the model's input without distorting
 //! it, and mapping boxes back to the whole frame.
 
+use gridwatch_core::{chroma_size, YuvColour};
 use ndarray::Array4;
 use opencv::{
-    core::{Mat, Rect, Scalar, Size, BORDER_CONSTANT, CV_8UC3},
+    boxed_ref::BoxedRef,
+    core::{Mat, Rect, Size},
     imgproc,
     prelude::*,
 };
 
-use super::{Crop, DetectError, Image};
+use super::{Crop, DetectError, Image, ImagePixels};
 
 /// The grey YOLO models are trained to see in padding.
 const PAD: f64 = 114.0;
@@ -36,7 +38,8 @@ impl Placement {
 
 /// Resizes `image` (its `region` when it has one, taken in place without a copy) to fit
 /// `width`×`height` keeping its aspect ratio, pads the rest with grey, and writes it into
-/// `out[batch_index]` as RGB floats in 0..1, channels first.
+/// `out[batch_index]` as RGB floats in 0..1, channels first. A YUV picture is turned into RGB only
+/// at the model's size, after resizing.
 pub fn letterbox(
     image: &Image,
     width: u32,
@@ -44,7 +47,6 @@ pub fn letterbox(
     out: &mut Array4<f32>,
     batch_index: usize,
 ) -> Result<Placement, DetectError> {
-    let opencv = |e: opencv::Error| DetectError::Preprocess(e.to_string());
     let crop = image.region.unwrap_or(Crop {
         x: 0,
         y: 0,
@@ -58,53 +60,26 @@ pub fn letterbox(
         )));
     }
     let scale = (width as f64 / crop.width as f64).min(height as f64 / crop.height as f64);
-    let new_w = ((crop.width as f64 * scale).round() as i32).max(1);
-    let new_h = ((crop.height as f64 * scale).round() as i32).max(1);
-    let pad_x = (width as i32 - new_w) / 2;
-    let pad_y = (height as i32 - new_h) / 2;
-
-    let src = Mat::new_rows_cols_with_data(image.height as i32, (image.width * 3) as i32, image.rgb)
-        .map_err(opencv)?;
-    let src = src.reshape(3, image.height as i32).map_err(opencv)?;
-    let rect = Rect::new(
-        crop.x as i32,
-        crop.y as i32,
-        crop.width as i32,
-        crop.height as i32,
+    let fitted = Size::new(
+        ((crop.width as f64 * scale).round() as i32).max(1),
+        ((crop.height as f64 * scale).round() as i32).max(1),
     );
-    let src = src.roi(rect).map_err(opencv)?;
-    let mut resized = Mat::default();
-    imgproc::resize(
-        &src,
-        &mut resized,
-        Size::new(new_w, new_h),
-        0.0,
-        0.0,
-        imgproc::INTER_LINEAR,
-    )
-    .map_err(opencv)?;
-    let mut padded = Mat::default();
-    opencv::core::copy_make_border(
-        &resized,
-        &mut padded,
-        pad_y,
-        height as i32 - new_h - pad_y,
-        pad_x,
-        width as i32 - new_w - pad_x,
-        BORDER_CONSTANT,
-        Scalar::all(PAD),
-    )
-    .map_err(opencv)?;
-    debug_assert_eq!(padded.typ(), CV_8UC3);
-    let bytes = padded.data_bytes().map_err(opencv)?;
-    let plane = (width * height) as usize;
+    let pad_x = (width as i32 - fitted.width) / 2;
+    let pad_y = (height as i32 - fitted.height) / 2;
     let mut target = out.index_axis_mut(ndarray::Axis(0), batch_index);
     let target = target.as_slice_mut().expect("the input tensor is contiguous");
-    for (i, px) in bytes.chunks_exact(3).enumerate() {
-        for c in 0..3 {
-            target[c * plane + i] = px[c] as f32 / 255.0;
-        }
+    target.fill((PAD / 255.0) as f32);
+    let placed = Placed {
+        target,
+        width: width as usize,
+        plane: (width * height) as usize,
+        pad: (pad_x as usize, pad_y as usize),
+    };
+    match image.pixels {
+        ImagePixels::Rgb(rgb) => from_rgb(rgb, image, crop, fitted, placed),
+        ImagePixels::Yuv420 { planes, colour } => from_yuv(planes, colour, image, crop, fitted, placed),
     }
+    .map_err(|e| DetectError::Preprocess(e.to_string()))?;
     Ok(Placement {
         scale,
         pad_x: pad_x as f64,
@@ -114,9 +89,122 @@ pub fn letterbox(
     })
 }
 
+/// Where the fitted picture goes: the model input's three colour planes, and its padding.
+struct Placed<'a> {
+    target: &'a mut [f32],
+    width: usize,
+    plane: usize,
+    pad: (usize, usize),
+}
+
+impl Placed<'_> {
+    /// Writes row `y` of the fitted picture (RGB, 0…255).
+    fn put_row(&mut self, y: usize, row: impl ExactSizeIterator<Item = [f32; 3]>) {
+        let start = (self.pad.1 + y) * self.width + self.pad.0;
+        let len = row.len();
+        let (r, rest) = self.target.split_at_mut(self.plane);
+        let (g, b) = rest.split_at_mut(self.plane);
+        let planes = (
+            &mut r[start..start + len],
+            &mut g[start..start + len],
+            &mut b[start..start + len],
+        );
+        for (((r, g), b), [vr, vg, vb]) in planes.0.iter_mut().zip(planes.1).zip(planes.2).zip(row) {
+            *r = vr.clamp(0.0, 255.0) / 255.0;
+            *g = vg.clamp(0.0, 255.0) / 255.0;
+            *b = vb.clamp(0.0, 255.0) / 255.0;
+        }
+    }
+}
+
+/// One byte per sample, `width` a row: a plane borrowed as a matrix.
+fn plane(bytes: &[u8], width: u32, height: u32) -> opencv::Result<BoxedRef<'_, Mat>> {
+    Mat::new_rows_cols_with_data(height as i32, width as i32, bytes)
+}
+
+fn rect(crop: Crop) -> Rect {
+    Rect::new(
+        crop.x as i32,
+        crop.y as i32,
+        crop.width as i32,
+        crop.height as i32,
+    )
+}
+
+/// `rect` of `picture` resized to `size`.
+fn resized(picture: &impl MatTraitConst, rect: Rect, size: Size) -> opencv::Result<Mat> {
+    let mut out = Mat::default();
+    imgproc::resize(
+        &picture.roi(rect)?,
+        &mut out,
+        size,
+        0.0,
+        0.0,
+        imgproc::INTER_LINEAR,
+    )?;
+    Ok(out)
+}
+
+fn from_rgb(rgb: &[u8], image: &Image, crop: Crop, fitted: Size, mut placed: Placed) -> opencv::Result<()> {
+    let bytes = plane(rgb, image.width * 3, image.height)?;
+    let picture = bytes.reshape(3, image.height as i32)?;
+    let small = resized(&picture, rect(crop), fitted)?;
+    let width = fitted.width as usize;
+    for (y, row) in small.data_bytes()?.chunks_exact(3 * width).enumerate() {
+        placed.put_row(
+            y,
+            row.chunks_exact(3)
+                .map(|p| [p[0] as f32, p[1] as f32, p[2] as f32]),
+        );
+    }
+    Ok(())
+}
+
+/// Each plane resized on its own (the chroma planes straight to the fitted size), then every
+/// pixel turned into RGB: a tenth of the work of converting the whole frame first.
+fn from_yuv(
+    planes: &[u8],
+    colour: YuvColour,
+    image: &Image,
+    crop: Crop,
+    fitted: Size,
+    mut placed: Placed,
+) -> opencv::Result<()> {
+    let (w, h) = (image.width, image.height);
+    let (cw, ch) = chroma_size(w, h);
+    let (luma, chroma) = planes.split_at((w * h) as usize);
+    let (u, v) = chroma.split_at((cw * ch) as usize);
+    // The chroma samples covering the crop: half its edges, rounded outwards.
+    let (x0, y0) = (crop.x / 2, crop.y / 2);
+    let (x1, y1) = (
+        (crop.x + crop.width).div_ceil(2),
+        (crop.y + crop.height).div_ceil(2),
+    );
+    let chroma_rect = Rect::new(x0 as i32, y0 as i32, (x1 - x0) as i32, (y1 - y0) as i32);
+    let y_small = resized(&plane(luma, w, h)?, rect(crop), fitted)?;
+    let u_small = resized(&plane(u, cw, ch)?, chroma_rect, fitted)?;
+    let v_small = resized(&plane(v, cw, ch)?, chroma_rect, fitted)?;
+    let convert = colour.converter();
+    let width = fitted.width as usize;
+    let rows = y_small
+        .data_bytes()?
+        .chunks_exact(width)
+        .zip(u_small.data_bytes()?.chunks_exact(width))
+        .zip(v_small.data_bytes()?.chunks_exact(width));
+    for (at, ((y, u), v)) in rows.enumerate() {
+        let row = y.iter().zip(u).zip(v);
+        placed.put_row(
+            at,
+            row.map(|((&y, &u), &v)| convert.rgb(y as f32, u as f32, v as f32)),
+        );
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+    use gridwatch_core::YuvMatrix;
 
     /// Inclusive-exclusive pixel edges: `[x0, y0, x1, y1]`.
     type Edges = [u32; 4];
@@ -157,12 +245,42 @@ mod tests {
     /// within what one model pixel covers.
     fn maps_back(size: (u32, u32), model: (u32, u32), region: Option<Crop>, object: Edges, decoy: Edges) {
         let rgb = frame(size.0, size.1, &[object, decoy]);
-        let image = Image {
-            width: size.0,
-            height: size.1,
-            rgb: &rgb,
+        let rgb_image = Image {
             region,
+            ..Image::rgb(size.0, size.1, &rgb)
         };
+        let planes = yuv_frame(size.0, size.1, &[object, decoy]);
+        let yuv_image = Image {
+            pixels: ImagePixels::Yuv420 {
+                planes: &planes,
+                colour: YuvColour {
+                    matrix: YuvMatrix::Bt709,
+                    full_range: false,
+                },
+            },
+            ..rgb_image
+        };
+        for image in [rgb_image, yuv_image] {
+            white_maps_back_to(image, model, object);
+        }
+    }
+
+    /// [`frame`] as YUV 4:2:0 (broadcast range, no colour).
+    fn yuv_frame(width: u32, height: u32, blocks: &[Edges]) -> Vec<u8> {
+        let (cw, ch) = chroma_size(width, height);
+        let mut planes = vec![50u8; (width * height) as usize];
+        for &[x0, y0, x1, y1] in blocks {
+            for y in y0..y1 {
+                let row = (y * width) as usize;
+                planes[row + x0 as usize..row + x1 as usize].fill(235);
+            }
+        }
+        planes.resize(planes.len() + 2 * (cw * ch) as usize, 128);
+        planes
+    }
+
+    fn white_maps_back_to(image: Image, model: (u32, u32), object: Edges) {
+        let (region, size) = (image.region, (image.width, image.height));
         let mut out = Array4::zeros((1, 3, model.1 as usize, model.0 as usize));
         let placement = letterbox(&image, model.0, model.1, &mut out, 0).unwrap();
         let [x0, y0, x1, y1] = white_in(&out);
@@ -204,12 +322,7 @@ mod tests {
     #[test]
     fn a_region_larger_than_the_frame_is_the_whole_frame() {
         let rgb = frame(641, 363, &[[100, 100, 200, 200]]);
-        let image = Image {
-            width: 641,
-            height: 363,
-            rgb: &rgb,
-            region: None,
-        };
+        let image = Image::rgb(641, 363, &rgb);
         let larger = image.within(Some(gridwatch_core::ImageBox {
             x1: -128.0,
             y1: -128.0,
@@ -230,10 +343,8 @@ mod tests {
         let mut out = Array4::zeros((1, 3, 32, 32));
         for region in [crop(40, 0, 30, 10), crop(0, 0, 0, 10), crop(u32::MAX, 0, 2, 2)] {
             let image = Image {
-                width: 64,
-                height: 48,
-                rgb: &rgb,
                 region,
+                ..Image::rgb(64, 48, &rgb)
             };
             let error = letterbox(&image, 32, 32, &mut out, 0).unwrap_err();
             assert!(

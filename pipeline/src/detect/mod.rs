@@ -15,6 +15,8 @@ mod yolo;
 
 use std::path::PathBuf;
 
+use gridwatch_core::{Frame, Pixels, YuvColour};
+
 pub use batch::{BatchPolicy, Batcher};
 pub use card::{InputSpec, ModelCard, OutputLayout, OutputSpec};
 pub use detector::{provider_available, Detector, DetectorOptions, Thresholds};
@@ -23,18 +25,35 @@ pub use letterbox::{letterbox, Placement};
 pub use region::{AnalysisRegions, Crop};
 pub use workers::{spawn as spawn_workers, Analysed, Failed};
 
-/// A frame to analyse: tightly packed RGB rows, and the part of it the model is shown.
+/// A frame to analyse, and the part of it the model is shown.
 #[derive(Debug, Clone, Copy)]
 pub struct Image<'a> {
     pub width: u32,
     pub height: u32,
-    pub rgb: &'a [u8],
+    pub pixels: ImagePixels<'a>,
     /// The analysed part; the whole frame when `None`. Detections are in whole-frame pixels
     /// either way.
     pub region: Option<Crop>,
 }
 
-impl Image<'_> {
+/// An image's samples, borrowed: see [`gridwatch_core::Pixels`].
+#[derive(Debug, Clone, Copy)]
+pub enum ImagePixels<'a> {
+    Rgb(&'a [u8]),
+    Yuv420 { planes: &'a [u8], colour: YuvColour },
+}
+
+impl<'a> Image<'a> {
+    /// A whole picture of tightly packed RGB rows.
+    pub fn rgb(width: u32, height: u32, rgb: &'a [u8]) -> Self {
+        Self {
+            width,
+            height,
+            pixels: ImagePixels::Rgb(rgb),
+            region: None,
+        }
+    }
+
     /// The image analysed within `area` (frame pixels, clipped to the frame); the whole frame
     /// when `area` is `None` or misses the frame.
     pub fn within(self, area: Option<gridwatch_core::ImageBox>) -> Self {
@@ -45,12 +64,19 @@ impl Image<'_> {
     }
 }
 
-impl<'a> From<&'a gridwatch_core::Frame> for Image<'a> {
-    fn from(frame: &'a gridwatch_core::Frame) -> Self {
+impl<'a> From<&'a Frame> for Image<'a> {
+    fn from(frame: &'a Frame) -> Self {
+        let pixels = match &frame.pixels {
+            Pixels::Rgb(rgb) => ImagePixels::Rgb(rgb),
+            Pixels::Yuv420 { planes, colour } => ImagePixels::Yuv420 {
+                planes,
+                colour: *colour,
+            },
+        };
         Self {
             width: frame.width,
             height: frame.height,
-            rgb: &frame.rgb,
+            pixels,
             region: None,
         }
     }

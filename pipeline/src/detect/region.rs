@@ -151,7 +151,7 @@ mod tests {
             wall: chrono::Utc::now(),
             width,
             height,
-            rgb: vec![0; (width * height * 3) as usize],
+            pixels: gridwatch_core::Pixels::Rgb(vec![0; (width * height * 3) as usize]),
         }
     }
 

@@ -10,7 +10,7 @@ pub const SINK: &str = "frames";
 pub const PACKETS: &str = "packets";
 
 /// The `gst-launch`-style description that reads the stream, lets through only what its decode
-/// policy needs and delivers RGB frames to the appsink named [`SINK`]. With `realtime`, the sink
+/// policy needs and delivers YUV 4:2:0 frames (I420) to the appsink named [`SINK`]. With `realtime`, the sink
 /// plays at the stream's pace (live and paced playback); otherwise as fast as the machine decodes.
 /// With `clips`, every compressed packet also goes, before any is dropped, to the appsink named
 /// [`PACKETS`].
@@ -22,7 +22,7 @@ pub fn describe(stream: &StreamSpec, realtime: bool, clips: bool) -> Result<Stri
         DecodePolicy::Keyframes => " ! identity drop-buffer-flags=delta-unit",
         DecodePolicy::All | DecodePolicy::Fps(_) => "",
     };
-    // N fps: decoded frames are dropped before the costly colour conversion.
+    // N fps: decoded frames are dropped before anything else is done with them.
     let rate = match stream.decode {
         DecodePolicy::Fps(fps) => format!(
             " ! videorate drop-only=true ! video/x-raw,framerate={}/1000",
@@ -35,8 +35,11 @@ pub fn describe(stream: &StreamSpec, realtime: bool, clips: bool) -> Result<Stri
     } else {
         String::new()
     };
+    // Frames leave as the usual H.264 decoder gives them (I420, so videoconvert passes them
+    // through); other decoders' layouts (NV12 from hardware, 10-bit) are converted to it. RGB is
+    // made only at the model's size, when a frame is analysed (detect::letterbox).
     Ok(format!(
-        "{source}{split}{gate} ! decodebin{rate} ! videoconvert ! video/x-raw,format=RGB ! appsink name={SINK} sync={realtime} max-buffers=2"
+        "{source}{split}{gate} ! decodebin{rate} ! videoconvert ! video/x-raw,format=I420 ! appsink name={SINK} sync={realtime} max-buffers=2"
     ))
 }
 
@@ -94,7 +97,7 @@ mod tests {
         .unwrap();
         assert_eq!(
             keyframes,
-            "filesrc location=\"/clips/a b.mp4\" ! parsebin ! identity drop-buffer-flags=delta-unit ! decodebin ! videoconvert ! video/x-raw,format=RGB ! appsink name=frames sync=false max-buffers=2"
+            "filesrc location=\"/clips/a b.mp4\" ! parsebin ! identity drop-buffer-flags=delta-unit ! decodebin ! videoconvert ! video/x-raw,format=I420 ! appsink name=frames sync=false max-buffers=2"
         );
         let fps = describe(
             &spec("rtsp://10.0.0.5/sub", DecodePolicy::Fps(0.5), Transport::Udp),

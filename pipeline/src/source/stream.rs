@@ -9,9 +9,10 @@ use std::{
 };
 
 use chrono::{DateTime, Utc};
-use gridwatch_core::{CameraId, CameraState, Frame};
+use gridwatch_core::{chroma_size, CameraId, CameraState, Frame, Pixels, YuvColour, YuvMatrix};
 use gstreamer::prelude::*;
 use gstreamer_app::{AppSink, AppSinkCallbacks};
+use gstreamer_video::{prelude::*, VideoColorMatrix, VideoColorRange, VideoFrameRef, VideoInfo};
 
 use super::{
     describe::{describe, PACKETS, SINK},
@@ -270,28 +271,34 @@ fn bus_error(pipeline: &gstreamer::Pipeline) -> SourceError {
 }
 
 fn to_frame(camera: &CameraId, sample: &gstreamer::Sample, timeline: Timeline) -> Result<Frame, SourceError> {
-    let caps = sample.caps().and_then(|c| c.structure(0).map(|s| s.to_owned()));
-    let size = caps.and_then(|s| {
-        Some((
-            s.get::<i32>("width").ok()? as u32,
-            s.get::<i32>("height").ok()? as u32,
-        ))
-    });
-    let ((width, height), buffer) = size
-        .zip(sample.buffer())
-        .ok_or(SourceError::Frame("a sample without size or data"))?;
+    let info = sample
+        .caps()
+        .and_then(|caps| VideoInfo::from_caps(caps).ok())
+        .ok_or(SourceError::Frame("a sample without video caps"))?;
+    let buffer = sample
+        .buffer()
+        .ok_or(SourceError::Frame("a sample without data"))?;
     let pts = Duration::from_nanos(buffer.pts().map_or(0, |t| t.nseconds()));
-    let map = buffer
-        .map_readable()
-        .map_err(|_| SourceError::Frame("an unreadable buffer"))?;
-    // RGB rows are padded to a multiple of 4 bytes.
-    let (row, stride) = (width as usize * 3, (width as usize * 3).div_ceil(4) * 4);
-    let mut rgb = Vec::with_capacity(row * height as usize);
-    for line in map.chunks(stride).take(height as usize) {
-        rgb.extend_from_slice(
-            line.get(..row)
-                .ok_or(SourceError::Frame("a buffer shorter than its caps"))?,
-        );
+    let picture = VideoFrameRef::from_buffer_ref_readable(buffer, &info)
+        .map_err(|_| SourceError::Frame("a buffer shorter than its caps"))?;
+    let (width, height) = (info.width(), info.height());
+    let (chroma_w, chroma_h) = chroma_size(width, height);
+    let mut planes = Vec::with_capacity((width * height + 2 * chroma_w * chroma_h) as usize);
+    // Rows may be padded, so each plane is copied row by row.
+    for (plane, (w, h)) in [(width, height), (chroma_w, chroma_h), (chroma_w, chroma_h)]
+        .into_iter()
+        .enumerate()
+    {
+        let data = picture
+            .plane_data(plane as u32)
+            .map_err(|_| SourceError::Frame("a picture without its three planes"))?;
+        let stride = picture.plane_stride()[plane] as usize;
+        for row in 0..h as usize {
+            planes.extend_from_slice(
+                data.get(row * stride..row * stride + w as usize)
+                    .ok_or(SourceError::Frame("a buffer shorter than its caps"))?,
+            );
+        }
     }
     Ok(Frame {
         camera: camera.clone(),
@@ -299,6 +306,24 @@ fn to_frame(camera: &CameraId, sample: &gstreamer::Sample, timeline: Timeline) -
         wall: wall_time(timeline, pts),
         width,
         height,
-        rgb,
+        pixels: Pixels::Yuv420 {
+            planes,
+            colour: colour_of(&info),
+        },
     })
+}
+
+/// How the stream's YUV turns into colours. Streams that do not say are taken as GStreamer takes
+/// them: high definition from 720 lines up, broadcast range.
+fn colour_of(info: &VideoInfo) -> YuvColour {
+    let colorimetry = info.colorimetry();
+    let matrix = match colorimetry.matrix() {
+        VideoColorMatrix::Bt601 | VideoColorMatrix::Fcc => YuvMatrix::Bt601,
+        VideoColorMatrix::Unknown if info.height() < 720 => YuvMatrix::Bt601,
+        _ => YuvMatrix::Bt709,
+    };
+    YuvColour {
+        matrix,
+        full_range: colorimetry.range() == VideoColorRange::Range0_255,
+    }
 }

@@ -17,7 +17,7 @@ use opencv::{
     prelude::*,
 };
 
-use super::{reference_error, samples::luma, ViewError};
+use super::{reference_error, ViewError};
 
 /// The width pictures are matched at, at most.
 pub const ALIGN_WIDTH: u32 = 640;
@@ -178,7 +178,7 @@ fn matched_size(frame: &Frame) -> Size {
 
 /// The frame in grey levels, as an OpenCV matrix.
 fn grey(frame: &Frame) -> Result<Mat, opencv::Error> {
-    let levels: Vec<u8> = frame.rgb.chunks_exact(3).map(luma).collect();
+    let levels = frame.grey_levels();
     Mat::new_rows_cols_with_data(frame.height as i32, frame.width as i32, &levels)?.try_clone()
 }
 

@@ -25,8 +25,7 @@ impl Samples {
         let mut grey = Vec::with_capacity(((w / step) * (h / step)) as usize);
         for y in (step / 2..h).step_by(step as usize) {
             for x in (step / 2..w).step_by(step as usize) {
-                let i = 3 * (y * w + x) as usize;
-                grey.push(luma(&frame.rgb[i..i + 3]));
+                grey.push(frame.grey(x, y));
             }
         }
         Self { size: (w, h), grey }
@@ -58,9 +57,4 @@ impl Samples {
             total as f64 / self.grey.len().max(1) as f64
         })
     }
-}
-
-/// ITU-R BT.601 luma of an RGB pixel, in integers.
-pub(super) fn luma(rgb: &[u8]) -> u8 {
-    ((299 * rgb[0] as u32 + 587 * rgb[1] as u32 + 114 * rgb[2] as u32) / 1000) as u8
 }

@@ -1,6 +1,6 @@
 use std::time::Duration;
 
-use gridwatch_core::{CameraId, CameraState, Frame};
+use gridwatch_core::{CameraId, CameraState, Frame, Pixels};
 
 use super::*;
 
@@ -45,7 +45,7 @@ fn frame(n: u32, rgb: Vec<u8>) -> Frame {
         wall: chrono::DateTime::from_timestamp(1_780_000_000 + 2 * n as i64, 0).unwrap(),
         width: W,
         height: H,
-        rgb,
+        pixels: Pixels::Rgb(rgb),
     }
 }
 
@@ -111,7 +111,9 @@ fn a_covered_lens_is_dark_not_frozen_and_a_dim_textured_picture_is_neither() {
     let dim = |n| {
         let mut f = scene(2, 0, n);
         // Mean grey about 18 of 255, and still textured: a dim street, not a covered lens.
-        f.rgb.iter_mut().for_each(|v| *v /= 7);
+        if let Pixels::Rgb(rgb) = &mut f.pixels {
+            rgb.iter_mut().for_each(|v| *v /= 7);
+        }
         f
     };
     let frames = (0..6)
