@@ -43,12 +43,28 @@ pub fn chroma_size(width: u32, height: u32) -> (u32, u32) {
     (width.div_ceil(2), height.div_ceil(2))
 }
 
+/// A `width`×`height` 4:2:0 picture's Y, U and V planes, or `None` when `planes` is not exactly
+/// their size.
+pub fn yuv420_planes(planes: &[u8], width: u32, height: u32) -> Option<[&[u8]; 3]> {
+    let (cw, ch) = chroma_size(width, height);
+    let (luma, chroma) = (width as usize * height as usize, cw as usize * ch as usize);
+    if planes.len() != luma + 2 * chroma {
+        return None;
+    }
+    let (y, uv) = planes.split_at(luma);
+    let (u, v) = uv.split_at(chroma);
+    Some([y, u, v])
+}
+
 impl Frame {
-    /// The picture as tightly packed RGB rows, converted when it is held as YUV.
-    pub fn rgb(&self) -> Cow<'_, [u8]> {
+    /// The picture as tightly packed RGB rows, converted when it is held as YUV; `None` when its
+    /// YUV planes do not match its size.
+    pub fn rgb(&self) -> Option<Cow<'_, [u8]>> {
         match &self.pixels {
-            Pixels::Rgb(rgb) => Cow::Borrowed(rgb),
-            Pixels::Yuv420 { planes, colour } => Cow::Owned(colour.to_rgb(planes, self.width, self.height)),
+            Pixels::Rgb(rgb) => Some(Cow::Borrowed(rgb)),
+            Pixels::Yuv420 { planes, colour } => {
+                colour.to_rgb(planes, self.width, self.height).map(Cow::Owned)
+            }
         }
     }
 

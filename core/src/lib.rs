@@ -22,6 +22,6 @@ pub use event::{
     CameraHealth, CameraState, EventId, EvidenceKind, EvidenceRef, LocationSource, ModelRef, PipelineEvent,
     Sha256Hex, ViolationCleared, ViolationEvent,
 };
-pub use frame::{chroma_size, last_frame_path, Frame, Pixels, YuvColour, YuvMatrix};
+pub use frame::{chroma_size, last_frame_path, yuv420_planes, Frame, Pixels, YuvColour, YuvMatrix};
 pub use geometry::{GeoPoint, GeoPolygon, Homography, ImageBox, ImagePoint, ImagePolygon};
 pub use id::{CameraId, GridId, Id, IdError, MemberId, RuleId, ViolationKind, ZoneId, ZoneRole};

@@ -7,6 +7,8 @@ pub enum YuvMatrix {
     Bt601,
     /// High definition (ITU-R BT.709): most IP cameras' main and sub-streams.
     Bt709,
+    /// Ultra-high definition (ITU-R BT.2020, non-constant luminance).
+    Bt2020,
 }
 
 /// How a stream's YUV samples map to colours.
@@ -45,6 +47,7 @@ impl YuvColour {
         let (kr, kb) = match self.matrix {
             YuvMatrix::Bt601 => (0.299, 0.114),
             YuvMatrix::Bt709 => (0.2126, 0.0722),
+            YuvMatrix::Bt2020 => (0.2627, 0.0593),
         };
         let kg = 1.0 - kr - kb;
         let (y_scale, y_offset, c) = if self.full_range {
@@ -62,16 +65,14 @@ impl YuvColour {
         }
     }
 
-    /// A 4:2:0 picture's `planes` (as [`super::Pixels::Yuv420`] holds them) as tightly packed RGB rows.
-    pub fn to_rgb(self, planes: &[u8], width: u32, height: u32) -> Vec<u8> {
-        let (w, h) = (width as usize, height as usize);
-        let (cw, ch) = super::chroma_size(width, height);
-        let (cw, ch) = (cw as usize, ch as usize);
-        let (luma, chroma) = planes.split_at(w * h);
-        let (u_plane, v_plane) = chroma.split_at(cw * ch);
+    /// A 4:2:0 picture's `planes` (as [`super::Pixels::Yuv420`] holds them) as tightly packed RGB
+    /// rows; `None` when `planes` is not the picture's size.
+    pub fn to_rgb(self, planes: &[u8], width: u32, height: u32) -> Option<Vec<u8>> {
+        let [luma, u_plane, v_plane] = super::yuv420_planes(planes, width, height)?;
+        let (w, cw) = (width as usize, super::chroma_size(width, height).0 as usize);
         let convert = self.converter();
-        let mut rgb = Vec::with_capacity(w * h * 3);
-        for (row, y_row) in luma.chunks_exact(w).enumerate() {
+        let mut rgb = Vec::with_capacity(luma.len() * 3);
+        for (row, y_row) in luma.chunks_exact(w.max(1)).enumerate() {
             let c_row = (row / 2) * cw;
             for (col, &y) in y_row.iter().enumerate() {
                 let at = c_row + col / 2;
@@ -79,7 +80,7 @@ impl YuvColour {
                 rgb.extend_from_slice(&[to_byte(r), to_byte(g), to_byte(b)]);
             }
         }
-        rgb
+        Some(rgb)
     }
 
     /// A Y sample as a grey level on the full 0…255 scale.
@@ -110,7 +111,7 @@ mod tests {
     };
 
     fn one(colour: YuvColour, y: u8, u: u8, v: u8) -> [u8; 3] {
-        colour.to_rgb(&[y, u, v], 1, 1).try_into().unwrap()
+        colour.to_rgb(&[y, u, v], 1, 1).unwrap().try_into().unwrap()
     }
 
     #[test]
@@ -161,8 +162,10 @@ mod tests {
         let mut planes = vec![128u8; 9];
         planes.extend([128, 240, 128, 240]); // U: blue-ish on the right half
         planes.extend([128, 128, 128, 128]); // V
-        let rgb = HD.to_rgb(&planes, 3, 3);
+        let rgb = HD.to_rgb(&planes, 3, 3).unwrap();
         assert_eq!(rgb.len(), 27);
+        assert_eq!(HD.to_rgb(&planes[1..], 3, 3), None, "a plane short");
+        assert_eq!(HD.to_rgb(&planes, 4, 3), None, "planes of another size");
         let blue = |x: usize, y: usize| rgb[3 * (y * 3 + x) + 2];
         assert!(blue(2, 0) > blue(0, 0) + 50 && blue(2, 2) > blue(1, 2) + 50);
     }

@@ -1,7 +1,7 @@
 //! Fitting a frame (or the part of it that is analysed) into the model's input without distorting
 //! it, and mapping boxes back to the whole frame.
 
-use gridwatch_core::{chroma_size, YuvColour};
+use gridwatch_core::{chroma_size, yuv420_planes, YuvColour};
 use ndarray::Array4;
 use opencv::{
     boxed_ref::BoxedRef,
@@ -172,8 +172,15 @@ fn from_yuv(
 ) -> opencv::Result<()> {
     let (w, h) = (image.width, image.height);
     let (cw, ch) = chroma_size(w, h);
-    let (luma, chroma) = planes.split_at((w * h) as usize);
-    let (u, v) = chroma.split_at((cw * ch) as usize);
+    let Some([luma, u, v]) = yuv420_planes(planes, w, h) else {
+        return Err(opencv::Error::new(
+            opencv::core::StsBadSize,
+            format!(
+                "{} bytes are not the YUV 4:2:0 planes of a {w}×{h} picture",
+                planes.len()
+            ),
+        ));
+    };
     // The chroma samples covering the crop: half its edges, rounded outwards.
     let (x0, y0) = (crop.x / 2, crop.y / 2);
     let (x1, y1) = (
@@ -349,6 +356,31 @@ mod tests {
             let error = letterbox(&image, 32, 32, &mut out, 0).unwrap_err();
             assert!(
                 error.to_string().contains("is not a part of the 64×48 frame"),
+                "{error}"
+            );
+        }
+    }
+
+    #[test]
+    fn yuv_planes_of_the_wrong_size_are_an_error_not_a_panic() {
+        let planes = yuv_frame(64, 48, &[]);
+        let mut out = Array4::zeros((1, 3, 32, 32));
+        for wrong in [&planes[..100], &planes[1..]] {
+            let image = Image {
+                pixels: ImagePixels::Yuv420 {
+                    planes: wrong,
+                    colour: YuvColour {
+                        matrix: YuvMatrix::Bt709,
+                        full_range: false,
+                    },
+                },
+                ..Image::rgb(64, 48, &[])
+            };
+            let error = letterbox(&image, 32, 32, &mut out, 0).unwrap_err();
+            assert!(
+                error
+                    .to_string()
+                    .contains("are not the YUV 4:2:0 planes of a 64×48 picture"),
                 "{error}"
             );
         }

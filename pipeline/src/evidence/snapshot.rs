@@ -30,7 +30,10 @@ fn to_mat(frame: &Frame) -> Result<Mat, EvidenceError> {
         Mat::new_rows_cols_with_default(frame.height as i32, frame.width as i32, CV_8UC3, Scalar::all(0.0))
             .map_err(cv)?;
     let bytes = mat.data_bytes_mut().map_err(cv)?;
-    for (dst, src) in bytes.chunks_exact_mut(3).zip(frame.rgb().chunks_exact(3)) {
+    let rgb = frame
+        .rgb()
+        .ok_or_else(|| EvidenceError::Encode("the frame's YUV planes do not match its size".into()))?;
+    for (dst, src) in bytes.chunks_exact_mut(3).zip(rgb.chunks_exact(3)) {
         dst.copy_from_slice(&[src[2], src[1], src[0]]);
     }
     Ok(mat)

@@ -12,7 +12,7 @@ use chrono::{DateTime, Utc};
 use gridwatch_core::{chroma_size, CameraId, CameraState, Frame, Pixels, YuvColour, YuvMatrix};
 use gstreamer::prelude::*;
 use gstreamer_app::{AppSink, AppSinkCallbacks};
-use gstreamer_video::{prelude::*, VideoColorMatrix, VideoColorRange, VideoFrameRef, VideoInfo};
+use gstreamer_video::{prelude::*, VideoColorMatrix, VideoColorRange, VideoFormat, VideoFrameRef, VideoInfo};
 
 use super::{
     describe::{describe, PACKETS, SINK},
@@ -275,6 +275,9 @@ fn to_frame(camera: &CameraId, sample: &gstreamer::Sample, timeline: Timeline) -
         .caps()
         .and_then(|caps| VideoInfo::from_caps(caps).ok())
         .ok_or(SourceError::Frame("a sample without video caps"))?;
+    if info.format() != VideoFormat::I420 {
+        return Err(SourceError::Frame("a picture that is not I420"));
+    }
     let buffer = sample
         .buffer()
         .ok_or(SourceError::Frame("a sample without data"))?;
@@ -313,13 +316,15 @@ fn to_frame(camera: &CameraId, sample: &gstreamer::Sample, timeline: Timeline) -
     })
 }
 
-/// How the stream's YUV turns into colours. Streams that do not say are taken as GStreamer takes
-/// them: high definition from 720 lines up, broadcast range.
+/// How the stream's YUV turns into colours. Caps without colorimetry get GStreamer's default for
+/// their size already; a matrix marked unknown is guessed the same way (BT.601 up to 576 lines).
 fn colour_of(info: &VideoInfo) -> YuvColour {
     let colorimetry = info.colorimetry();
     let matrix = match colorimetry.matrix() {
         VideoColorMatrix::Bt601 | VideoColorMatrix::Fcc => YuvMatrix::Bt601,
-        VideoColorMatrix::Unknown if info.height() < 720 => YuvMatrix::Bt601,
+        VideoColorMatrix::Unknown if info.height() <= 576 => YuvMatrix::Bt601,
+        VideoColorMatrix::Bt2020 => YuvMatrix::Bt2020,
+        // BT.709, SMPTE 240M (nearly the same) and the rest.
         _ => YuvMatrix::Bt709,
     };
     YuvColour {
