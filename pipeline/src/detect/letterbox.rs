@@ -213,6 +213,12 @@ mod tests {
     use super::*;
     use gridwatch_core::YuvMatrix;
 
+    /// High definition, broadcast range: what HD cameras send.
+    const HD: YuvColour = YuvColour {
+        matrix: YuvMatrix::Bt709,
+        full_range: false,
+    };
+
     /// Inclusive-exclusive pixel edges: `[x0, y0, x1, y1]`.
     type Edges = [u32; 4];
 
@@ -260,10 +266,7 @@ mod tests {
         let yuv_image = Image {
             pixels: ImagePixels::Yuv420 {
                 planes: &planes,
-                colour: YuvColour {
-                    matrix: YuvMatrix::Bt709,
-                    full_range: false,
-                },
+                colour: HD,
             },
             ..rgb_image
         };
@@ -369,10 +372,7 @@ mod tests {
             let image = Image {
                 pixels: ImagePixels::Yuv420 {
                     planes: wrong,
-                    colour: YuvColour {
-                        matrix: YuvMatrix::Bt709,
-                        full_range: false,
-                    },
+                    colour: HD,
                 },
                 ..Image::rgb(64, 48, &[])
             };

@@ -14,7 +14,7 @@ use std::{
 use chrono::{DateTime, Utc};
 use gridwatch_core::{EventId, EvidenceKind, EvidenceRef, Frame};
 
-use super::{annotate, encode_jpeg, Annotation, Cut, EvidenceError, EvidenceStore, Manifest};
+use super::{plain_and_annotated, Annotation, Cut, EvidenceError, EvidenceStore, Manifest};
 
 /// Evidence work that may wait for the encoder at once. Each holds one or two raw frames.
 pub const BACKLOG: usize = 16;
@@ -198,9 +198,10 @@ impl Encoder {
 }
 
 fn snapshot(shot: &Shot) -> Result<Snapshot, EvidenceError> {
+    let (plain, annotated) = plain_and_annotated(&shot.frame, &shot.annotation)?;
     Ok(Snapshot {
-        plain: encode_jpeg(&shot.frame)?,
-        annotated: annotate(&shot.frame, &shot.annotation)?,
+        plain,
+        annotated,
         at: shot.frame.wall,
     })
 }

@@ -17,7 +17,7 @@ pub use encoder::{Backlog, Encoder, Ticket, WhenFull, Work, BACKLOG};
 pub use last_frame::{LastFrames, LAST_FRAME_INTERVAL};
 pub use manifest::{verify, Manifest, Tampered};
 pub use recorder::{Clips, Recorder};
-pub use snapshot::{annotate, encode_jpeg, Annotation};
+pub use snapshot::{annotate, encode_jpeg, plain_and_annotated, Annotation};
 pub use store::EvidenceStore;
 
 /// Why evidence could not be made or kept.

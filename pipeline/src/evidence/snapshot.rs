@@ -53,7 +53,17 @@ pub fn encode_jpeg(frame: &Frame) -> Result<Vec<u8>, EvidenceError> {
 
 /// The frame with the annotation drawn on it, as JPEG.
 pub fn annotate(frame: &Frame, note: &Annotation) -> Result<Vec<u8>, EvidenceError> {
-    let mut mat = to_mat(frame)?;
+    drawn(to_mat(frame)?, frame, note)
+}
+
+/// [`encode_jpeg`] and [`annotate`] of one frame, which is turned into a picture once.
+pub fn plain_and_annotated(frame: &Frame, note: &Annotation) -> Result<(Vec<u8>, Vec<u8>), EvidenceError> {
+    let mat = to_mat(frame)?;
+    Ok((jpeg(&mat)?, drawn(mat, frame, note)?))
+}
+
+/// `mat` (the picture of `frame`) with the annotation drawn on it, as JPEG.
+fn drawn(mut mat: Mat, frame: &Frame, note: &Annotation) -> Result<Vec<u8>, EvidenceError> {
     let thickness = (frame.width / 400).max(2) as i32;
     if let Some(zone) = &note.zone {
         let points: Vector<Point> = zone
