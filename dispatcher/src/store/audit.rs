@@ -22,7 +22,7 @@ pub async fn append(tx: &mut Tx, entries: &[Entry]) -> Result<(), sqlx::Error> {
         let sql = format!(
             "INSERT INTO audit (seq, case_id, at, actor, action, from_state, to_state, detail, prev_hash, hash)
              VALUES {}",
-            placeholder_rows(rows.len(), 10)
+            placeholder_rows(tx, rows.len(), 10)
         );
         let query = rows.iter().fold(sqlx::query(&sql), |q, entry| {
             q.bind(entry.seq)

@@ -195,7 +195,7 @@ async fn write(tx: &mut Tx, cases: &[&Case], conflict: &str) -> Result<(), sqlx:
         let sql = format!(
             "INSERT INTO cases ({}) VALUES {} {conflict}",
             COLUMNS.join(", "),
-            placeholder_rows(rows.len(), COLUMNS.len())
+            placeholder_rows(tx, rows.len(), COLUMNS.len())
         );
         let query = rows.iter().fold(sqlx::query(&sql), |q, case| bind_all(q, case));
         query.execute(&mut **tx).await?;
@@ -248,7 +248,7 @@ pub async fn open_near(tx: &mut Tx, searches: &[OpenNear]) -> Result<Vec<Case>, 
     let postgres = super::on_postgres(tx);
     let mut found = Vec::new();
     for part in pieces(searches) {
-        let rows = placeholder_rows(part.len(), 7);
+        let rows = placeholder_rows(tx, part.len(), 7);
         let sql = if postgres {
             format!(
                 "SELECT c.* FROM (VALUES {rows}) AS q (kind, lat0, lat1, lon0, lon1, camera, zone)

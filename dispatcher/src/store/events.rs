@@ -27,7 +27,7 @@ pub async fn record(tx: &mut Tx, events: &[&Received]) -> Result<u64, sqlx::Erro
         let sql = format!(
             "INSERT INTO events (id, type, camera, kind, received_at, body, case_id) VALUES {}
              ON CONFLICT (id, type) DO NOTHING",
-            placeholder_rows(rows.len(), 7)
+            placeholder_rows(tx, rows.len(), 7)
         );
         let query = rows.iter().fold(sqlx::query(&sql), |q, event| {
             q.bind(&event.id)

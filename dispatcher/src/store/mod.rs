@@ -193,11 +193,22 @@ fn on_postgres(tx: &mut Tx) -> bool {
     tx.backend_name() == <sqlx::Postgres as sqlx::Database>::NAME
 }
 
-/// `($1, $2), ($3, $4)`: the placeholders of `rows` rows of `columns` values each, numbered in
-/// row order, for a multi-row `VALUES` list.
-fn placeholder_rows(rows: usize, columns: usize) -> String {
+/// The placeholders of `rows` rows of `columns` values each, bound in row order, for a multi-row
+/// `VALUES` list: `($1, $2), ($3, $4)` on PostgreSQL, `(?, ?), (?, ?)` on SQLite. SQLite finds a
+/// numbered placeholder's name by a search through all of a statement's names, once per value
+/// bound: with a few thousand values to a statement, that search was a tenth of its time.
+fn placeholder_rows(tx: &mut Tx, rows: usize, columns: usize) -> String {
+    let postgres = on_postgres(tx);
     let row = |r: usize| {
-        let values: Vec<String> = (1..=columns).map(|c| format!("${}", r * columns + c)).collect();
+        let values: Vec<String> = (1..=columns)
+            .map(|c| {
+                if postgres {
+                    format!("${}", r * columns + c)
+                } else {
+                    "?".to_owned()
+                }
+            })
+            .collect();
         format!("({})", values.join(", "))
     };
     (0..rows).map(row).collect::<Vec<_>>().join(", ")
