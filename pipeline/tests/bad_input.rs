@@ -229,13 +229,22 @@ proptest! {
 #[test]
 fn a_card_with_an_input_no_model_has_is_refused() {
     let card = String::from_utf8(demo_card()).unwrap();
-    for (from, to) in [
-        ("width = 640", "width = 4294967295"),
-        ("height = 384", "height = 0"),
-    ] {
+    for (key, to) in [("width", "4294967295"), ("height", "0")] {
+        let line = |l: &str| l.starts_with(&format!("{key} = "));
+        assert_eq!(card.lines().filter(|l| line(l)).count(), 1, "one {key} line");
+        let mutated: String = card
+            .lines()
+            .map(|l| {
+                if line(l) {
+                    format!("{key} = {to}\n")
+                } else {
+                    format!("{l}\n")
+                }
+            })
+            .collect();
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("model.model.toml");
-        std::fs::write(&path, card.replace(from, to)).unwrap();
+        std::fs::write(&path, mutated).unwrap();
         let error = ModelCard::load(&path).unwrap_err().to_string();
         assert!(
             error.ends_with("pixels a side") && error.contains("is outside 1…8192"),

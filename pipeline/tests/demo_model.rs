@@ -82,12 +82,16 @@ fn a_card_that_does_not_match_its_model_is_refused_with_the_mismatch() {
     );
 
     let mut card = demo_card();
+    let height = card.input.height;
     card.input.width = 320;
     let err = Detector::load(rt, card, DetectorOptions::default())
         .err()
         .expect("wrong size")
         .to_string();
-    assert!(err.contains("the card says [batch, 3, 384, 320]"), "{err}");
+    assert!(
+        err.contains(&format!("the card says [batch, 3, {height}, 320]")),
+        "{err}"
+    );
 }
 
 #[test]
@@ -232,9 +236,9 @@ fn detections_within_a_region_land_where_they_do_in_the_whole_frame() {
     let image = Image::rgb(w, h, &rgb);
     let whole = detector.detect(&image).unwrap();
 
-    // Rows 160..560 at full width: the same scale (0.5) into the 640×384 input as the whole
-    // frame, and the same place in it, so only what lies outside the rows changes. Actors well
-    // inside them must come back where they were, to within a pixel or two.
+    // Rows 160..560 at full width, centred: the same scale into the model's 16:9 input as the
+    // whole frame, and the same place in it, so only what lies outside the rows changes. Actors
+    // well inside them must come back where they were, to within a pixel or two.
     let band = Crop {
         x: 0,
         y: 160,
@@ -276,18 +280,20 @@ fn detections_within_a_region_land_where_they_do_in_the_whole_frame() {
         );
     }
 
-    // A 640×384 crop around the most confident actor reaches the model at full scale: the box
-    // differs as the model sees more of the actor, but it is the same actor in the same place.
+    // A crop of the model's input size around the most confident actor reaches the model at full
+    // scale: the box differs as the model sees more of the actor, but it is the same actor in the
+    // same place.
     let best = actors.iter().max_by(|a, b| a.score.total_cmp(&b.score)).unwrap();
     let (cx, cy) = (
         (best.bbox.x1 + best.bbox.x2) / 2.0,
         (best.bbox.y1 + best.bbox.y2) / 2.0,
     );
+    let input = demo_card().input;
     let close = Crop {
-        x: (cx as u32).saturating_sub(320).min(w - 640),
-        y: (cy as u32).saturating_sub(192).min(h - 384),
-        width: 640,
-        height: 384,
+        x: (cx as u32).saturating_sub(input.width / 2).min(w - input.width),
+        y: (cy as u32).saturating_sub(input.height / 2).min(h - input.height),
+        width: input.width,
+        height: input.height,
     };
     let near = detector
         .detect(&Image {
