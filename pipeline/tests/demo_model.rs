@@ -236,9 +236,10 @@ fn detections_within_a_region_land_where_they_do_in_the_whole_frame() {
     let image = Image::rgb(w, h, &rgb);
     let whole = detector.detect(&image).unwrap();
 
-    // Rows 160..560 at full width, centred: the same scale into the model's 16:9 input as the
-    // whole frame, and the same place in it, so only what lies outside the rows changes. Actors
-    // well inside them must come back where they were, to within a pixel or two.
+    // Rows 160..560 at full width, centred: into a model input no wider than 16:9, the band and
+    // the whole frame are both scaled to its width, so the band lands at the same scale and in
+    // the same place, and only what lies outside the rows changes. Actors well inside them must
+    // come back where they were, to within a pixel or two.
     let band = Crop {
         x: 0,
         y: 160,
