@@ -7,6 +7,7 @@ mod evidence;
 mod replay;
 mod run;
 mod users;
+mod worker;
 
 use std::{io::IsTerminal, path::PathBuf, process::ExitCode};
 
@@ -43,6 +44,25 @@ enum Command {
         /// Where camera health and violation events are appended, as JSON Lines.
         #[arg(long, default_value = "var/events.jsonl")]
         events: PathBuf,
+        /// Stop after this many seconds (runs until interrupted otherwise).
+        #[arg(long)]
+        seconds: Option<u64>,
+    },
+    /// Run the pipeline alone for the cameras this worker holds leases on, sharing the
+    /// configuration's cameras with the other workers; events go to [output.nats].
+    Worker {
+        #[arg(long, default_value = "examples/demo.toml")]
+        config: PathBuf,
+        /// This worker's name in the lease bucket (the host name and process id by default).
+        #[arg(long)]
+        id: Option<String>,
+        /// At most this many cameras here ([workers] max_cameras otherwise).
+        #[arg(long)]
+        max_cameras: Option<usize>,
+        /// Serve /metrics on this address instead of [metrics] listen (for several workers on
+        /// one machine).
+        #[arg(long)]
+        metrics: Option<std::net::SocketAddr>,
         /// Stop after this many seconds (runs until interrupted otherwise).
         #[arg(long)]
         seconds: Option<u64>,
@@ -210,6 +230,21 @@ fn main() -> ExitCode {
             events,
             seconds,
         } => run::run(&config, &events, seconds),
+        Command::Worker {
+            config,
+            id,
+            max_cameras,
+            metrics,
+            seconds,
+        } => worker::run(
+            &config,
+            worker::Own {
+                id,
+                max_cameras,
+                metrics,
+            },
+            seconds,
+        ),
         Command::Replay {
             config,
             report,

@@ -2,6 +2,7 @@
 //! with camera health and violations written as JSON Lines and evidence stored.
 
 use std::{
+    net::SocketAddr,
     path::Path,
     sync::{atomic::AtomicBool, Arc},
     time::Duration,
@@ -13,7 +14,7 @@ use gridwatch_pipeline::{
     evidence::LastFrames,
     metrics::{self, PipelineMetrics},
     sink::{JetStream, JsonLines, Sink, Sinks},
-    topology,
+    topology::{self, Ran},
 };
 
 use crate::detectors;
@@ -25,23 +26,9 @@ pub fn run(config: &Path, events: &Path, seconds: Option<u64>) -> Result<(), Vec
     let file = JsonLines::open(events)
         .map_err(|e| vec![format!("{}: cannot write events: {e}", events.display())])?;
     let mut sinks: Vec<(String, Box<dyn Sink>)> = vec![(events.display().to_string(), Box::new(file))];
-    let stop = Arc::new(AtomicBool::new(false));
-    stop_on_signal(&stop)?;
-    if let Some(seconds) = seconds {
-        let stop = stop.clone();
-        std::thread::spawn(move || {
-            std::thread::sleep(Duration::from_secs(seconds));
-            stop.store(true, std::sync::atomic::Ordering::Relaxed);
-        });
-    }
+    let stop = stop_flag(seconds)?;
     let counted = PipelineMetrics::new();
-    let _exporter = loaded
-        .config
-        .metrics
-        .listen
-        .map(|address| metrics::serve(address, counted.registry()))
-        .transpose()
-        .map_err(|e| vec![e])?;
+    let _exporter = serve_metrics(loaded.config.metrics.listen, &counted)?;
     // One machine: the dispatcher runs here, fed through an in-process channel. With JetStream
     // configured, a dispatcher elsewhere consumes the stream instead.
     let local = match &loaded.config.output.nats {
@@ -82,6 +69,36 @@ pub fn run(config: &Path, events: &Path, seconds: Option<u64>) -> Result<(), Vec
         let local = Arc::into_inner(local).expect("the dispatcher's sink has finished");
         local.stop().map_err(|e| vec![e])?;
     }
+    finished(ran)
+}
+
+/// Set on the first Ctrl-C or SIGTERM, or after `seconds` when given.
+pub(crate) fn stop_flag(seconds: Option<u64>) -> Result<Arc<AtomicBool>, Vec<String>> {
+    let stop = Arc::new(AtomicBool::new(false));
+    stop_on_signal(&stop)?;
+    if let Some(seconds) = seconds {
+        let stop = stop.clone();
+        std::thread::spawn(move || {
+            std::thread::sleep(Duration::from_secs(seconds));
+            stop.store(true, std::sync::atomic::Ordering::Relaxed);
+        });
+    }
+    Ok(stop)
+}
+
+/// `/metrics` on `listen`, when there is an address to listen on.
+pub(crate) fn serve_metrics(
+    listen: Option<SocketAddr>,
+    counted: &PipelineMetrics,
+) -> Result<Option<metrics::Exporter>, Vec<String>> {
+    listen
+        .map(|address| metrics::serve(address, counted.registry()))
+        .transpose()
+        .map_err(|e| vec![e])
+}
+
+/// What the run analysed, logged; what failed on the way, as its result.
+pub(crate) fn finished(ran: Ran) -> Result<(), Vec<String>> {
     for (camera, frames) in &ran.analysed {
         tracing::info!(camera = %camera, frames, "frames analysed");
     }

@@ -125,6 +125,7 @@ pub mod of {
     pub enum Kind {}
     pub enum Role {}
     pub enum Member {}
+    pub enum Worker {}
 }
 
 pub type CameraId = Id<of::Camera>;
@@ -132,6 +133,8 @@ pub type ZoneId = Id<of::Zone>;
 pub type GridId = Id<of::Grid>;
 pub type RuleId = Id<of::Rule>;
 pub type MemberId = Id<of::Member>;
+/// A pipeline worker, as it signs its camera leases.
+pub type WorkerId = Id<of::Worker>;
 /// What a zone is for (`parking_bay`, `sidewalk`, `market`…): rules select zones by role.
 pub type ZoneRole = Id<of::Role>;
 

@@ -24,4 +24,4 @@ pub use event::{
 };
 pub use frame::{chroma_size, last_frame_path, yuv420_planes, Frame, Pixels, YuvColour, YuvMatrix};
 pub use geometry::{GeoPoint, GeoPolygon, Homography, ImageBox, ImagePoint, ImagePolygon};
-pub use id::{CameraId, GridId, Id, IdError, MemberId, RuleId, ViolationKind, ZoneId, ZoneRole};
+pub use id::{CameraId, GridId, Id, IdError, MemberId, RuleId, ViolationKind, WorkerId, ZoneId, ZoneRole};

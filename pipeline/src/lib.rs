@@ -6,6 +6,7 @@
 pub mod analysis;
 pub mod detect;
 pub mod evidence;
+pub mod lease;
 pub mod metrics;
 pub mod replay;
 pub mod rules;

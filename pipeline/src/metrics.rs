@@ -80,7 +80,22 @@ impl Default for PipelineMetrics {
 
 impl PipelineMetrics {
     pub fn new() -> Self {
+        Self::registered_in(Registry::default())
+    }
+
+    /// A worker's metrics: the pipeline's, and how many camera leases the worker holds.
+    pub fn worker() -> (Self, Gauge) {
         let mut registry = Registry::default();
+        let held = Gauge::default();
+        registry.register(
+            "gridwatch_worker_cameras_held",
+            "Cameras this worker holds a lease on, and so analyses",
+            held.clone(),
+        );
+        (Self::registered_in(registry), held)
+    }
+
+    fn registered_in(mut registry: Registry) -> Self {
         let decoded = Family::default();
         let dropped = Family::default();
         let queue_depth = Family::default();

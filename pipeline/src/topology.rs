@@ -12,16 +12,17 @@ use std::{
         atomic::{AtomicBool, Ordering},
         Arc,
     },
+    thread::JoinHandle,
     time::{Duration, Instant},
 };
 
 use chrono::{DateTime, Utc};
-use crossbeam_channel::{select, unbounded};
-use gridwatch_core::{config::Config, CameraId};
+use crossbeam_channel::{select, unbounded, Receiver, Sender};
+use gridwatch_core::{config::Config, CameraHealth, CameraId};
 
 use crate::{
-    analysis::{AnalysisError, CameraAnalysis, Output, Setting},
-    detect::{spawn_workers, Analysed, BatchPolicy, Batcher, Detector},
+    analysis::{AnalysisError, CameraAnalysis, Outlet, Output, Setting},
+    detect::{spawn_workers, Analysed, BatchPolicy, Batcher, Detector, Joiner},
     evidence::{EvidenceStore, LastFrames, WhenFull},
     metrics::PipelineMetrics,
     sink::Sinks,
@@ -45,6 +46,16 @@ pub struct Ran {
     pub failures: Vec<String>,
 }
 
+/// Which cameras a run analyses: a worker starts and stops cameras as it gains and gives up their
+/// leases.
+#[derive(Debug, Clone)]
+pub enum Assignment {
+    /// Analyse this camera of the configuration (again, if it was stopped).
+    Start(CameraId),
+    /// Stop analysing it.
+    Stop(CameraId),
+}
+
 /// Runs every camera of `config` until `stop` is set, handing each event to `sinks`. `detectors`
 /// are the inference workers (one each); evidence goes under the configuration's evidence folder,
 /// and so do the cameras' last analysed frames when `last_frames` keeps them. Every stage counts
@@ -54,8 +65,27 @@ pub fn run(
     detectors: Vec<Detector>,
     sinks: Sinks,
     stop: &Arc<AtomicBool>,
+    last_frames: Option<LastFrames>,
+    metrics: &PipelineMetrics,
+) -> Result<Ran, TopologyError> {
+    let (assign, assignments) = unbounded();
+    for camera in &config.cameras {
+        let _ = assign.send(Assignment::Start(camera.id.clone()));
+    }
+    drop(assign);
+    run_assigned(config, detectors, sinks, stop, last_frames, metrics, assignments)
+}
+
+/// As [`run`], for the cameras `assignments` start and stop; once its sender is gone no camera
+/// joins, and the run ends when `stop` is set or the cameras it runs have all ended.
+pub fn run_assigned(
+    config: &Config,
+    detectors: Vec<Detector>,
+    sinks: Sinks,
+    stop: &Arc<AtomicBool>,
     mut last_frames: Option<LastFrames>,
     metrics: &PipelineMetrics,
+    assignments: Receiver<Assignment>,
 ) -> Result<Ran, TopologyError> {
     let card = detectors.first().expect("at least one detector").card().clone();
     let setting = Setting::new(config, &card);
@@ -63,10 +93,12 @@ pub fn run(
     let store = EvidenceStore::new(&config.storage.evidence_dir);
     let output = Output::start(sinks, Some((store, WhenFull::Skip)), Some(metrics.clone()));
     let outlet = output.outlet();
-    let mut analysis = HashMap::new();
+    // Every camera's analysis is built first, so a camera the rules cannot run fails the run at
+    // its start, not when a worker takes it over.
+    let mut ready = HashMap::new();
     for camera in &config.cameras {
         match CameraAnalysis::build(camera, &setting, outlet) {
-            Ok(a) => analysis.insert(camera.id.clone(), a),
+            Ok(a) => ready.insert(camera.id.clone(), a),
             Err(e) => {
                 output.finish();
                 return Err(e.into());
@@ -76,26 +108,6 @@ pub fn run(
 
     let bell = Arc::new(Doorbell::default());
     let (health_tx, health) = unbounded();
-    let mut queues = Vec::new();
-    let mut cameras = Vec::new();
-    // Each camera's series, looked up once: counting a frame is then an atomic add.
-    let mut counted = HashMap::new();
-    for camera in &config.cameras {
-        let camera_metrics = metrics.camera(&camera.id);
-        counted.insert(camera.id.clone(), camera_metrics.analysed.clone());
-        let queue = Arc::new(
-            FrameQueue::new(1, Overflow::DropOldest)
-                .with_doorbell(bell.clone())
-                .with_metrics(camera_metrics),
-        );
-        let live = LiveCamera {
-            clips: analysis[&camera.id].clip_ring(),
-            ..LiveCamera::from_config(camera)
-        };
-        cameras.push(spawn(live, queue.clone(), health_tx.clone(), stop.clone()));
-        queues.push(queue);
-    }
-    drop(health_tx);
     let batching = config
         .model
         .as_ref()
@@ -103,30 +115,48 @@ pub fn run(
             max_batch: m.max_batch,
             max_wait: Duration::from_millis(m.max_wait_ms),
         });
+    let (batcher, joiner) = Batcher::joinable(bell.clone(), batching);
     let (results_tx, results) = unbounded();
-    let workers = spawn_workers(
-        Batcher::new(queues.clone(), bell, batching),
-        detectors,
-        results_tx,
+    let workers = spawn_workers(batcher, detectors, results_tx, metrics);
+    let mut running = Running {
+        config,
+        setting: &setting,
         metrics,
-    );
+        bell,
+        health: health_tx,
+        joiner: Some(joiner),
+        ready,
+        cameras: HashMap::new(),
+        stopping: Vec::new(),
+        ended: BTreeMap::new(),
+    };
 
     // Live frames restart their timestamps when a recording loops: the tracker runs on the time
     // since start instead.
     let started = (Instant::now(), Utc::now());
     let since_start = |wall: DateTime<Utc>| (wall - started.1).to_std().unwrap_or(started.0.elapsed());
+    let mut assignments = Some(assignments);
     while !stop.load(Ordering::Relaxed) {
+        let assigned = assignments.clone().unwrap_or_else(crossbeam_channel::never);
         select! {
+            recv(assigned) -> assignment => match assignment {
+                Ok(Assignment::Start(id)) => running.start(&id, outlet),
+                Ok(Assignment::Stop(id)) => running.stop(&id),
+                Err(_) => {
+                    assignments = None;
+                    running.joiner = None;
+                }
+            },
             recv(health) -> event => if let Ok(event) = event {
-                if let Some(a) = analysis.get_mut(&event.camera) {
-                    a.stream(event, outlet);
+                if let Some(camera) = running.cameras.get_mut(&event.camera) {
+                    camera.analysis.stream(event, outlet);
                 }
             },
             recv(results) -> result => match result {
                 Ok(Ok(Analysed { frame, detections })) => {
-                    let Some(a) = analysis.get_mut(&frame.camera) else { continue };
-                    counted[&frame.camera].inc();
-                    if a.step(&frame, since_start(frame.wall), &detections, outlet).is_some() {
+                    let Some(camera) = running.cameras.get_mut(&frame.camera) else { continue };
+                    camera.analysed.inc();
+                    if camera.analysis.step(&frame, since_start(frame.wall), &detections, outlet).is_some() {
                         if let Some(last) = &mut last_frames {
                             last.offer(&frame, Instant::now());
                         }
@@ -143,15 +173,109 @@ pub fn run(
         }
     }
     stop.store(true, Ordering::Relaxed);
-    queues.iter().for_each(|q| q.close());
-    cameras.into_iter().chain(workers).for_each(|h| {
-        let _ = h.join();
-    });
+    let ids: Vec<_> = running.cameras.keys().cloned().collect();
+    for id in ids {
+        running.stop(&id);
+    }
+    running.joiner = None;
+    std::mem::take(&mut running.stopping)
+        .into_iter()
+        .chain(workers)
+        .for_each(|h| {
+            let _ = h.join();
+        });
     Ok(Ran {
-        analysed: analysis
-            .iter()
-            .map(|(id, a)| (id.clone(), a.analysed()))
-            .collect(),
+        analysed: running.ended,
         failures: output.finish(),
     })
+}
+
+/// The cameras a run is analysing now.
+struct Running<'a> {
+    config: &'a Config,
+    setting: &'a Setting<'a>,
+    metrics: &'a PipelineMetrics,
+    bell: Arc<Doorbell>,
+    health: Sender<CameraHealth>,
+    joiner: Option<Joiner>,
+    /// Analyses built and not yet started.
+    ready: HashMap<CameraId, CameraAnalysis>,
+    cameras: HashMap<CameraId, RunningCamera>,
+    /// Threads of stopped cameras, until they have ended.
+    stopping: Vec<JoinHandle<()>>,
+    /// Frames analysed per camera, over every time it ran.
+    ended: BTreeMap<CameraId, u64>,
+}
+
+struct RunningCamera {
+    analysis: CameraAnalysis,
+    queue: Arc<FrameQueue>,
+    /// Stops this camera alone.
+    stop: Arc<AtomicBool>,
+    thread: JoinHandle<()>,
+    /// The camera's analysed-frames series, looked up once: counting a frame is an atomic add.
+    analysed: prometheus_client::metrics::counter::Counter,
+}
+
+impl Running<'_> {
+    fn start(&mut self, id: &CameraId, outlet: &Outlet) {
+        let Some(joiner) = &self.joiner else { return };
+        if self.cameras.contains_key(id) {
+            return;
+        }
+        let Some(camera) = self.config.cameras.iter().find(|c| c.id == *id) else {
+            tracing::warn!(camera = %id, "not a camera of this configuration: not started");
+            return;
+        };
+        // A camera started again starts afresh: what it tracked before is out of date.
+        let analysis = match self.ready.remove(id) {
+            Some(analysis) => analysis,
+            None => match CameraAnalysis::build(camera, self.setting, outlet) {
+                Ok(analysis) => analysis,
+                Err(e) => {
+                    // It built when the run started, from the same configuration.
+                    tracing::error!(camera = %id, error = %e, "cannot analyse this camera");
+                    return;
+                }
+            },
+        };
+        let camera_metrics = self.metrics.camera(id);
+        let analysed = camera_metrics.analysed.clone();
+        let queue = Arc::new(
+            FrameQueue::new(1, Overflow::DropOldest)
+                .with_doorbell(self.bell.clone())
+                .with_metrics(camera_metrics),
+        );
+        let live = LiveCamera {
+            clips: analysis.clip_ring(),
+            ..LiveCamera::from_config(camera)
+        };
+        let stop = Arc::new(AtomicBool::new(false));
+        let thread = spawn(live, queue.clone(), self.health.clone(), stop.clone());
+        joiner.add(queue.clone());
+        tracing::info!(camera = %id, "camera started");
+        self.cameras.insert(
+            id.clone(),
+            RunningCamera {
+                analysis,
+                queue,
+                stop,
+                thread,
+                analysed,
+            },
+        );
+    }
+
+    /// Stops the camera; its thread ends once its stream has stopped.
+    fn stop(&mut self, id: &CameraId) {
+        let Some(camera) = self.cameras.remove(id) else {
+            return;
+        };
+        camera.stop.store(true, Ordering::Relaxed);
+        camera.queue.close();
+        *self.ended.entry(id.clone()).or_default() += camera.analysis.analysed();
+        tracing::info!(camera = %id, "camera stopped");
+        self.stopping.retain(|t| !t.is_finished());
+        self.stopping.push(camera.thread);
+    }
 }

@@ -56,6 +56,9 @@ pub struct Config {
     /// Where `gridwatch run` serves its Prometheus metrics.
     #[serde(default)]
     pub metrics: Metrics,
+    /// How `gridwatch worker` processes share the cameras.
+    #[serde(default)]
+    pub workers: Workers,
     /// How detections are followed over time; the defaults suit most detectors.
     #[serde(default)]
     pub tracking: Tracking,
@@ -237,6 +240,31 @@ pub struct Metrics {
 
 fn some_socket_addr<'de, D: Deserializer<'de>>(d: D) -> Result<Option<SocketAddr>, D::Error> {
     socket_addr(d).map(Some)
+}
+
+/// `gridwatch worker` processes run from one configuration and share its cameras through leases
+/// in a JetStream key-value bucket on the `[output.nats]` server.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Workers {
+    /// The key-value bucket holding the leases, created if missing.
+    pub bucket: String,
+    /// How long a lease lasts unless renewed (every third of it): a dead worker's cameras are
+    /// taken over by the others within about this long and a third.
+    pub lease: time::Span,
+    /// At most this many cameras per worker (every camera when not set); a worker's own
+    /// `--max-cameras` overrides it.
+    pub max_cameras: Option<usize>,
+}
+
+impl Default for Workers {
+    fn default() -> Self {
+        Self {
+            bucket: "gridwatch-leases".to_owned(),
+            lease: time::Span(std::time::Duration::from_secs(10)),
+            max_cameras: None,
+        }
+    }
 }
 
 /// Event outputs.

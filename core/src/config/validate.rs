@@ -51,6 +51,7 @@ pub(super) fn check(config: &Config, map: &SourceMap) -> (Vec<Grid>, Vec<ConfigE
             ));
         }
     }
+    workers(config, map, &mut report);
     let grids = match config.grids.load() {
         Ok(grids) => grids,
         Err(problems) => {
@@ -663,4 +664,37 @@ pub(super) fn classes(
         }
     }
     errors
+}
+
+fn workers(config: &Config, map: &SourceMap, report: &mut impl FnMut(ConfigError)) {
+    let w = &config.workers;
+    if w.bucket.is_empty()
+        || !w
+            .bucket
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+    {
+        report(map.error(
+            at!["workers", "bucket"],
+            format!(
+                "bucket name `{}` may only contain letters, digits, `-` and `_`",
+                w.bucket
+            ),
+        ));
+    }
+    if w.lease.0 < std::time::Duration::from_secs(3) {
+        report(map.error(
+            at!["workers", "lease"],
+            format!(
+                "a lease of {} is shorter than the 3 s a worker needs to renew it in time",
+                w.lease
+            ),
+        ));
+    }
+    if w.max_cameras == Some(0) {
+        report(map.error(
+            at!["workers", "max_cameras"],
+            "a worker that may hold no camera does nothing; leave max_cameras out for no limit",
+        ));
+    }
 }

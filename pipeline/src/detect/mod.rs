@@ -17,7 +17,7 @@ use std::path::PathBuf;
 
 use gridwatch_core::{Frame, Pixels, YuvColour};
 
-pub use batch::{BatchPolicy, Batcher};
+pub use batch::{BatchPolicy, Batcher, Joiner};
 pub use card::{InputSpec, ModelCard, OutputLayout, OutputSpec};
 pub use detector::{provider_available, Detector, DetectorOptions, Thresholds};
 pub use gridwatch_core::Detection;

@@ -45,7 +45,7 @@ impl Doorbell {
         *self.rings.lock().expect("doorbell lock poisoned")
     }
 
-    fn ring(&self) {
+    pub(crate) fn ring(&self) {
         *self.rings.lock().expect("doorbell lock poisoned") += 1;
         self.rung.notify_all();
     }
