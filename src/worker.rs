@@ -12,7 +12,7 @@ use gridwatch_pipeline::{
     lease::{Holder, Leases},
     metrics::PipelineMetrics,
     sink::{JetStream, Sinks},
-    topology,
+    topology::{self, Handover, Steering},
 };
 
 use crate::{detectors, run};
@@ -63,6 +63,7 @@ pub fn run(config: &Path, own: Own, seconds: Option<u64>) -> Result<(), Vec<Stri
     let sink =
         JetStream::new(&nats.url, &nats.stream, &nats.prefix, &spool).map_err(|e| vec![e.to_string()])?;
     let (assign, assignments) = crossbeam_channel::unbounded();
+    let handover = Handover::default();
     let cameras = loaded.config.cameras.iter().map(|c| c.id.clone()).collect();
     let holder = Holder {
         id: id.clone(),
@@ -70,6 +71,7 @@ pub fn run(config: &Path, own: Own, seconds: Option<u64>) -> Result<(), Vec<Stri
         settings: loaded.config.workers.clone(),
         capacity,
         cameras,
+        handover: handover.clone(),
     };
     let leases = Leases::start(holder, assign, stop.clone(), held).map_err(|e| vec![e])?;
     println!(
@@ -78,14 +80,17 @@ pub fn run(config: &Path, own: Own, seconds: Option<u64>) -> Result<(), Vec<Stri
         credentials(&nats.url)
     );
     let sinks = Sinks::start(vec![(format!("NATS {}", credentials(&nats.url)), Box::new(sink))]);
-    let ran = topology::run_assigned(
+    let ran = topology::run_steered(
         &loaded.config,
         detectors,
         sinks,
         &stop,
         None,
         &counted,
-        assignments,
+        Steering {
+            assignments,
+            handover,
+        },
     );
     stop.store(true, std::sync::atomic::Ordering::Relaxed);
     leases.join();

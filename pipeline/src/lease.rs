@@ -12,6 +12,12 @@
 //! its share and gives back those above it, [`STEP`] a round at most: a joining worker draws
 //! cameras a few at a time, and a dead one's are picked up within a lease and a round.
 //!
+//! A camera's confirmed violations move with it: its holder keeps them in a second bucket
+//! (`<bucket>-violations`, one key a camera) every round while they change, and a worker taking
+//! the camera over follows on from them, so a violation already reported is neither reported
+//! again under another id nor left uncleared. What changed within the last round before a worker
+//! died is lost with it.
+//!
 //! While the server cannot be reached a worker keeps analysing the cameras it holds (no other
 //! worker can take them then: the leases live on that server), and its events wait in the
 //! JetStream sink's spool. Once the server is back, a lease another worker took meanwhile is
@@ -39,10 +45,17 @@ use gridwatch_core::{config::Workers, redact::credentials, CameraId, WorkerId};
 use prometheus_client::metrics::gauge::Gauge;
 use serde::{Deserialize, Serialize};
 
-use crate::topology::Assignment;
+use crate::{
+    rules::Carried,
+    topology::{Assignment, Handover},
+};
 
 /// At most this many cameras are taken, or given back, by one worker in one round.
 pub const STEP: usize = 4;
+
+/// How long a camera's confirmed violations are kept once no worker writes them: longer than any
+/// violation lasts unseen.
+const CARRIED_FOR: Duration = Duration::from_secs(24 * 3600);
 
 /// What a worker says of itself in the bucket.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -87,6 +100,8 @@ pub struct Holder {
     pub capacity: usize,
     /// Every camera of the configuration.
     pub cameras: Vec<CameraId>,
+    /// Where the run keeps its cameras' confirmed violations.
+    pub handover: Handover,
 }
 
 /// The running lease keeper of one worker.
@@ -116,6 +131,9 @@ impl Leases {
             lease: holder.settings.lease.0,
             capacity: holder.capacity,
             cameras: holder.cameras,
+            handover: holder.handover,
+            violations: None,
+            written: BTreeMap::new(),
             assign,
             held,
             store: None,
@@ -158,6 +176,11 @@ struct Keeper {
     lease: Duration,
     capacity: usize,
     cameras: Vec<CameraId>,
+    handover: Handover,
+    /// The bucket of the cameras' confirmed violations.
+    violations: Option<Store>,
+    /// What was last written there, per camera held.
+    written: BTreeMap<CameraId, Vec<Carried>>,
     assign: Sender<Assignment>,
     held: Gauge,
     store: Option<Store>,
@@ -197,6 +220,7 @@ impl Keeper {
     async fn try_round(&mut self) -> Result<(), Unreached> {
         let store = self.store().await?;
         self.renew(&store).await?;
+        self.keep_violations().await?;
         let (workers, taken) = self.look(&store).await?;
         let capacities: Vec<usize> = workers.values().map(|w| w.capacity).collect();
         let share = fair_share(self.cameras.len(), &capacities, self.capacity);
@@ -246,6 +270,30 @@ impl Keeper {
             .get_key_value(&self.bucket)
             .await
             .map_err(|e| e.to_string())?;
+        let violations = format!("{}-violations", self.bucket);
+        context
+            .get_or_create_stream(stream::Config {
+                name: format!("KV_{violations}"),
+                description: Some(
+                    "gridwatch: each camera's confirmed violations, for the worker taking it over".to_owned(),
+                ),
+                subjects: vec![format!("$KV.{violations}.>")],
+                max_messages_per_subject: 1,
+                max_age: CARRIED_FOR,
+                allow_rollup: true,
+                deny_delete: true,
+                allow_direct: true,
+                discard: stream::DiscardPolicy::New,
+                ..Default::default()
+            })
+            .await
+            .map_err(|e| e.to_string())?;
+        self.violations = Some(
+            context
+                .get_key_value(&violations)
+                .await
+                .map_err(|e| e.to_string())?,
+        );
         self.store = Some(store.clone());
         Ok(store)
     }
@@ -282,9 +330,53 @@ impl Keeper {
         for camera in lost {
             tracing::warn!(camera = %camera, "lease taken by another worker: camera stopped");
             self.mine.remove(&camera);
+            self.written.remove(&camera);
             let _ = self.assign.send(Assignment::Stop(camera));
         }
         Ok(())
+    }
+
+    /// Writes the confirmed violations of the cameras held that changed since the last round.
+    async fn keep_violations(&mut self) -> Result<(), Unreached> {
+        let now: Vec<(CameraId, Vec<Carried>)> = {
+            let handover = self.handover.lock().expect("handover lock poisoned");
+            self.mine
+                .keys()
+                .filter_map(|c| Some((c.clone(), handover.get(c)?.clone())))
+                .filter(|(c, carried)| self.written.get(c) != Some(carried))
+                .collect()
+        };
+        for (camera, carried) in now {
+            self.write_violations(&camera, &carried).await?;
+            self.written.insert(camera, carried);
+        }
+        Ok(())
+    }
+
+    async fn write_violations(&self, camera: &CameraId, carried: &[Carried]) -> Result<(), Unreached> {
+        let Some(violations) = &self.violations else {
+            return Err("not connected".to_owned());
+        };
+        let value = serde_json::to_vec(carried).expect("violations serialize");
+        violations
+            .put(camera.as_str(), value.into())
+            .await
+            .map(|_| ())
+            .map_err(|e| e.to_string())
+    }
+
+    /// The violations confirmed on `camera` by the worker that held it before.
+    async fn carried(&self, camera: &CameraId) -> Result<Vec<Carried>, Unreached> {
+        let Some(violations) = &self.violations else {
+            return Err("not connected".to_owned());
+        };
+        let Some(value) = violations.get(camera.as_str()).await.map_err(|e| e.to_string())? else {
+            return Ok(Vec::new());
+        };
+        Ok(serde_json::from_slice(&value).unwrap_or_else(|e| {
+            tracing::warn!(camera = %camera, error = %e, "unreadable violations left by the last holder: starting afresh");
+            Vec::new()
+        }))
     }
 
     /// The live workers and the cameras leased by anyone.
@@ -322,9 +414,11 @@ impl Keeper {
                 .await
             {
                 Ok(revision) => {
-                    tracing::info!(camera = %camera, "lease taken");
+                    let carried = self.carried(camera).await?;
+                    tracing::info!(camera = %camera, carried = carried.len(), "lease taken");
                     self.mine.insert(camera.clone(), revision);
-                    let _ = self.assign.send(Assignment::Start(camera.clone()));
+                    self.written.insert(camera.clone(), carried.clone());
+                    let _ = self.assign.send(Assignment::Start(camera.clone(), carried));
                     taken += 1;
                 }
                 Err(e) if e.kind() == CreateErrorKind::AlreadyExists => {}
@@ -349,7 +443,19 @@ impl Keeper {
         let Some(revision) = self.mine.remove(camera) else {
             return Ok(());
         };
+        // What it confirmed goes along to the worker that takes it next; the run forgets it
+        // once the camera has stopped.
+        let last = self
+            .handover
+            .lock()
+            .expect("handover lock poisoned")
+            .get(camera)
+            .cloned();
+        if let Some(carried) = last {
+            self.write_violations(camera, &carried).await?;
+        }
         let _ = self.assign.send(Assignment::Stop(camera.clone()));
+        self.written.remove(camera);
         tracing::info!(camera = %camera, "lease given back");
         store
             .delete_expect_revision(format!("cameras.{camera}"), Some(revision))

@@ -10,7 +10,7 @@ use std::{
     collections::{BTreeMap, HashMap},
     sync::{
         atomic::{AtomicBool, Ordering},
-        Arc,
+        Arc, Mutex,
     },
     thread::JoinHandle,
     time::{Duration, Instant},
@@ -25,6 +25,7 @@ use crate::{
     detect::{spawn_workers, Analysed, BatchPolicy, Batcher, Detector, Joiner},
     evidence::{EvidenceStore, LastFrames, WhenFull},
     metrics::PipelineMetrics,
+    rules::Carried,
     sink::Sinks,
     source::{spawn, Doorbell, FrameQueue, LiveCamera, Overflow},
 };
@@ -50,10 +51,21 @@ pub struct Ran {
 /// leases.
 #[derive(Debug, Clone)]
 pub enum Assignment {
-    /// Analyse this camera of the configuration (again, if it was stopped).
-    Start(CameraId),
+    /// Analyse this camera of the configuration (again, if it was stopped), following on from
+    /// the violations confirmed on it before.
+    Start(CameraId, Vec<Carried>),
     /// Stop analysing it.
     Stop(CameraId),
+}
+
+/// Each running camera's confirmed violations, as analysis last left them: what a worker hands
+/// over with the camera.
+pub type Handover = Arc<Mutex<BTreeMap<CameraId, Vec<Carried>>>>;
+
+/// How a worker steers a run.
+pub struct Steering {
+    pub assignments: Receiver<Assignment>,
+    pub handover: Handover,
 }
 
 /// Runs every camera of `config` until `stop` is set, handing each event to `sinks`. `detectors`
@@ -70,23 +82,32 @@ pub fn run(
 ) -> Result<Ran, TopologyError> {
     let (assign, assignments) = unbounded();
     for camera in &config.cameras {
-        let _ = assign.send(Assignment::Start(camera.id.clone()));
+        let _ = assign.send(Assignment::Start(camera.id.clone(), Vec::new()));
     }
     drop(assign);
-    run_assigned(config, detectors, sinks, stop, last_frames, metrics, assignments)
+    let steering = Steering {
+        assignments,
+        handover: Handover::default(),
+    };
+    run_steered(config, detectors, sinks, stop, last_frames, metrics, steering)
 }
 
-/// As [`run`], for the cameras `assignments` start and stop; once its sender is gone no camera
-/// joins, and the run ends when `stop` is set or the cameras it runs have all ended.
-pub fn run_assigned(
+/// As [`run`], for the cameras `steering` starts and stops, keeping each one's confirmed
+/// violations in its handover; once the assignments' sender is gone no camera joins, and the
+/// run ends when `stop` is set or the cameras it runs have all ended.
+pub fn run_steered(
     config: &Config,
     detectors: Vec<Detector>,
     sinks: Sinks,
     stop: &Arc<AtomicBool>,
     mut last_frames: Option<LastFrames>,
     metrics: &PipelineMetrics,
-    assignments: Receiver<Assignment>,
+    steering: Steering,
 ) -> Result<Ran, TopologyError> {
+    let Steering {
+        assignments,
+        handover,
+    } = steering;
     let card = detectors.first().expect("at least one detector").card().clone();
     let setting = Setting::new(config, &card);
     // Live analysis keeps the cameras' pace: evidence a slow disk cannot take is skipped.
@@ -140,8 +161,11 @@ pub fn run_assigned(
         let assigned = assignments.clone().unwrap_or_else(crossbeam_channel::never);
         select! {
             recv(assigned) -> assignment => match assignment {
-                Ok(Assignment::Start(id)) => running.start(&id, outlet),
-                Ok(Assignment::Stop(id)) => running.stop(&id),
+                Ok(Assignment::Start(id, carried)) => running.start(&id, &carried, outlet),
+                Ok(Assignment::Stop(id)) => {
+                    running.stop(&id);
+                    handover.lock().expect("handover lock poisoned").remove(&id);
+                }
                 Err(_) => {
                     assignments = None;
                     running.joiner = None;
@@ -156,10 +180,18 @@ pub fn run_assigned(
                 Ok(Ok(Analysed { frame, detections })) => {
                     let Some(camera) = running.cameras.get_mut(&frame.camera) else { continue };
                     camera.analysed.inc();
-                    if camera.analysis.step(&frame, since_start(frame.wall), &detections, outlet).is_some() {
-                        if let Some(last) = &mut last_frames {
-                            last.offer(&frame, Instant::now());
-                        }
+                    let Some(findings) = camera.analysis.step(&frame, since_start(frame.wall), &detections, outlet) else {
+                        continue;
+                    };
+                    if let Some(last) = &mut last_frames {
+                        last.offer(&frame, Instant::now());
+                    }
+                    // Kept while a violation lasts, so that the worker that takes the camera
+                    // over knows when it was last seen.
+                    if !findings.is_empty() || camera.carrying {
+                        let carried = camera.analysis.carried();
+                        camera.carrying = !carried.is_empty();
+                        handover.lock().expect("handover lock poisoned").insert(frame.camera.clone(), carried);
                     }
                 }
                 Ok(Err(failed)) => tracing::warn!(
@@ -215,10 +247,12 @@ struct RunningCamera {
     thread: JoinHandle<()>,
     /// The camera's analysed-frames series, looked up once: counting a frame is an atomic add.
     analysed: prometheus_client::metrics::counter::Counter,
+    /// Whether it has confirmed violations to hand over.
+    carrying: bool,
 }
 
 impl Running<'_> {
-    fn start(&mut self, id: &CameraId, outlet: &Outlet) {
+    fn start(&mut self, id: &CameraId, carried: &[Carried], outlet: &Outlet) {
         let Some(joiner) = &self.joiner else { return };
         if self.cameras.contains_key(id) {
             return;
@@ -228,7 +262,7 @@ impl Running<'_> {
             return;
         };
         // A camera started again starts afresh: what it tracked before is out of date.
-        let analysis = match self.ready.remove(id) {
+        let mut analysis = match self.ready.remove(id) {
             Some(analysis) => analysis,
             None => match CameraAnalysis::build(camera, self.setting, outlet) {
                 Ok(analysis) => analysis,
@@ -239,6 +273,7 @@ impl Running<'_> {
                 }
             },
         };
+        analysis.carry_on(carried);
         let camera_metrics = self.metrics.camera(id);
         let analysed = camera_metrics.analysed.clone();
         let queue = Arc::new(
@@ -262,6 +297,7 @@ impl Running<'_> {
                 stop,
                 thread,
                 analysed,
+                carrying: !carried.is_empty(),
             },
         );
     }

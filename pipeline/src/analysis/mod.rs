@@ -20,7 +20,7 @@ pub use output::{Outlet, Output, OUTPUT_QUEUE};
 use crate::{
     detect::ModelCard,
     evidence::{ClipRing, Clips, Recorder},
-    rules::{Finding, RuleEngine, RuleError},
+    rules::{Carried, Finding, RuleEngine, RuleError},
     track::{Tracker, TrackerConfig},
     view::{ReportedHealth, ViewError, ViewWatch},
 };
@@ -177,6 +177,16 @@ impl CameraAnalysis {
             outlet.send(&self.camera.id, event, work);
         }
         Some(findings)
+    }
+
+    /// The camera's confirmed violations, for a worker that takes the camera over.
+    pub fn carried(&self) -> Vec<Carried> {
+        self.rules.carried()
+    }
+
+    /// Follows on from the violations another worker confirmed on this camera.
+    pub fn carry_on(&mut self, carried: &[Carried]) {
+        self.rules.carry_on(carried);
     }
 
     /// Frames analysed so far.

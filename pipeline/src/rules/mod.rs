@@ -7,6 +7,10 @@
 //! onset. A confirmed violation is not reported again while it lasts, even if its track is lost
 //! and found again under a new id at the same spot; it clears when its subject has been gone for
 //! the rule's clearing time, and its spot then stays quiet for the cool-down.
+//!
+//! A camera that moves to another worker takes its confirmed violations along ([`Carried`]), so
+//! the new worker follows them under the ids they were reported with instead of reporting them
+//! again.
 
 mod compiled;
 
@@ -19,6 +23,7 @@ use gridwatch_core::{
     CameraId, Detection, EventId, ImageBox, LocationSource, ModelRef, PipelineEvent, RuleId,
     ViolationCleared, ViolationEvent, ViolationKind, ZoneId,
 };
+use serde::{Deserialize, Serialize};
 
 use crate::track::{Track, TrackerConfig};
 use compiled::{CompiledRule, Stillness};
@@ -167,6 +172,26 @@ struct Case {
     phase: Phase,
 }
 
+/// A confirmed violation as another engine carries it on: enough to follow it, and to clear it
+/// under the id it was reported with.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Carried {
+    pub rule: RuleId,
+    /// The track it was reported with (its events' ids derive from it).
+    pub track: u64,
+    pub spot: ImageBox,
+    pub zone: Option<ZoneId>,
+    pub onset: DateTime<Utc>,
+    pub last_seen: DateTime<Utc>,
+    pub score: f32,
+    /// Once cleared: until when its spot stays quiet.
+    pub cooling_until: Option<DateTime<Utc>>,
+}
+
+/// No tracker issues this id: a carried case follows no track of the new engine's until one
+/// stands on its spot.
+const NO_TRACK: u64 = u64::MAX;
+
 /// A box this close to a case's spot is the same subject, whatever its track id.
 const SAME_SPOT_IOU: f64 = 0.3;
 
@@ -209,6 +234,60 @@ impl RuleEngine {
     /// The rules that apply to this camera.
     pub fn rules(&self) -> impl Iterator<Item = &RuleId> {
         self.rules.iter().map(|r| &r.id)
+    }
+
+    /// The violations confirmed and not yet over (cool-down included), for an engine that
+    /// carries them on.
+    pub fn carried(&self) -> Vec<Carried> {
+        self.cases
+            .iter()
+            .filter_map(|c| {
+                let cooling_until = match c.phase {
+                    Phase::Candidate => return None,
+                    Phase::Active => None,
+                    Phase::Cooling { until } => Some(until),
+                };
+                Some(Carried {
+                    rule: self.rules[c.rule].id.clone(),
+                    track: c.reported_track,
+                    spot: c.spot,
+                    zone: c.zone.clone(),
+                    onset: c.onset,
+                    last_seen: c.last_seen,
+                    score: c.score,
+                    cooling_until,
+                })
+            })
+            .collect()
+    }
+
+    /// Follows on from another engine's `carried` violations: they are not reported again while
+    /// they last, and clear under the ids they were reported with. Those of rules this engine
+    /// does not run are left out.
+    pub fn carry_on(&mut self, carried: &[Carried]) {
+        for c in carried {
+            let Some(rule) = self.rules.iter().position(|r| r.id == c.rule) else {
+                continue;
+            };
+            let id = self.next_case;
+            self.next_case += 1;
+            self.cases.push(Case {
+                id,
+                rule,
+                track: NO_TRACK,
+                reported_track: c.track,
+                spot: c.spot,
+                zone: c.zone.clone(),
+                onset: c.onset,
+                recent: VecDeque::new(),
+                last_seen: c.last_seen,
+                score: c.score,
+                phase: match c.cooling_until {
+                    Some(until) => Phase::Cooling { until },
+                    None => Phase::Active,
+                },
+            });
+        }
     }
 
     /// Judges one analysed frame at `now`: its tracks (after the tracker's update) and the raw

@@ -3,7 +3,7 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 use gridwatch_core::{
     config::{Camera, Rule},
-    Detection, ImageBox, ModelRef,
+    Detection, EventId, ImageBox, ModelRef,
 };
 use serde::Deserialize;
 
@@ -518,4 +518,47 @@ fn a_confirmed_violation_names_what_else_was_in_the_frame_but_not_its_vendor() {
     got.sort_by_key(key);
     assert_eq!(got, expected);
     assert!(!got.contains(&c.bbox), "the subject is no bystander");
+}
+
+#[test]
+fn a_violation_carried_to_another_engine_is_followed_and_cleared_under_its_reported_id() {
+    let mut first = engine(VENDING);
+    let reported = match &run(&mut first, "10:00:00", 60, vendor)[..] {
+        [(49, Finding::Confirmed(c))] => c.clone(),
+        other => panic!("{other:?}"),
+    };
+    let carried = first.carried();
+    assert_eq!(carried.len(), 1);
+    // Through the key-value bucket and back, as a worker taking the camera over reads it.
+    let carried: Vec<super::Carried> =
+        serde_json::from_str(&serde_json::to_string(&carried).unwrap()).unwrap();
+
+    // Another worker picks the camera up 10 s later: new tracker, new track ids, same cart
+    // until second 100 of the first run's clock.
+    let standing = |t: u64| {
+        if t <= 30 {
+            vec![det(CART, 1100.0, 500.0), det(PERSON, 1190.0, 500.0)]
+        } else {
+            vec![]
+        }
+    };
+    let mut second = engine(VENDING);
+    second.carry_on(&carried);
+    let findings = run(&mut second, "10:01:10", 120, standing);
+    let [(_, Finding::Cleared(cleared))] = &findings[..] else {
+        panic!("only the clearing, not a second report: {findings:?}");
+    };
+    let id = |track, onset| EventId::derive(&reported.camera, &reported.kind, track, onset);
+    assert_eq!(
+        id(cleared.track, cleared.onset),
+        id(reported.track, reported.onset)
+    );
+    assert_eq!(local(cleared.cleared_at), "10:02:00");
+
+    // Without what was carried, the same cart is reported again under another id.
+    let again = run(&mut engine(VENDING), "10:01:10", 120, standing);
+    assert!(
+        matches!(&again[..], [(_, Finding::Confirmed(c)), ..] if id(c.track, c.onset) != id(reported.track, reported.onset)),
+        "{again:?}"
+    );
 }
