@@ -218,3 +218,30 @@ fn workers_share_the_cameras_take_over_a_killed_one_s_and_give_theirs_back_on_st
     assert!(last.child.wait().unwrap().success());
     assert!(holders(&runtime, &url).is_empty(), "every lease given back");
 }
+
+#[test]
+fn a_worker_without_nats_or_with_a_bad_name_says_so_and_starts_nothing() {
+    let (code, _, stderr) = common::gridwatch(&["worker", "--config", "examples/demo.toml"], &[]);
+    assert_eq!(code, 1);
+    assert!(
+        stderr.contains("examples/demo.toml: a worker sends its events to NATS JetStream, and shares the cameras through it; the configuration has no [output.nats]"),
+        "{stderr}"
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let (config, _) = demo_copy(dir.path(), |demo| {
+        demo + "\n[output.nats]\nurl = \"nats://127.0.0.1:9\"\n"
+    });
+    let config = config.to_str().unwrap();
+    let (code, _, stderr) = common::gridwatch(&["worker", "--config", config, "--id", "w 1"], &[]);
+    assert_eq!(code, 1);
+    assert!(
+        stderr.contains("--id: `w 1` may only contain ASCII letters, digits, `-`, `_` and `.`"),
+        "{stderr}"
+    );
+    let (code, _, stderr) = common::gridwatch(&["worker", "--config", config, "--max-cameras", "0"], &[]);
+    assert_eq!(code, 1);
+    assert!(
+        stderr.contains("--max-cameras: a worker that may hold no camera does nothing"),
+        "{stderr}"
+    );
+}

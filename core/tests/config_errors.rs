@@ -398,6 +398,31 @@ fn nats_output_needs_a_nats_url() {
     );
 }
 
+#[test]
+fn worker_leases_need_a_bucket_name_nats_accepts_and_time_to_renew() {
+    let config = format!("{BASE}\n[workers]\nbucket = \"camera leases\"\n");
+    assert_one_error(
+        &config,
+        "\"camera leases\"",
+        "bucket name `camera leases` may only contain letters, digits, `-` and `_`",
+    );
+    let config = format!("{BASE}\n[workers]\nlease = \"1s\"\n");
+    assert_one_error(
+        &config,
+        "\"1s\"",
+        "a lease of 1s is shorter than the 3 s a worker needs to renew it in time",
+    );
+    let config = format!("{BASE}\n[workers]\nmax_cameras = 0\n");
+    let value = config.find("max_cameras = 0").unwrap() + "max_cameras = ".len();
+    assert_eq!(
+        errors(&config),
+        vec![format!(
+            "{}: a worker that may hold no camera does nothing; leave max_cameras out for no limit",
+            position_at(&config, value)
+        )]
+    );
+}
+
 const SECRET_HASH: &str = "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08";
 
 #[test]
