@@ -2,7 +2,10 @@
 //! grids, the clock and the live feed of committed changes. Each stage adds its part in its own
 //! module; every change goes through [`Change`](crate::change::Change).
 
-use std::sync::Arc;
+use std::sync::{
+    atomic::{AtomicBool, Ordering},
+    Arc,
+};
 
 use chrono::{DateTime, Utc};
 use gridwatch_core::{config::Config, Clock};
@@ -35,6 +38,8 @@ pub struct Dispatcher {
     pub(crate) feed: broadcast::Sender<CaseChange>,
     /// Where events wait for the intake's writer (see [`crate::intake`]).
     pub(crate) intake: Queue,
+    /// Whether this process does the periodic work now.
+    leading: Arc<AtomicBool>,
 }
 
 impl Dispatcher {
@@ -47,6 +52,7 @@ impl Dispatcher {
             writers: Arc::new(Mutex::new(())),
             feed: broadcast::channel(1024).0,
             intake: Queue::default(),
+            leading: Arc::default(),
         }
     }
 
@@ -62,7 +68,18 @@ impl Dispatcher {
             writers: self.writers.clone(),
             feed: self.feed.clone(),
             intake: Queue::default(),
+            leading: self.leading.clone(),
         }
+    }
+
+    /// Whether this process does the periodic work (webhooks, deadlines) now.
+    pub fn leads(&self) -> bool {
+        self.leading.load(Ordering::Relaxed)
+    }
+
+    /// Records whether this process leads; returns whether it did before.
+    pub(crate) fn set_leading(&self, leads: bool) -> bool {
+        self.leading.swap(leads, Ordering::Relaxed)
     }
 
     pub fn store(&self) -> &Store {

@@ -8,7 +8,7 @@ use gridwatch_core::{config::LoadedConfig, PipelineEvent, WallClock};
 use prometheus_client::registry::Registry;
 use tokio::sync::{mpsc, oneshot};
 
-use crate::{api, grid::GridMap, intake, Dispatcher, Store};
+use crate::{api, grid::GridMap, intake, store::Leadership, Dispatcher, Store};
 
 /// How often overdue cases are looked for.
 const ESCALATION_EVERY: Duration = Duration::from_secs(30);
@@ -18,6 +18,39 @@ fn runtime() -> Result<tokio::runtime::Runtime, String> {
         .enable_all()
         .build()
         .map_err(|e| format!("cannot start the async runtime: {e}"))
+}
+
+/// Webhook deliveries every second, deadlines every [`ESCALATION_EVERY`], on whichever
+/// dispatcher process leads (see [`Leadership`]); the others stand by to take over.
+async fn periodic_work(dispatcher: Arc<Dispatcher>) {
+    let http = reqwest::Client::new();
+    let mut leadership = Leadership::new(dispatcher.store().clone());
+    let mut tick = tokio::time::interval(Duration::from_secs(1));
+    let mut escalated: Option<tokio::time::Instant> = None;
+    loop {
+        tick.tick().await;
+        let leads = leadership.check().await;
+        if dispatcher.set_leading(leads) != leads {
+            if leads {
+                tracing::info!("this dispatcher does the periodic work (webhooks, deadlines)");
+            } else {
+                tracing::info!("another dispatcher does the periodic work; standing by");
+            }
+        }
+        if !leads {
+            escalated = None;
+            continue;
+        }
+        if let Err(e) = dispatcher.deliver_webhooks(&http).await {
+            tracing::warn!(error = %e, "Delivering webhooks failed; will retry");
+        }
+        if escalated.is_none_or(|at| at.elapsed() >= ESCALATION_EVERY) {
+            escalated = Some(tokio::time::Instant::now());
+            if let Err(e) = dispatcher.escalate_overdue().await {
+                tracing::warn!(error = %e, "Checking deadlines failed; will retry");
+            }
+        }
+    }
 }
 
 /// The store opened, the port bound and the background work started.
@@ -43,27 +76,7 @@ async fn start(loaded: LoadedConfig) -> Result<Started, String> {
         .await
         .map_err(|e| format!("cannot listen on {bind}: {e}"))?;
     let address = listener.local_addr().map_err(|e| e.to_string())?;
-    let outbox = dispatcher.clone();
-    tokio::spawn(async move {
-        let http = reqwest::Client::new();
-        let mut tick = tokio::time::interval(Duration::from_secs(1));
-        loop {
-            tick.tick().await;
-            if let Err(e) = outbox.deliver_webhooks(&http).await {
-                tracing::warn!(error = %e, "Delivering webhooks failed; will retry");
-            }
-        }
-    });
-    let watch = dispatcher.clone();
-    tokio::spawn(async move {
-        let mut tick = tokio::time::interval(ESCALATION_EVERY);
-        loop {
-            tick.tick().await;
-            if let Err(e) = watch.escalate_overdue().await {
-                tracing::warn!(error = %e, "Checking deadlines failed; will retry");
-            }
-        }
-    });
+    tokio::spawn(periodic_work(dispatcher.clone()));
     Ok(Started {
         dispatcher,
         listener,

@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use common::*;
 use gridwatch_core::PipelineEvent;
-use gridwatch_dispatcher::{cases::audit, Ingested};
+use gridwatch_dispatcher::{cases::audit, store::Leadership, Ingested, Store};
 
 const WEBHOOK: &str = r#"
 [[dispatch.webhooks]]
@@ -61,4 +61,34 @@ async fn two_dispatchers_on_one_database_number_cases_and_chain_the_audit_withou
     let deliveries = first.deliveries().await.unwrap();
     assert_eq!(deliveries.len(), log.len(), "one delivery per change");
     backend.drop_database().await;
+}
+
+#[tokio::test]
+async fn one_dispatcher_leads_the_periodic_work_and_another_takes_over_when_it_is_gone() {
+    let mut backends = backends().await;
+    let postgres = backends.remove(1);
+    let sqlite = backends.remove(0);
+    // An SQLite file belongs to one process: it always leads.
+    let store = Store::open(&sqlite.url()).await.unwrap();
+    assert!(Leadership::new(store).check().await);
+
+    let (first, second) = (
+        Store::open(&postgres.url()).await.unwrap(),
+        Store::open(&postgres.url()).await.unwrap(),
+    );
+    let mut first = Leadership::new(first);
+    let mut second = Leadership::new(second);
+    assert!(first.check().await);
+    assert!(!second.check().await, "one leader at a time");
+    assert!(first.check().await, "the leader goes on leading");
+    assert!(!second.check().await);
+    // The leading process dies: its connection ends, and the server lets the lock go with it.
+    drop(first);
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    while !second.check().await {
+        assert!(std::time::Instant::now() < deadline, "nobody took over");
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    drop(second);
+    postgres.drop_database().await;
 }

@@ -35,6 +35,7 @@ pub struct Metrics {
     events: Family<Outcome, Counter>,
     cases: Family<InState, Gauge>,
     cameras: Family<InState, Gauge>,
+    leader: Gauge,
     beside: Option<Arc<Registry>>,
 }
 
@@ -80,11 +81,18 @@ impl Metrics {
             "Configured cameras by the health their pipeline last reported",
             cameras.clone(),
         );
+        let leader = Gauge::default();
+        registry.register(
+            "gridwatch_dispatcher_leader",
+            "1 while this dispatcher process does the periodic work (webhooks, deadlines)",
+            leader.clone(),
+        );
         Self {
             registry,
             events,
             cases,
             cameras,
+            leader,
             beside,
         }
     }
@@ -105,6 +113,7 @@ pub async fn ready(State(s): State<AppState>) -> Result<&'static str, ApiError> 
 
 pub async fn metrics(State(s): State<AppState>) -> Result<impl IntoResponse, ApiError> {
     let m = &s.metrics;
+    m.leader.set(i64::from(s.dispatcher.leads()));
     let counts = s.dispatcher.count_by_state().await?;
     for state in CaseState::ALL {
         let n = counts.iter().find(|(s, _)| *s == state).map_or(0, |(_, n)| *n);

@@ -7,11 +7,14 @@ pub mod audit;
 pub mod cameras;
 pub mod cases;
 pub mod events;
+mod leader;
 pub mod outbox;
 pub mod overview;
 pub mod reports;
 pub mod shops;
 pub mod writes;
+
+pub use leader::Leadership;
 
 use std::str::FromStr;
 
