@@ -187,6 +187,10 @@ impl Change<'_> {
     /// Commits, then tells the live feed what changed.
     pub(crate) async fn commit(mut self) -> Result<(), DispatchError> {
         self.held.write(&mut self.tx, &self.entries).await?;
+        if !self.changes.is_empty() {
+            let notices = crate::feed::notices(self.dispatcher.origin, &self.changes);
+            store::notices::send(&mut self.tx, &notices).await?;
+        }
         self.tx.commit().await?;
         for change in self.changes {
             // Nobody listening is fine: the feed is a convenience, the store is the record.

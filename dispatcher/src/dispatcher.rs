@@ -9,13 +9,14 @@ use std::sync::{
 
 use chrono::{DateTime, Utc};
 use gridwatch_core::{config::Config, Clock};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use tokio::sync::{broadcast, Mutex};
+use uuid::Uuid;
 
 use crate::{cases::State, grid::GridMap, intake::Queue, store::Store};
 
 /// A change the live feed announces.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct CaseChange {
     pub case: String,
     pub number: i64,
@@ -40,6 +41,8 @@ pub struct Dispatcher {
     pub(crate) intake: Queue,
     /// Whether this process does the periodic work now.
     leading: Arc<AtomicBool>,
+    /// This process, as its notices to other processes name it (see [`crate::feed`]).
+    pub(crate) origin: Uuid,
 }
 
 impl Dispatcher {
@@ -53,6 +56,7 @@ impl Dispatcher {
             feed: broadcast::channel(1024).0,
             intake: Queue::default(),
             leading: Arc::default(),
+            origin: Uuid::now_v7(),
         }
     }
 
@@ -69,6 +73,7 @@ impl Dispatcher {
             feed: self.feed.clone(),
             intake: Queue::default(),
             leading: self.leading.clone(),
+            origin: self.origin,
         }
     }
 

@@ -19,6 +19,7 @@ pub mod dispatch;
 mod dispatcher;
 mod error;
 pub mod evidence;
+mod feed;
 pub mod graduated;
 pub mod grid;
 pub mod indicators;

@@ -77,6 +77,7 @@ async fn start(loaded: LoadedConfig) -> Result<Started, String> {
         .map_err(|e| format!("cannot listen on {bind}: {e}"))?;
     let address = listener.local_addr().map_err(|e| e.to_string())?;
     tokio::spawn(periodic_work(dispatcher.clone()));
+    dispatcher.relay_other_processes().await;
     Ok(Started {
         dispatcher,
         listener,

@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use common::*;
 use gridwatch_core::PipelineEvent;
-use gridwatch_dispatcher::{cases::audit, store::Leadership, Ingested, Store};
+use gridwatch_dispatcher::{cases::audit, store::Leadership, CaseChange, Ingested, Store};
 
 const WEBHOOK: &str = r#"
 [[dispatch.webhooks]]
@@ -91,4 +91,45 @@ async fn one_dispatcher_leads_the_periodic_work_and_another_takes_over_when_it_i
     }
     drop(second);
     postgres.drop_database().await;
+}
+
+#[tokio::test]
+async fn what_one_dispatcher_commits_reaches_every_dispatcher_s_live_feed_once() {
+    let backend = backends().await.remove(1);
+    let (first, _) = dispatcher(&backend, "", morning()).await;
+    let (second, _) = dispatcher(&backend, "", morning()).await;
+    let (first, second) = (Arc::new(first), Arc::new(second));
+    first.relay_other_processes().await;
+    second.relay_other_processes().await;
+    let (mut mine, mut theirs) = (first.subscribe(), second.subscribe());
+    let told = |c: CaseChange| (c.case, c.action);
+    for (track, at) in [(1, place(0.0, 0.0)), (2, place(0.006, 0.006))] {
+        let v = violation("street_vending", "cam-1", None, track, at, 0.9);
+        let outcome = first.ingest(&PipelineEvent::Violation(v)).await.unwrap();
+        assert!(
+            matches!(outcome, Ingested::Stored { case: Some(_) }),
+            "{outcome:?}"
+        );
+        // The process that committed told its own feed as it committed, and only then: a change
+        // of its own heard back from the database is not told twice.
+        let mut here = Vec::new();
+        while let Ok(change) = mine.try_recv() {
+            here.push(told(change));
+        }
+        assert!(!here.is_empty());
+        assert!(here.iter().all(|(case, _)| *case == here[0].0), "{here:?}");
+        // The other process tells the same, in the same order.
+        let mut there = Vec::new();
+        while there.len() < here.len() {
+            // The bound only stops a test that would hang.
+            let change = tokio::time::timeout(std::time::Duration::from_secs(60), theirs.recv())
+                .await
+                .expect("the other dispatcher's feed tells the change")
+                .unwrap();
+            there.push(told(change));
+        }
+        assert_eq!(here, there);
+    }
+    drop((first, second));
+    backend.drop_database().await;
 }

@@ -8,6 +8,7 @@ pub mod cameras;
 pub mod cases;
 pub mod events;
 mod leader;
+pub mod notices;
 pub mod outbox;
 pub mod overview;
 pub mod reports;
@@ -63,6 +64,8 @@ enum Dialect {
 pub struct Store {
     pool: AnyPool,
     dialect: Dialect,
+    /// The database's address on PostgreSQL, for the connections kept outside the pool.
+    postgres_url: Option<String>,
 }
 
 impl Store {
@@ -114,7 +117,12 @@ impl Store {
             .await
             .map_err(|e| fail(&e))?;
         MIGRATIONS.run(&pool).await.map_err(|e| fail(&e))?;
-        Ok(Self { pool, dialect })
+        let postgres_url = (!sqlite).then(|| url.to_owned());
+        Ok(Self {
+            pool,
+            dialect,
+            postgres_url,
+        })
     }
 
     pub fn pool(&self) -> &AnyPool {
