@@ -160,8 +160,18 @@ fn workers_share_the_cameras_take_over_a_killed_one_s_and_give_theirs_back_on_st
         all.sort();
         all
     });
-    // Each worker analyses what it holds.
+    // Each worker analyses what it holds, and says how many it holds.
     for worker in &workers {
+        wait_for(
+            &format!("{} counts its leases", worker.name),
+            || sample(&worker.exposition(), "gridwatch_worker_cameras_held"),
+            |n| *n == Some(2.0),
+        );
+        let health = reqwest::blocking::get(worker.metrics.replace("/metrics", "/health"))
+            .unwrap()
+            .text()
+            .unwrap();
+        assert_eq!(health, "ok\n");
         for (camera, _) in held.iter().filter(|(_, w)| *w == worker.name) {
             wait_for(
                 &format!("{} analyses {camera}", worker.name),

@@ -246,8 +246,8 @@ pub struct Exporter {
     thread: Option<thread::JoinHandle<()>>,
 }
 
-/// Serves `registry` at `/metrics` on `address` from a thread of its own; returns once the port
-/// is bound.
+/// Serves `registry` at `/metrics` (and `/health`) on `address` from a thread of its own; returns
+/// once the port is bound.
 pub fn serve(address: SocketAddr, registry: Arc<Registry>) -> Result<Exporter, String> {
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
@@ -260,7 +260,11 @@ pub fn serve(address: SocketAddr, registry: Arc<Registry>) -> Result<Exporter, S
         .local_addr()
         .map_err(|e| format!("metrics: {address}: {e}"))?;
     let (stop, stopped) = oneshot::channel::<()>();
-    let app = Router::new().route("/metrics", get(scrape)).with_state(registry);
+    let app = Router::new()
+        .route("/metrics", get(scrape))
+        // Answers while the process runs: for a service manager's or load balancer's check.
+        .route("/health", get(|| async { "ok\n" }))
+        .with_state(registry);
     tracing::info!(address = %bound, "Serving metrics at /metrics");
     let thread = thread::Builder::new()
         .name("metrics".into())
