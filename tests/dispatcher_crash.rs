@@ -6,80 +6,19 @@ mod common;
 #[path = "common/nats.rs"]
 mod nats;
 
-use std::{
-    path::Path,
-    process::Child,
-    sync::atomic::{AtomicUsize, Ordering},
-};
+use std::sync::atomic::{AtomicUsize, Ordering};
 
-use chrono::{DateTime, TimeDelta, Utc};
-use common::{demo_copy, gridwatch};
-use gridwatch_core::{
-    CameraId, EventId, GeoPoint, ImageBox, LocationSource, ModelRef, PipelineEvent, RuleId, ViolationEvent,
-    ViolationKind,
-};
+use common::{demo_copy, gridwatch, sightings, start_dispatcher, violations};
 use reqwest::{blocking::Client, StatusCode};
 
 const EVENTS: usize = 1000;
 const TOKEN: &str = "demo-ingest";
 
-/// Starts `gridwatch dispatcher`; returns it and its base URL once it listens.
-fn start(config: &Path) -> (Child, String) {
-    common::start(
-        &["dispatcher", "--config", config.to_str().unwrap()],
-        "gridwatch dispatcher: listening on ",
-    )
-}
-
 /// Events over the demo town's four grids: some close enough to merge into one case.
 fn events() -> Vec<String> {
-    violations()
+    violations(EVENTS)
         .iter()
         .map(|v| serde_json::to_string(v).unwrap())
-        .collect()
-}
-
-fn violations() -> Vec<PipelineEvent> {
-    let start: DateTime<Utc> = "2026-06-01T02:00:00Z".parse().unwrap();
-    (0..EVENTS)
-        .map(|i| {
-            let camera = CameraId::new(format!("cam-{}", i % 7)).unwrap();
-            let kind =
-                ViolationKind::new(["street_vending", "out_of_line_parking", "roadside_barbecue"][i % 3])
-                    .unwrap();
-            let onset = start + TimeDelta::seconds(i as i64);
-            let spot = (i % 150) as f64;
-            let location = GeoPoint::new(
-                119.281 + 0.0001 * (spot % 12.0) * 15.0,
-                26.055 + 0.0001 * (spot / 12.0).floor() * 15.0,
-            )
-            .unwrap();
-            PipelineEvent::Violation(ViolationEvent {
-                id: EventId::derive(&camera, &kind, i as u64, onset),
-                kind,
-                camera,
-                zone: None,
-                rule: RuleId::new("rule").unwrap(),
-                track: i as u64,
-                onset,
-                confirmed_at: onset + TimeDelta::minutes(5),
-                image_box: ImageBox {
-                    x1: 1.0,
-                    y1: 1.0,
-                    x2: 20.0,
-                    y2: 40.0,
-                },
-                bystanders: Vec::new(),
-                location,
-                location_source: LocationSource::Projected,
-                confidence: 0.5 + (i % 5) as f64 / 10.0,
-                model: ModelRef {
-                    name: "test".into(),
-                    version: "1".into(),
-                },
-                evidence: Vec::new(),
-            })
-        })
         .collect()
 }
 
@@ -101,7 +40,7 @@ fn a_killed_dispatcher_loses_nothing_it_acknowledged_and_stores_nothing_twice() 
     let events = events();
     let client = Client::new();
 
-    let (mut child, url) = start(&config);
+    let (mut child, url) = start_dispatcher(&config);
     // Kill the dispatcher (SIGKILL) once a third of the events are acknowledged, while the
     // sender keeps posting.
     let acked = AtomicUsize::new(0);
@@ -128,7 +67,7 @@ fn a_killed_dispatcher_loses_nothing_it_acknowledged_and_stores_nothing_twice() 
         "the dispatcher died before the sender finished"
     );
 
-    let (mut child, url) = start(&config);
+    let (mut child, url) = start_dispatcher(&config);
     // Every acknowledged event survived: posting it again is a duplicate.
     for &i in &acknowledged {
         assert_eq!(
@@ -176,19 +115,6 @@ fn a_killed_dispatcher_loses_nothing_it_acknowledged_and_stores_nothing_twice() 
     assert!(stdout.starts_with("audit chain: "), "{stdout}");
 }
 
-/// Sightings stored so far, summed over the cases (each event is one sighting of one case).
-fn sightings(client: &Client, url: &str) -> i64 {
-    let page: serde_json::Value = client
-        .get(format!("{url}/api/v1/cases?per_page=200"))
-        .bearer_auth("demo-command")
-        .send()
-        .and_then(|r| r.json())
-        .unwrap_or_default();
-    page["cases"].as_array().map_or(0, |cases| {
-        cases.iter().map(|c| c["occurrences"].as_i64().unwrap()).sum()
-    })
-}
-
 #[test]
 fn a_killed_jetstream_consumer_stores_every_event_once_after_restart() {
     let dir = tempfile::tempdir().unwrap();
@@ -202,7 +128,7 @@ fn a_killed_jetstream_consumer_stores_every_event_once_after_restart() {
         &dir.path().join("spool.jsonl"),
     )
     .unwrap();
-    for event in violations() {
+    for event in violations(EVENTS) {
         assert!(matches!(
             publisher.send(&event).unwrap(),
             gridwatch_pipeline::sink::Delivery::Stored { .. }
@@ -230,13 +156,13 @@ fn a_killed_jetstream_consumer_stores_every_event_once_after_restart() {
         }
     };
 
-    let (mut child, api) = start(&config);
+    let (mut child, api) = start_dispatcher(&config);
     let before = wait_for(&api, EVENTS as i64 / 3);
     child.kill().unwrap(); // SIGKILL, mid-stream
     child.wait().unwrap();
     assert!(before < EVENTS as i64, "consumption had finished before the kill");
 
-    let (mut child, api) = start(&config);
+    let (mut child, api) = start_dispatcher(&config);
     assert_eq!(wait_for(&api, EVENTS as i64), EVENTS as i64);
     // Redelivered messages whose events were already stored changed nothing.
     std::thread::sleep(std::time::Duration::from_secs(1));

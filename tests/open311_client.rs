@@ -11,10 +11,7 @@ use std::process::Command;
 fn the_georeport_client_reads_services_and_requests_and_follows_a_posted_ticket() {
     let dir = tempfile::tempdir().unwrap();
     let (config, _) = common::demo_copy(dir.path(), |demo| demo.replace("127.0.0.1:8080", "127.0.0.1:0"));
-    let (mut dispatcher, url) = common::start(
-        &["dispatcher", "--config", config.to_str().unwrap()],
-        "gridwatch dispatcher: listening on ",
-    );
+    let (mut dispatcher, url) = common::start_dispatcher(&config);
     let ran = Command::new(".venv/bin/python")
         .args(["tests/open311/client.py", &url, "demo-ingest"])
         .output()

@@ -7,118 +7,20 @@ mod common;
 #[path = "common/nats.rs"]
 mod nats;
 
-use std::{
-    collections::BTreeMap,
-    process::Child,
-    time::{Duration, Instant},
-};
+#[path = "common/workers.rs"]
+mod workers;
 
-use async_nats::jetstream;
-use common::{demo_copy, sample, start, DEMO_CAMERAS};
-use futures_util::StreamExt;
+use std::time::{Duration, Instant};
+
+use common::{demo_copy, sample, wait_for};
+use workers::{camera_ids, cameras_again, count, holders, Worker};
 
 /// Short, so the test waits little for a lease to lapse; the default is 10 s.
 const LEASE_SECS: u64 = 6;
 /// What the issue of many machines asks: a dead worker's cameras analysed again within this.
 const TAKE_OVER_BOUND: Duration = Duration::from_secs(30);
-
 /// The demo's three cameras, and each again under another id: six cameras.
-fn six_cameras(demo: String) -> String {
-    let from = demo.find("[[cameras]]").unwrap();
-    let to = demo.find("[[rules]]").unwrap();
-    let mut again = demo[from..to].to_owned();
-    for camera in DEMO_CAMERAS {
-        again = again.replace(&format!("id = \"{camera}\""), &format!("id = \"{camera}-b\""));
-    }
-    format!("{}{again}{}", &demo[..to], &demo[to..])
-}
-
-fn cameras() -> Vec<String> {
-    DEMO_CAMERAS
-        .iter()
-        .flat_map(|c| [c.to_string(), format!("{c}-b")])
-        .collect()
-}
-
-struct Worker {
-    name: &'static str,
-    child: Child,
-    metrics: String,
-}
-
-impl Worker {
-    fn start(name: &'static str, config: &str) -> Self {
-        let port = nats::free_port();
-        let address = format!("127.0.0.1:{port}");
-        let args = [
-            "worker",
-            "--config",
-            config,
-            "--id",
-            name,
-            "--metrics",
-            &address,
-            "--seconds",
-            "600",
-        ];
-        let (child, said) = start(&args, "gridwatch: worker ");
-        assert!(said.starts_with(&format!("{name} shares 6 cameras")), "{said}");
-        Worker {
-            name,
-            child,
-            metrics: format!("http://{address}/metrics"),
-        }
-    }
-
-    fn exposition(&self) -> String {
-        reqwest::blocking::get(&self.metrics)
-            .and_then(|r| r.text())
-            .unwrap_or_default()
-    }
-
-    fn analysed(&self, camera: &str) -> f64 {
-        let series = format!("gridwatch_pipeline_frames_analysed_total{{camera=\"{camera}\"}}");
-        sample(&self.exposition(), &series).unwrap_or(0.0)
-    }
-}
-
-/// Who holds each camera's lease, read from the bucket as an operator would.
-fn holders(runtime: &tokio::runtime::Runtime, url: &str) -> BTreeMap<String, String> {
-    runtime.block_on(async {
-        let client = async_nats::connect(url).await.unwrap();
-        let Ok(store) = jetstream::new(client).get_key_value("gridwatch-leases").await else {
-            return BTreeMap::new();
-        };
-        let mut keys = store.keys().await.unwrap();
-        let mut held = BTreeMap::new();
-        while let Some(key) = keys.next().await {
-            let key = key.unwrap();
-            if let Some(camera) = key.strip_prefix("cameras.") {
-                if let Some(worker) = store.get(&key).await.unwrap() {
-                    held.insert(camera.to_owned(), String::from_utf8(worker.to_vec()).unwrap());
-                }
-            }
-        }
-        held
-    })
-}
-
-fn count(held: &BTreeMap<String, String>, worker: &str) -> usize {
-    held.values().filter(|w| *w == worker).count()
-}
-
-/// Polls `what` until `done`; the deadline only stops a test that would hang.
-fn wait_for<T: std::fmt::Debug>(what: &str, mut look: impl FnMut() -> T, done: impl Fn(&T) -> bool) -> T {
-    let deadline = Instant::now() + Duration::from_secs(300);
-    loop {
-        let seen = look();
-        if done(&seen) {
-            return seen;
-        }
-        assert!(Instant::now() < deadline, "{what}: still {seen:?}");
-        std::thread::sleep(Duration::from_millis(250));
-    }
-}
+const COPIES: [&str; 2] = ["", "-b"];
 
 #[test]
 fn workers_share_the_cameras_take_over_a_killed_one_s_and_give_theirs_back_on_stopping() {
@@ -127,7 +29,7 @@ fn workers_share_the_cameras_take_over_a_killed_one_s_and_give_theirs_back_on_st
     let _server = nats::Server::start(port, &dir.path().join("nats"));
     let url = format!("nats://127.0.0.1:{port}");
     let (config, _) = demo_copy(dir.path(), |demo| {
-        six_cameras(demo)
+        cameras_again(demo, &COPIES)
             + &format!(
                 "\n[output.nats]\nurl = \"{url}\"\nspool = \"{}\"\n\n[workers]\nlease = \"{LEASE_SECS}s\"\n",
                 dir.path().join("spool.jsonl").display()
@@ -140,7 +42,7 @@ fn workers_share_the_cameras_take_over_a_killed_one_s_and_give_theirs_back_on_st
         .unwrap();
 
     // The first worker alone takes every camera, a few a round.
-    let mut workers = vec![Worker::start("w1", config)];
+    let mut workers = vec![Worker::start("w1", config, 6)];
     wait_for(
         "w1 holds every camera",
         || holders(&runtime, &url),
@@ -148,18 +50,14 @@ fn workers_share_the_cameras_take_over_a_killed_one_s_and_give_theirs_back_on_st
     );
 
     // Two more join: the cameras spread to two each, every one held once.
-    workers.push(Worker::start("w2", config));
-    workers.push(Worker::start("w3", config));
+    workers.push(Worker::start("w2", config, 6));
+    workers.push(Worker::start("w3", config, 6));
     let held = wait_for(
         "two cameras each",
         || holders(&runtime, &url),
         |h| h.len() == 6 && ["w1", "w2", "w3"].iter().all(|w| count(h, w) == 2),
     );
-    assert_eq!(held.keys().cloned().collect::<Vec<_>>(), {
-        let mut all = cameras();
-        all.sort();
-        all
-    });
+    assert_eq!(held.keys().cloned().collect::<Vec<_>>(), camera_ids(&COPIES));
     // Each worker analyses what it holds, and says how many it holds.
     for worker in &workers {
         wait_for(
@@ -213,19 +111,14 @@ fn workers_share_the_cameras_take_over_a_killed_one_s_and_give_theirs_back_on_st
     eprintln!("a killed worker's cameras analysed again after {took:?}");
 
     // Stopped in order, a worker gives its leases back at once: the last one takes them all.
-    let mut stopping = workers.remove(0);
-    // SAFETY: kill only sends a signal to the child this test started.
-    assert_eq!(unsafe { libc::kill(stopping.child.id() as i32, libc::SIGINT) }, 0);
-    assert!(stopping.child.wait().unwrap().success());
+    workers.remove(0).stop();
     let left = workers[0].name;
     wait_for(
         "the last worker holds every camera",
         || holders(&runtime, &url),
         |h| h.len() == 6 && count(h, left) == 6,
     );
-    let last = &mut workers[0];
-    assert_eq!(unsafe { libc::kill(last.child.id() as i32, libc::SIGINT) }, 0);
-    assert!(last.child.wait().unwrap().success());
+    workers.remove(0).stop();
     assert!(holders(&runtime, &url).is_empty(), "every lease given back");
 }
 

@@ -7,6 +7,7 @@ use std::{
     io::{BufRead, BufReader, Write},
     path::{Path, PathBuf},
     process::{Child, Command, Stdio},
+    time::{Duration, Instant},
 };
 
 pub fn gridwatch(args: &[&str], env: &[(&str, &str)]) -> (i32, String, String) {
@@ -91,6 +92,14 @@ pub fn start(args: &[&str], announce: &str) -> (Child, String) {
     (child, rest)
 }
 
+/// Starts `gridwatch dispatcher` on `config`; returns it and the address of its API.
+pub fn start_dispatcher(config: &Path) -> (Child, String) {
+    start(
+        &["dispatcher", "--config", config.to_str().unwrap()],
+        "gridwatch dispatcher: listening on ",
+    )
+}
+
 /// The demo's cameras.
 pub const DEMO_CAMERAS: [&str; 3] = ["market-st", "metro-exit", "night-lane"];
 
@@ -117,4 +126,93 @@ pub fn counted_everywhere(exposition: &str) -> bool {
         )
         .is_some()
     }) && positive("gridwatch_detect_inference_seconds_count{model=\"gridwatch-demo-int8\"}".into())
+}
+
+/// `n` violations over the demo town's four grids, from seven cameras: some close enough to merge
+/// into one case.
+pub fn violations(n: usize) -> Vec<gridwatch_core::PipelineEvent> {
+    use chrono::{DateTime, TimeDelta, Utc};
+    use gridwatch_core::{
+        CameraId, EventId, GeoPoint, ImageBox, LocationSource, ModelRef, PipelineEvent, RuleId,
+        ViolationEvent, ViolationKind,
+    };
+    let start: DateTime<Utc> = "2026-06-01T02:00:00Z".parse().unwrap();
+    (0..n)
+        .map(|i| {
+            let camera = CameraId::new(format!("cam-{}", i % 7)).unwrap();
+            let kind =
+                ViolationKind::new(["street_vending", "out_of_line_parking", "roadside_barbecue"][i % 3])
+                    .unwrap();
+            let onset = start + TimeDelta::seconds(i as i64);
+            let spot = (i % 150) as f64;
+            let location = GeoPoint::new(
+                119.281 + 0.0001 * (spot % 12.0) * 15.0,
+                26.055 + 0.0001 * (spot / 12.0).floor() * 15.0,
+            )
+            .unwrap();
+            PipelineEvent::Violation(ViolationEvent {
+                id: EventId::derive(&camera, &kind, i as u64, onset),
+                kind,
+                camera,
+                zone: None,
+                rule: RuleId::new("rule").unwrap(),
+                track: i as u64,
+                onset,
+                confirmed_at: onset + TimeDelta::minutes(5),
+                image_box: ImageBox {
+                    x1: 1.0,
+                    y1: 1.0,
+                    x2: 20.0,
+                    y2: 40.0,
+                },
+                bystanders: Vec::new(),
+                location,
+                location_source: LocationSource::Projected,
+                confidence: 0.5 + (i % 5) as f64 / 10.0,
+                model: ModelRef {
+                    name: "test".into(),
+                    version: "1".into(),
+                },
+                evidence: Vec::new(),
+            })
+        })
+        .collect()
+}
+
+/// Sightings stored so far by the dispatcher at `url`, summed over the cases (each event is one
+/// sighting of one case).
+pub fn sightings(client: &reqwest::blocking::Client, url: &str) -> i64 {
+    let page: serde_json::Value = client
+        .get(format!("{url}/api/v1/cases?per_page=200"))
+        .bearer_auth("demo-command")
+        .send()
+        .and_then(|r| r.json())
+        .unwrap_or_default();
+    page["cases"].as_array().map_or(0, |cases| {
+        cases.iter().map(|c| c["occurrences"].as_i64().unwrap()).sum()
+    })
+}
+
+/// Polls `look` until what it sees is `done`, and returns that; the deadline only stops a test
+/// that would hang (a cold, loaded machine is slow at everything).
+pub fn wait_for<T: std::fmt::Debug>(what: &str, mut look: impl FnMut() -> T, done: impl Fn(&T) -> bool) -> T {
+    let deadline = Instant::now() + Duration::from_secs(300);
+    loop {
+        let seen = look();
+        if done(&seen) {
+            return seen;
+        }
+        assert!(Instant::now() < deadline, "{what}: still {seen:?}");
+        std::thread::sleep(Duration::from_millis(250));
+    }
+}
+
+/// Whether the dispatcher at `api` says (in its metrics) that it does the periodic work.
+pub fn leads(client: &reqwest::blocking::Client, api: &str) -> bool {
+    let exposition = client
+        .get(format!("{api}/metrics"))
+        .send()
+        .and_then(|r| r.text())
+        .unwrap_or_default();
+    sample(&exposition, "gridwatch_dispatcher_leader") == Some(1.0)
 }

@@ -1,5 +1,7 @@
 //! A private nats-server with JetStream, for tests that must not share the machine's server.
 
+#![allow(dead_code)] // each test file uses its own part of this
+
 use std::{
     net::TcpListener,
     path::Path,
