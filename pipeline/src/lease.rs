@@ -248,52 +248,21 @@ impl Keeper {
             .await
             .map_err(|e| e.to_string())?;
         let context = jetstream::new(client);
-        // The bucket's stream as the client library would make it. Its own `create_key_value`
-        // first reads the account's limits, in a shape that Debian 12's nats-server (2.9)
-        // does not answer in.
-        context
-            .get_or_create_stream(stream::Config {
-                name: format!("KV_{}", self.bucket),
-                description: Some("gridwatch: which worker analyses which camera".to_owned()),
-                subjects: vec![format!("$KV.{}.>", self.bucket)],
-                max_messages_per_subject: 1,
-                max_age: self.lease,
-                allow_rollup: true,
-                deny_delete: true,
-                allow_direct: true,
-                discard: stream::DiscardPolicy::New,
-                ..Default::default()
-            })
-            .await
-            .map_err(|e| e.to_string())?;
-        let store = context
-            .get_key_value(&self.bucket)
-            .await
-            .map_err(|e| e.to_string())?;
-        let violations = format!("{}-violations", self.bucket);
-        context
-            .get_or_create_stream(stream::Config {
-                name: format!("KV_{violations}"),
-                description: Some(
-                    "gridwatch: each camera's confirmed violations, for the worker taking it over".to_owned(),
-                ),
-                subjects: vec![format!("$KV.{violations}.>")],
-                max_messages_per_subject: 1,
-                max_age: CARRIED_FOR,
-                allow_rollup: true,
-                deny_delete: true,
-                allow_direct: true,
-                discard: stream::DiscardPolicy::New,
-                ..Default::default()
-            })
-            .await
-            .map_err(|e| e.to_string())?;
-        self.violations = Some(
-            context
-                .get_key_value(&violations)
-                .await
-                .map_err(|e| e.to_string())?,
-        );
+        let store = key_value(
+            &context,
+            &self.bucket,
+            "gridwatch: which worker analyses which camera",
+            self.lease,
+        )
+        .await?;
+        let violations = key_value(
+            &context,
+            &format!("{}-violations", self.bucket),
+            "gridwatch: each camera's confirmed violations, for the worker taking it over",
+            CARRIED_FOR,
+        )
+        .await?;
+        self.violations = Some(violations);
         self.store = Some(store.clone());
         Ok(store)
     }
@@ -478,6 +447,33 @@ impl Keeper {
         let _ = store.delete(format!("workers.{}", self.id)).await;
         self.held.set(0);
     }
+}
+
+/// A key-value bucket, its stream made as the client library would make it (one value a key,
+/// kept for `max_age`) when it is not there. The library's own `create_key_value` first reads the
+/// account's limits, in a shape that Debian 12's nats-server (2.9) does not answer in.
+async fn key_value(
+    context: &jetstream::Context,
+    bucket: &str,
+    description: &str,
+    max_age: Duration,
+) -> Result<Store, Unreached> {
+    context
+        .get_or_create_stream(stream::Config {
+            name: format!("KV_{bucket}"),
+            description: Some(description.to_owned()),
+            subjects: vec![format!("$KV.{bucket}.>")],
+            max_messages_per_subject: 1,
+            max_age,
+            allow_rollup: true,
+            deny_delete: true,
+            allow_direct: true,
+            discard: stream::DiscardPolicy::New,
+            ..Default::default()
+        })
+        .await
+        .map_err(|e| e.to_string())?;
+    context.get_key_value(bucket).await.map_err(|e| e.to_string())
 }
 
 #[cfg(test)]
