@@ -8,7 +8,7 @@ mod nats;
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use common::{demo_copy, gridwatch, sightings, start_dispatcher, violations};
+use common::{demo_copy, gridwatch, publish, sightings, start_dispatcher, violations};
 use reqwest::{blocking::Client, StatusCode};
 
 const EVENTS: usize = 1000;
@@ -121,19 +121,7 @@ fn a_killed_jetstream_consumer_stores_every_event_once_after_restart() {
     let port = nats::free_port();
     let _server = nats::Server::start(port, &dir.path().join("nats"));
     let url = format!("nats://127.0.0.1:{port}");
-    let mut publisher = gridwatch_pipeline::sink::JetStream::new(
-        &url,
-        "GRIDWATCH",
-        "gridwatch",
-        &dir.path().join("spool.jsonl"),
-    )
-    .unwrap();
-    for event in violations(EVENTS) {
-        assert!(matches!(
-            publisher.send(&event).unwrap(),
-            gridwatch_pipeline::sink::Delivery::Stored { .. }
-        ));
-    }
+    publish(&url, &dir.path().join("spool.jsonl"), violations(EVENTS));
     let (config, _) = demo_copy(dir.path(), |demo| {
         format!(
             "{}\n[output.nats]\nurl = \"{url}\"\n",

@@ -8,7 +8,7 @@ mod nats;
 
 use std::time::Duration;
 
-use common::{demo_copy, gridwatch, leads, sightings, start_dispatcher, violations, wait_for};
+use common::{demo_copy, gridwatch, leads, publish, sightings, start_dispatcher, violations, wait_for};
 use reqwest::blocking::Client;
 use sqlx::{Connection, Executor};
 
@@ -55,19 +55,7 @@ fn two_dispatchers_share_the_stream_and_one_goes_on_alone_when_the_other_is_kill
     let port = nats::free_port();
     let _server = nats::Server::start(port, &dir.path().join("nats"));
     let url = format!("nats://127.0.0.1:{port}");
-    let mut publisher = gridwatch_pipeline::sink::JetStream::new(
-        &url,
-        "GRIDWATCH",
-        "gridwatch",
-        &dir.path().join("spool.jsonl"),
-    )
-    .unwrap();
-    for event in violations(EVENTS) {
-        assert!(matches!(
-            publisher.send(&event).unwrap(),
-            gridwatch_pipeline::sink::Delivery::Stored { .. }
-        ));
-    }
+    publish(&url, &dir.path().join("spool.jsonl"), violations(EVENTS));
     let (name, database) = fresh_database();
     let (config, _) = demo_copy(dir.path(), |demo| {
         let demo = demo

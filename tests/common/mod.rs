@@ -72,14 +72,42 @@ pub fn demo_copy(dir: &Path, edit: impl Fn(String) -> String) -> (PathBuf, Strin
     (path, text)
 }
 
+/// A process a test started, killed when the test ends however it ends: a failed assertion
+/// leaves nothing running.
+pub struct Started(pub Child);
+
+impl std::ops::Deref for Started {
+    type Target = Child;
+    fn deref(&self) -> &Child {
+        &self.0
+    }
+}
+
+impl std::ops::DerefMut for Started {
+    fn deref_mut(&mut self) -> &mut Child {
+        &mut self.0
+    }
+}
+
+impl Drop for Started {
+    fn drop(&mut self) {
+        if let Ok(None) = self.0.try_wait() {
+            let _ = self.0.kill();
+            let _ = self.0.wait();
+        }
+    }
+}
+
 /// Starts `gridwatch ARGS` and waits for its first line on stdout, which must start with
-/// `announce`; returns the child and the rest of that line (e.g. the address it listens on).
-pub fn start(args: &[&str], announce: &str) -> (Child, String) {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_gridwatch"))
-        .args(args)
-        .stdout(Stdio::piped())
-        .spawn()
-        .unwrap();
+/// `announce`; returns the process and the rest of that line (e.g. the address it listens on).
+pub fn start(args: &[&str], announce: &str) -> (Started, String) {
+    let mut child = Started(
+        Command::new(env!("CARGO_BIN_EXE_gridwatch"))
+            .args(args)
+            .stdout(Stdio::piped())
+            .spawn()
+            .unwrap(),
+    );
     let mut line = String::new();
     BufReader::new(child.stdout.take().unwrap())
         .read_line(&mut line)
@@ -93,7 +121,7 @@ pub fn start(args: &[&str], announce: &str) -> (Child, String) {
 }
 
 /// Starts `gridwatch dispatcher` on `config`; returns it and the address of its API.
-pub fn start_dispatcher(config: &Path) -> (Child, String) {
+pub fn start_dispatcher(config: &Path) -> (Started, String) {
     start(
         &["dispatcher", "--config", config.to_str().unwrap()],
         "gridwatch dispatcher: listening on ",
@@ -177,6 +205,19 @@ pub fn violations(n: usize) -> Vec<gridwatch_core::PipelineEvent> {
             })
         })
         .collect()
+}
+
+/// Publishes `events` to the pipeline's event stream on the NATS server at `url`, as `gridwatch
+/// worker` does, each stored by the server before the next.
+pub fn publish(url: &str, spool: &Path, events: Vec<gridwatch_core::PipelineEvent>) {
+    let mut publisher =
+        gridwatch_pipeline::sink::JetStream::new(url, "GRIDWATCH", "gridwatch", spool).unwrap();
+    for event in events {
+        assert!(matches!(
+            publisher.send(&event).unwrap(),
+            gridwatch_pipeline::sink::Delivery::Stored { .. }
+        ));
+    }
 }
 
 /// Sightings stored so far by the dispatcher at `url`, summed over the cases (each event is one

@@ -3,19 +3,19 @@
 
 #![allow(dead_code)] // each test file uses its own part of this
 
-use std::{collections::BTreeMap, process::Child};
+use std::collections::BTreeMap;
 
 use async_nats::jetstream;
 use futures_util::StreamExt;
 
 use crate::{
-    common::{sample, start, DEMO_CAMERAS},
+    common::{sample, start, Started, DEMO_CAMERAS},
     nats,
 };
 
 pub struct Worker {
     pub name: &'static str,
-    pub child: Child,
+    pub child: Started,
     pub metrics: String,
 }
 
