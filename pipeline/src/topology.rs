@@ -273,7 +273,7 @@ impl Running<'_> {
                 }
             },
         };
-        analysis.carry_on(carried);
+        analysis.carry_on(carried, outlet);
         let camera_metrics = self.metrics.camera(id);
         let analysed = camera_metrics.analysed.clone();
         let queue = Arc::new(

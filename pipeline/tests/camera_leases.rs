@@ -86,6 +86,7 @@ fn a_violation() -> Carried {
         last_seen: seen,
         score: 0.8,
         cooling_until: None,
+        reported: None,
     }
 }
 

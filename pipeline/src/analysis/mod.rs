@@ -184,9 +184,14 @@ impl CameraAnalysis {
         self.rules.carried()
     }
 
-    /// Follows on from the violations another worker confirmed on this camera.
-    pub fn carry_on(&mut self, carried: &[Carried]) {
+    /// Follows on from the violations another worker confirmed on this camera, and reports
+    /// them again under their ids, in case the other worker died before its reports left.
+    pub fn carry_on(&mut self, carried: &[Carried], outlet: &Outlet) {
         self.rules.carry_on(carried);
+        for reported in carried.iter().filter_map(|c| c.reported.as_ref()) {
+            let event = PipelineEvent::Violation(reported.to_event(&self.camera, self.model.clone()));
+            outlet.send(&self.camera.id, Some(event), None);
+        }
     }
 
     /// Frames analysed so far.

@@ -62,7 +62,7 @@ pub struct Opened {
 }
 
 /// A violation whose dwell and confirmation are satisfied.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Confirmed {
     pub case: u64,
     pub camera: CameraId,
@@ -170,6 +170,8 @@ struct Case {
     last_seen: DateTime<Utc>,
     score: f32,
     phase: Phase,
+    /// How it was reported, once confirmed.
+    reported: Option<Confirmed>,
 }
 
 /// A confirmed violation as another engine carries it on: enough to follow it, and to clear it
@@ -186,6 +188,11 @@ pub struct Carried {
     pub score: f32,
     /// Once cleared: until when its spot stays quiet.
     pub cooling_until: Option<DateTime<Utc>>,
+    /// How it was reported. The engine that carries it on reports it again: the worker that
+    /// confirmed it may have died before its event left, and every copy has the same id, of
+    /// which the event stream and the dispatcher keep one.
+    #[serde(default)]
+    pub reported: Option<Confirmed>,
 }
 
 /// No tracker issues this id: a carried case follows no track of the new engine's until one
@@ -256,6 +263,7 @@ impl RuleEngine {
                     last_seen: c.last_seen,
                     score: c.score,
                     cooling_until,
+                    reported: c.reported.clone(),
                 })
             })
             .collect()
@@ -286,6 +294,7 @@ impl RuleEngine {
                     Some(until) => Phase::Cooling { until },
                     None => Phase::Active,
                 },
+                reported: c.reported.clone().map(|r| Confirmed { case: id, ..r }),
             });
         }
     }
@@ -398,6 +407,7 @@ impl RuleEngine {
                             last_seen: now,
                             score: t.score(),
                             phase: Phase::Candidate,
+                            reported: None,
                         });
                         hit.push(true);
                     }
@@ -418,7 +428,7 @@ impl RuleEngine {
                         if hits >= rule.k && dwelt && case.last_seen == now {
                             case.phase = Phase::Active;
                             case.reported_track = case.track;
-                            findings.push(Finding::Confirmed(Confirmed {
+                            let confirmed = Confirmed {
                                 case: case.id,
                                 camera: self.camera.clone(),
                                 rule: rule.id.clone(),
@@ -430,7 +440,9 @@ impl RuleEngine {
                                 bbox: case.spot,
                                 confidence: case.score as f64 * hits as f64 / rule.n as f64,
                                 bystanders: rule.bystanders(&case.spot, detections),
-                            }));
+                            };
+                            case.reported = Some(confirmed.clone());
+                            findings.push(Finding::Confirmed(confirmed));
                         }
                     }
                     Phase::Active if gone => {

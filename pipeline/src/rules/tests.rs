@@ -529,6 +529,8 @@ fn a_violation_carried_to_another_engine_is_followed_and_cleared_under_its_repor
     };
     let carried = first.carried();
     assert_eq!(carried.len(), 1);
+    // How it was reported goes along, for the next worker to report it again under its id.
+    assert_eq!(carried[0].reported.as_ref(), Some(&reported));
     // Through the key-value bucket and back, as a worker taking the camera over reads it.
     let carried: Vec<super::Carried> =
         serde_json::from_str(&serde_json::to_string(&carried).unwrap()).unwrap();
