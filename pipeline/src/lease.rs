@@ -242,12 +242,7 @@ impl Keeper {
         if let Some(store) = &self.store {
             return Ok(store.clone());
         }
-        let client = async_nats::ConnectOptions::new()
-            .connection_timeout(Duration::from_secs(2))
-            .connect(self.url.as_str())
-            .await
-            .map_err(|e| e.to_string())?;
-        let context = jetstream::new(client);
+        let context = crate::sink::connect_jetstream(&self.url).await?;
         let store = key_value(
             &context,
             &self.bucket,

@@ -29,10 +29,17 @@ pub struct Packet {
 struct Ring {
     caps: Option<gstreamer::Caps>,
     packets: VecDeque<Packet>,
+    /// Added to the timestamps of the stream's packets since it last started again (a camera
+    /// reconnected, a recording looped), whose timestamps start afresh: so they follow on from
+    /// the packets kept from before, after a pause as long as the wall-clock one.
+    shift: i64,
     /// The newest frame analysis has seen. Packets run ahead of it by whatever the decoder and
     /// the frame queues hold, which depends on the decode policy: retention counts from here.
     analysed: Option<DateTime<Utc>>,
 }
+
+/// A stream whose timestamps go back further than this has started again (in nanoseconds).
+const RESTARTED_BY: i64 = 1_000_000_000;
 
 /// Whatever analysis does, packets this far behind the newest are dropped.
 const LONGEST: Duration = Duration::from_secs(120);
@@ -74,14 +81,33 @@ impl ClipRing {
         if ring.caps.as_ref() != Some(&caps) {
             // Packets under other caps cannot share a file with what follows.
             ring.packets.clear();
+            ring.shift = 0;
             ring.caps = Some(caps);
         }
     }
 
-    pub fn push(&self, packet: Packet) {
+    pub fn push(&self, mut packet: Packet) {
         let mut ring = self.ring.lock().expect("clip ring poisoned");
         if ring.packets.is_empty() && !packet.keyframe {
             return; // nothing decodable starts here
+        }
+        if let (Some(last), Some(now)) = (ring.packets.back(), decode_time(&packet.buffer)) {
+            let previous = decode_time(&last.buffer).unwrap_or(0);
+            // B-frames go back too, but by a frame or two, never a second.
+            if now + ring.shift + RESTARTED_BY < previous {
+                let pause = (packet.wall - last.wall).num_nanoseconds().unwrap_or(0).max(1);
+                ring.shift = previous + pause - now;
+            }
+        }
+        if ring.shift != 0 {
+            let shift = ring.shift;
+            let moved = |t: Option<gstreamer::ClockTime>| {
+                t.map(|t| gstreamer::ClockTime::from_nseconds((t.nseconds() as i64 + shift).max(0) as u64))
+            };
+            let (pts, dts) = (moved(packet.buffer.pts()), moved(packet.buffer.dts()));
+            let buffer = packet.buffer.make_mut();
+            buffer.set_pts(pts);
+            buffer.set_dts(dts);
         }
         let longest = packet.wall - LONGEST;
         let horizon = ring.analysed.map_or(longest, |at| (at - self.keep).max(longest));
@@ -124,6 +150,11 @@ impl ClipRing {
             .collect();
         (!packets.is_empty()).then_some(Cut { caps, packets })
     }
+}
+
+/// When a packet is decoded, in nanoseconds of its stream: its DTS, or its PTS without one.
+fn decode_time(buffer: &gstreamer::Buffer) -> Option<i64> {
+    buffer.dts().or(buffer.pts()).map(|t| t.nseconds() as i64)
 }
 
 /// Packets cut from a ring, ready to mux.
@@ -258,5 +289,38 @@ mod tests {
             buffer: gstreamer::Buffer::new(),
         });
         assert!(ring.newest().is_none(), "a delta frame cannot start a clip");
+    }
+
+    #[test]
+    fn a_stream_that_starts_again_follows_on_after_a_pause_as_long_as_the_real_one() {
+        gstreamer::init().unwrap();
+        let ring = ClipRing::new(Duration::from_secs(60));
+        ring.set_caps(gstreamer::Caps::builder("video/x-h264").build());
+        let packet = |wall: i64, stream_second: u64| {
+            let mut buffer = gstreamer::Buffer::new();
+            let b = buffer.get_mut().unwrap();
+            b.set_pts(gstreamer::ClockTime::from_seconds(stream_second));
+            b.set_dts(gstreamer::ClockTime::from_seconds(stream_second));
+            Packet {
+                wall: at(wall),
+                keyframe: true,
+                buffer,
+            }
+        };
+        // 100 s into a stream, then 10 s of nothing, then the stream again from 0.
+        for s in 0..5 {
+            ring.push(packet(s, 100 + s as u64));
+        }
+        for s in 0..5 {
+            ring.push(packet(14 + s, s as u64));
+        }
+        let cut = ring.cut(at(0), at(20)).unwrap();
+        let seconds: Vec<u64> = cut
+            .packets
+            .iter()
+            .map(|p| p.buffer.pts().unwrap().seconds())
+            .collect();
+        assert_eq!(seconds, [100, 101, 102, 103, 104, 114, 115, 116, 117, 118]);
+        assert!(cut.packets.iter().all(|p| p.buffer.dts() == p.buffer.pts()));
     }
 }

@@ -150,12 +150,7 @@ impl JetStream {
             let context = match &self.context {
                 Some(c) => c.clone(),
                 None => {
-                    let client = async_nats::ConnectOptions::new()
-                        .connection_timeout(Duration::from_secs(2))
-                        .connect(self.url.as_str())
-                        .await
-                        .map_err(|e| e.to_string())?;
-                    let context = jetstream::new(client);
+                    let context = connect(&self.url).await?;
                     let wanted = EventStream::new(&self.stream, &self.prefix);
                     let config = stream::Config {
                         name: wanted.name,
@@ -266,4 +261,15 @@ fn address(prefix: &str, event: &PipelineEvent) -> (String, String) {
             (format!("{prefix}.{}.health", h.camera), id)
         }
     }
+}
+
+/// A JetStream context on the server at `url`. The short timeout lets an unreachable server be
+/// noticed within a round of whoever asks, not after the client's default 5 s.
+pub(crate) async fn connect(url: &str) -> Result<jetstream::Context, String> {
+    async_nats::ConnectOptions::new()
+        .connection_timeout(Duration::from_secs(2))
+        .connect(url)
+        .await
+        .map(jetstream::new)
+        .map_err(|e| e.to_string())
 }

@@ -5,6 +5,7 @@ mod jetstream;
 mod json_lines;
 mod lanes;
 
+pub(crate) use jetstream::connect as connect_jetstream;
 pub use jetstream::{Delivery, JetStream, JetStreamError, RETRY_EVERY};
 pub use json_lines::JsonLines;
 pub use lanes::{Sinks, SINK_QUEUE};
