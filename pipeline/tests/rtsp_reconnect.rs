@@ -8,65 +8,27 @@ use std::{
     time::{Duration, Instant},
 };
 
+use chrono::Utc;
 use crossbeam_channel::Receiver;
 use gridwatch_core::{config::DecodePolicy, CameraHealth, CameraId, CameraState};
-use gridwatch_pipeline::source::{spawn, Backoff, FrameQueue, LiveCamera, Next, Overflow, StreamSpec};
-use gstreamer::glib;
-use gstreamer_rtsp_server::prelude::*;
+use gridwatch_pipeline::{
+    evidence::ClipRing,
+    source::{spawn, Backoff, FrameQueue, LiveCamera, Next, Overflow, StreamSpec},
+};
+use gstreamer::prelude::*;
 
-/// An RTSP server on its own GLib main loop, serving one clip at `/cam1`.
-struct Server {
-    server: gstreamer_rtsp_server::RTSPServer,
-    source: Option<glib::SourceId>,
-    context: glib::MainContext,
-    main_loop: glib::MainLoop,
-    thread: Option<thread::JoinHandle<()>>,
-}
+#[path = "../../tests/common/rtsp.rs"]
+mod rtsp;
+use rtsp::Server;
 
-impl Server {
-    fn start(port: u16) -> Self {
-        gstreamer::init().unwrap();
-        let clip =
-            PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../replay-fixtures/vending-day/footage.mp4");
-        let server = gstreamer_rtsp_server::RTSPServer::new();
-        server.set_address("127.0.0.1");
-        server.set_service(&port.to_string());
-        let factory = gstreamer_rtsp_server::RTSPMediaFactory::new();
-        factory.set_launch(&format!(
-            "( filesrc location={} ! qtdemux ! h264parse config-interval=-1 ! rtph264pay name=pay0 pt=96 )",
-            clip.display()
-        ));
-        factory.set_shared(true);
-        server.mount_points().unwrap().add_factory("/cam1", factory);
-        let context = glib::MainContext::new();
-        let source = server.attach(Some(&context)).unwrap();
-        let main_loop = glib::MainLoop::new(Some(&context), false);
-        let thread = {
-            let (main_loop, context) = (main_loop.clone(), context.clone());
-            thread::spawn(move || context.with_thread_default(|| main_loop.run()).unwrap())
-        };
-        Self {
-            server,
-            source: Some(source),
-            context,
-            main_loop,
-            thread: Some(thread),
-        }
-    }
-
-    fn port(&self) -> u16 {
-        self.server.bound_port() as u16
-    }
-
-    /// Drops every client and stops listening, as a camera losing power does.
-    fn stop(mut self) {
-        self.server
-            .client_filter(Some(&mut |_, _| gstreamer_rtsp_server::RTSPFilterResult::Remove));
-        let id = self.source.take().unwrap();
-        self.context.find_source_by_id(&id).unwrap().destroy();
-        self.main_loop.quit();
-        self.thread.take().unwrap().join().unwrap();
-    }
+/// The server, serving one committed clip at `/cam1`.
+fn serve_clip(port: u16) -> Server {
+    let clip = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../replay-fixtures/vending-day/footage.mp4");
+    let launch = format!(
+        "( filesrc location={} ! qtdemux ! h264parse config-interval=-1 ! rtph264pay name=pay0 pt=96 )",
+        clip.display()
+    );
+    Server::start(port, &[("/cam1", launch)])
 }
 
 /// A live camera that retries quickly, as tests need. The waits below are generous bounds that
@@ -113,7 +75,7 @@ fn frames_within(queue: &FrameQueue, count: usize, within: Duration) {
 
 #[test]
 fn camera_goes_offline_when_the_server_stops_and_recovers_when_it_returns() {
-    let server = Server::start(0);
+    let server = serve_clip(0);
     let port = server.port();
     let camera = live(
         "east-gate",
@@ -136,7 +98,7 @@ fn camera_goes_offline_when_the_server_stops_and_recovers_when_it_returns() {
     assert_eq!(down.last(), Some(&CameraState::Offline));
 
     // Back on the same port: the runner finds it without being told.
-    let server = Server::start(port);
+    let server = serve_clip(port);
     let up = wait_for(&health, CameraState::Online, Duration::from_secs(120));
     assert_eq!(up.last(), Some(&CameraState::Online));
     while let Next::Frame(_) = queue.next(Duration::ZERO) {} // frames from before the outage
@@ -149,7 +111,7 @@ fn camera_goes_offline_when_the_server_stops_and_recovers_when_it_returns() {
 
 #[test]
 fn a_broken_camera_does_not_disturb_a_working_one() {
-    let server = Server::start(0);
+    let server = serve_clip(0);
     let camera = |id: &str, uri: String| {
         live(
             id,
@@ -200,7 +162,7 @@ fn a_broken_camera_does_not_disturb_a_working_one() {
 
 #[test]
 fn udp_transport_delivers_frames() {
-    let server = Server::start(0);
+    let server = serve_clip(0);
     let mut stream = StreamSpec::new(
         format!("rtsp://127.0.0.1:{}/cam1", server.port()),
         DecodePolicy::All,
@@ -261,7 +223,7 @@ fn freezable_relay(port: u16) -> (u16, Arc<AtomicBool>) {
 
 #[test]
 fn a_connected_camera_that_goes_quiet_is_stalled_then_online_again() {
-    let server = Server::start(0);
+    let server = serve_clip(0);
     let (relay, frozen) = freezable_relay(server.port());
     let camera = live(
         "quiet",
@@ -287,4 +249,70 @@ fn a_connected_camera_that_goes_quiet_is_stalled_then_online_again() {
     stop.store(true, std::sync::atomic::Ordering::Relaxed);
     runner.join().unwrap();
     server.stop();
+}
+
+#[test]
+fn a_clip_reaching_back_across_a_reconnection_is_muxed_with_the_outage_as_a_pause() {
+    let server = serve_clip(0);
+    let port = server.port();
+    let ring = ClipRing::new(Duration::from_secs(60));
+    let camera = LiveCamera {
+        clips: Some(ring.clone()),
+        ..live(
+            "east-gate",
+            StreamSpec::new(format!("rtsp://127.0.0.1:{port}/cam1"), DecodePolicy::Keyframes),
+            Duration::from_secs(10),
+        )
+    };
+    let queue = Arc::new(FrameQueue::new(4, Overflow::DropOldest));
+    let (health_tx, health) = crossbeam_channel::unbounded();
+    let stop = Arc::new(AtomicBool::new(false));
+    let runner = spawn(camera, queue.clone(), health_tx, stop.clone());
+    wait_for(&health, CameraState::Online, Duration::from_secs(120));
+    frames_within(&queue, 3, Duration::from_secs(60));
+
+    // Away for 3 s; the stream comes back with its timestamps starting afresh.
+    server.stop();
+    let lost = Utc::now();
+    wait_for(&health, CameraState::Offline, Duration::from_secs(120));
+    thread::sleep(Duration::from_secs(3));
+    let server = serve_clip(port);
+    wait_for(&health, CameraState::Online, Duration::from_secs(120));
+    while let Next::Frame(_) = queue.next(Duration::ZERO) {}
+    frames_within(&queue, 3, Duration::from_secs(60));
+
+    let cut = ring.cut(lost - chrono::Duration::seconds(2), Utc::now()).unwrap();
+    let (first, last) = cut.span();
+    assert!(first < lost, "the cut starts before the outage");
+    let mp4 = cut.to_mp4().expect("a clip across the reconnection");
+    // Its length is the wall-clock span, the outage included.
+    let file = tempfile::NamedTempFile::new().unwrap();
+    std::fs::write(file.path(), mp4).unwrap();
+    let length = mp4_duration(file.path());
+    let span = (last - first).to_std().unwrap();
+    assert!(
+        length + Duration::from_millis(500) >= span && length <= span + Duration::from_secs(1),
+        "an MP4 of {length:?} for {span:?} of stream"
+    );
+
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    runner.join().unwrap();
+    server.stop();
+}
+
+/// The length of the MP4 file at `path`, as GStreamer's demuxer reads it.
+fn mp4_duration(path: &std::path::Path) -> Duration {
+    let pipeline = gstreamer::parse::launch(&format!(
+        "filesrc location=\"{}\" ! qtdemux ! fakesink",
+        path.display()
+    ))
+    .unwrap()
+    .downcast::<gstreamer::Pipeline>()
+    .unwrap();
+    pipeline.set_state(gstreamer::State::Paused).unwrap();
+    let (changed, _, _) = pipeline.state(gstreamer::ClockTime::from_seconds(30));
+    changed.unwrap();
+    let length = pipeline.query_duration::<gstreamer::ClockTime>().unwrap();
+    pipeline.set_state(gstreamer::State::Null).unwrap();
+    Duration::from_nanos(length.nseconds())
 }

@@ -41,6 +41,37 @@ struct Ring {
 /// A stream whose timestamps go back further than this has started again (in nanoseconds).
 const RESTARTED_BY: i64 = 1_000_000_000;
 
+impl Ring {
+    /// Sets `packet` on the kept packets' timeline: shifted when its stream started again, and
+    /// given the wall-clock time since the last packet when it came without a timestamp (a
+    /// muxer cannot place it otherwise). False when it cannot be placed.
+    fn place(&mut self, packet: &mut Packet) -> bool {
+        let last = self.packets.back();
+        let since = last.map_or(0, |l| {
+            (packet.wall - l.wall).num_nanoseconds().unwrap_or(0).max(1)
+        });
+        let previous = last.and_then(|l| decode_time(&l.buffer));
+        let (pts, dts) = match (decode_time(&packet.buffer), previous) {
+            (None, None) => return false,
+            (None, Some(previous)) => (Some(previous + since), None),
+            (Some(now), previous) => {
+                // B-frames go back too, but by a frame or two, never a second.
+                if let Some(previous) = previous.filter(|p| now + self.shift + RESTARTED_BY < *p) {
+                    self.shift = previous + since - now;
+                }
+                let shifted = |t: Option<gstreamer::ClockTime>| t.map(|t| t.nseconds() as i64 + self.shift);
+                let dts = shifted(packet.buffer.dts());
+                (shifted(packet.buffer.pts()).or(dts), dts)
+            }
+        };
+        let time = |t: Option<i64>| t.map(|t| gstreamer::ClockTime::from_nseconds(t.max(0) as u64));
+        let buffer = packet.buffer.make_mut();
+        buffer.set_pts(time(pts));
+        buffer.set_dts(time(dts));
+        true
+    }
+}
+
 /// Whatever analysis does, packets this far behind the newest are dropped.
 const LONGEST: Duration = Duration::from_secs(120);
 
@@ -91,23 +122,8 @@ impl ClipRing {
         if ring.packets.is_empty() && !packet.keyframe {
             return; // nothing decodable starts here
         }
-        if let (Some(last), Some(now)) = (ring.packets.back(), decode_time(&packet.buffer)) {
-            let previous = decode_time(&last.buffer).unwrap_or(0);
-            // B-frames go back too, but by a frame or two, never a second.
-            if now + ring.shift + RESTARTED_BY < previous {
-                let pause = (packet.wall - last.wall).num_nanoseconds().unwrap_or(0).max(1);
-                ring.shift = previous + pause - now;
-            }
-        }
-        if ring.shift != 0 {
-            let shift = ring.shift;
-            let moved = |t: Option<gstreamer::ClockTime>| {
-                t.map(|t| gstreamer::ClockTime::from_nseconds((t.nseconds() as i64 + shift).max(0) as u64))
-            };
-            let (pts, dts) = (moved(packet.buffer.pts()), moved(packet.buffer.dts()));
-            let buffer = packet.buffer.make_mut();
-            buffer.set_pts(pts);
-            buffer.set_dts(dts);
+        if !ring.place(&mut packet) {
+            return;
         }
         let longest = packet.wall - LONGEST;
         let horizon = ring.analysed.map_or(longest, |at| (at - self.keep).max(longest));
@@ -228,7 +244,11 @@ impl Cut {
         match bus.timed_pop_filtered(gstreamer::ClockTime::from_seconds(30), &done) {
             Some(msg) => match msg.view() {
                 gstreamer::MessageView::Eos(_) => Ok(()),
-                gstreamer::MessageView::Error(e) => Err(fail(e.error().to_string())),
+                // The muxer's own words on what is wrong are in its debug text.
+                gstreamer::MessageView::Error(e) => Err(fail(match e.debug() {
+                    Some(detail) => format!("{} ({detail})", e.error()),
+                    None => e.error().to_string(),
+                })),
                 _ => unreachable!("filtered"),
             },
             None => Err(fail("the muxer did not finish within 30 s".into())),
@@ -253,13 +273,23 @@ mod tests {
             ring.analysed(at(a));
         }
         for s in 0..seconds {
-            ring.push(Packet {
-                wall: at(s),
-                keyframe: s % 4 == 0,
-                buffer: gstreamer::Buffer::new(),
-            });
+            ring.push(packet(s, Some(s as u64), s % 4 == 0));
         }
         ring
+    }
+
+    /// A packet seen at `wall` with the stream's timestamp `stream_second`.
+    fn packet(wall: i64, stream_second: Option<u64>, keyframe: bool) -> Packet {
+        let mut buffer = gstreamer::Buffer::new();
+        buffer
+            .get_mut()
+            .unwrap()
+            .set_pts(stream_second.map(gstreamer::ClockTime::from_seconds));
+        Packet {
+            wall: at(wall),
+            keyframe,
+            buffer,
+        }
     }
 
     #[test]
@@ -283,11 +313,7 @@ mod tests {
         let ring = ring(10, 60, None);
         ring.set_caps(gstreamer::Caps::builder("video/x-h265").build());
         assert!(ring.newest().is_none());
-        ring.push(Packet {
-            wall: at(11),
-            keyframe: false,
-            buffer: gstreamer::Buffer::new(),
-        });
+        ring.push(packet(11, Some(11), false));
         assert!(ring.newest().is_none(), "a delta frame cannot start a clip");
     }
 
@@ -296,23 +322,12 @@ mod tests {
         gstreamer::init().unwrap();
         let ring = ClipRing::new(Duration::from_secs(60));
         ring.set_caps(gstreamer::Caps::builder("video/x-h264").build());
-        let packet = |wall: i64, stream_second: u64| {
-            let mut buffer = gstreamer::Buffer::new();
-            let b = buffer.get_mut().unwrap();
-            b.set_pts(gstreamer::ClockTime::from_seconds(stream_second));
-            b.set_dts(gstreamer::ClockTime::from_seconds(stream_second));
-            Packet {
-                wall: at(wall),
-                keyframe: true,
-                buffer,
-            }
-        };
         // 100 s into a stream, then 10 s of nothing, then the stream again from 0.
         for s in 0..5 {
-            ring.push(packet(s, 100 + s as u64));
+            ring.push(packet(s, Some(100 + s as u64), true));
         }
         for s in 0..5 {
-            ring.push(packet(14 + s, s as u64));
+            ring.push(packet(14 + s, Some(s as u64), true));
         }
         let cut = ring.cut(at(0), at(20)).unwrap();
         let seconds: Vec<u64> = cut
@@ -321,6 +336,24 @@ mod tests {
             .map(|p| p.buffer.pts().unwrap().seconds())
             .collect();
         assert_eq!(seconds, [100, 101, 102, 103, 104, 114, 115, 116, 117, 118]);
-        assert!(cut.packets.iter().all(|p| p.buffer.dts() == p.buffer.pts()));
+    }
+
+    #[test]
+    fn a_packet_without_a_timestamp_is_placed_by_the_wall_clock() {
+        gstreamer::init().unwrap();
+        let ring = ClipRing::new(Duration::from_secs(60));
+        ring.set_caps(gstreamer::Caps::builder("video/x-h264").build());
+        ring.push(packet(0, None, true));
+        assert!(ring.newest().is_none(), "nothing to place the first one after");
+        ring.push(packet(1, Some(50), true));
+        ring.push(packet(3, None, false));
+        ring.push(packet(4, Some(53), false));
+        let cut = ring.cut(at(0), at(5)).unwrap();
+        let seconds: Vec<u64> = cut
+            .packets
+            .iter()
+            .map(|p| p.buffer.pts().unwrap().seconds())
+            .collect();
+        assert_eq!(seconds, [50, 52, 53]);
     }
 }

@@ -28,6 +28,6 @@ pub enum EvidenceError {
         path: std::path::PathBuf,
         reason: String,
     },
-    #[error("encoding a snapshot failed: {0}")]
+    #[error("encoding evidence failed: {0}")]
     Encode(String),
 }
