@@ -13,7 +13,7 @@ mod workers;
 use std::time::{Duration, Instant};
 
 use common::{demo_copy, sample, wait_for};
-use workers::{camera_ids, cameras_again, count, holders, Worker};
+use workers::{camera_ids, cameras_again, count, holders, shared_settings, Worker};
 
 /// Short, so the test waits little for a lease to lapse; the default is 10 s.
 const LEASE_SECS: u64 = 6;
@@ -29,11 +29,7 @@ fn workers_share_the_cameras_take_over_a_killed_one_s_and_give_theirs_back_on_st
     let _server = nats::Server::start(port, &dir.path().join("nats"));
     let url = format!("nats://127.0.0.1:{port}");
     let (config, _) = demo_copy(dir.path(), |demo| {
-        cameras_again(demo, &COPIES)
-            + &format!(
-                "\n[output.nats]\nurl = \"{url}\"\nspool = \"{}\"\n\n[workers]\nlease = \"{LEASE_SECS}s\"\n",
-                dir.path().join("spool.jsonl").display()
-            )
+        cameras_again(demo, &COPIES) + &shared_settings(&url, &dir.path().join("spool.jsonl"), LEASE_SECS)
     });
     let config = config.to_str().unwrap();
     let runtime = tokio::runtime::Builder::new_current_thread()

@@ -3,7 +3,7 @@
 
 #![allow(dead_code)] // each test file uses its own part of this
 
-use std::collections::BTreeMap;
+use std::{collections::BTreeMap, path::Path};
 
 use async_nats::jetstream;
 use futures_util::StreamExt;
@@ -123,4 +123,13 @@ pub fn camera_ids(suffixes: &[&str]) -> Vec<String> {
         .collect();
     ids.sort();
     ids
+}
+
+/// What a configuration needs for workers: events to the NATS server at `url` (spooled at
+/// `spool` while it is away) and leases of `lease_secs`.
+pub fn shared_settings(url: &str, spool: &Path, lease_secs: u64) -> String {
+    format!(
+        "\n[output.nats]\nurl = \"{url}\"\nspool = \"{}\"\n\n[workers]\nlease = \"{lease_secs}s\"\n",
+        spool.display()
+    )
 }
