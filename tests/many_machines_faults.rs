@@ -31,7 +31,7 @@ use gridwatch_core::{ImageBox, PipelineEvent};
 use gridwatch_pipeline::rules::Carried;
 use reqwest::blocking::Client;
 use sqlx::Connection;
-use workers::{cameras_again, count, holders, shared_settings, Worker};
+use workers::{cameras_again, count, heirs_analyse, holders, shared_settings, Worker};
 
 const LEASE_SECS: u64 = 6;
 /// What the issue of many machines asks: a dead worker's cameras analysed again within this.
@@ -185,14 +185,7 @@ fn killed_workers_and_dispatchers_and_a_stopped_database_lose_nothing_and_repeat
         || holders(&runtime, &url),
         |h| h.len() == 12 && !h.values().any(|w| *w == victim),
     );
-    for camera in &orphans {
-        let heir = fleet.iter().find(|w| w.name == held[camera]).unwrap();
-        wait_for(
-            &format!("{} analyses {camera}", heir.name),
-            || heir.analysed(camera),
-            |n| *n > 0.0,
-        );
-    }
+    heirs_analyse(&fleet, &held, &orphans);
     let took = died.elapsed();
     let took_over_at = Utc::now();
     eprintln!("{victim} killed: its cameras {orphans:?} analysed again after {took:?}");

@@ -13,7 +13,7 @@ mod workers;
 use std::time::{Duration, Instant};
 
 use common::{demo_copy, sample, wait_for};
-use workers::{camera_ids, cameras_again, count, holders, shared_settings, Worker};
+use workers::{camera_ids, cameras_again, count, heirs_analyse, holders, shared_settings, Worker};
 
 /// Short, so the test waits little for a lease to lapse; the default is 10 s.
 const LEASE_SECS: u64 = 6;
@@ -91,14 +91,7 @@ fn workers_share_the_cameras_take_over_a_killed_one_s_and_give_theirs_back_on_st
         |h| h.len() == 6 && !h.values().any(|w| w == "w1"),
     );
     assert!(["w2", "w3"].iter().all(|w| count(&held, w) == 3), "{held:?}");
-    for camera in &orphans {
-        let heir = workers.iter().find(|w| w.name == held[camera]).unwrap();
-        wait_for(
-            &format!("{} analyses {camera}", heir.name),
-            || heir.analysed(camera),
-            |n| *n > 0.0,
-        );
-    }
+    heirs_analyse(&workers, &held, &orphans);
     let took = died.elapsed();
     assert!(
         took <= TAKE_OVER_BOUND,

@@ -9,7 +9,7 @@ use async_nats::jetstream;
 use futures_util::StreamExt;
 
 use crate::{
-    common::{sample, start, Started, DEMO_CAMERAS},
+    common::{sample, start, wait_for, Started, DEMO_CAMERAS},
     nats,
 };
 
@@ -86,6 +86,18 @@ pub fn holders(runtime: &tokio::runtime::Runtime, url: &str) -> BTreeMap<String,
         }
         held
     })
+}
+
+/// Waits until each of `cameras` is analysed by the worker of `fleet` that `held` says holds it.
+pub fn heirs_analyse(fleet: &[Worker], held: &BTreeMap<String, String>, cameras: &[String]) {
+    for camera in cameras {
+        let heir = fleet.iter().find(|w| w.name == held[camera]).unwrap();
+        wait_for(
+            &format!("{} analyses {camera}", heir.name),
+            || heir.analysed(camera),
+            |n| *n > 0.0,
+        );
+    }
 }
 
 /// How many cameras `worker` holds.
