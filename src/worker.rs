@@ -89,7 +89,7 @@ pub fn run(config: &Path, own: Own, seconds: Option<u64>) -> Result<(), Vec<Stri
         &counted,
         Steering {
             assignments,
-            handover,
+            handover: Some(handover),
         },
     );
     stop.store(true, std::sync::atomic::Ordering::Relaxed);

@@ -65,7 +65,8 @@ pub type Handover = Arc<Mutex<BTreeMap<CameraId, Vec<Carried>>>>;
 /// How a worker steers a run.
 pub struct Steering {
     pub assignments: Receiver<Assignment>,
-    pub handover: Handover,
+    /// Where the cameras' confirmed violations are kept for hand-over; none on one machine.
+    pub handover: Option<Handover>,
 }
 
 /// Runs every camera of `config` until `stop` is set, handing each event to `sinks`. `detectors`
@@ -87,13 +88,13 @@ pub fn run(
     drop(assign);
     let steering = Steering {
         assignments,
-        handover: Handover::default(),
+        handover: None,
     };
     run_steered(config, detectors, sinks, stop, last_frames, metrics, steering)
 }
 
 /// As [`run`], for the cameras `steering` starts and stops, keeping each one's confirmed
-/// violations in its handover; once the assignments' sender is gone no camera joins, and the
+/// violations in its handover if it has one; once the assignments' sender is gone no camera joins, and the
 /// run ends when `stop` is set or the cameras it runs have all ended.
 pub fn run_steered(
     config: &Config,
@@ -164,7 +165,9 @@ pub fn run_steered(
                 Ok(Assignment::Start(id, carried)) => running.start(&id, &carried, outlet),
                 Ok(Assignment::Stop(id)) => {
                     running.stop(&id);
-                    handover.lock().expect("handover lock poisoned").remove(&id);
+                    if let Some(handover) = &handover {
+                        handover.lock().expect("handover lock poisoned").remove(&id);
+                    }
                 }
                 Err(_) => {
                     assignments = None;
@@ -188,7 +191,7 @@ pub fn run_steered(
                     }
                     // Kept while a violation lasts, so that the worker that takes the camera
                     // over knows when it was last seen.
-                    if !findings.is_empty() || camera.carrying {
+                    if let Some(handover) = handover.as_ref().filter(|_| !findings.is_empty() || camera.carrying) {
                         let carried = camera.analysis.carried();
                         camera.carrying = !carried.is_empty();
                         handover.lock().expect("handover lock poisoned").insert(frame.camera.clone(), carried);
