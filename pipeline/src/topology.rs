@@ -94,8 +94,8 @@ pub fn run(
 }
 
 /// As [`run`], for the cameras `steering` starts and stops, keeping each one's confirmed
-/// violations in its handover if it has one; once the assignments' sender is gone no camera joins, and the
-/// run ends when `stop` is set or the cameras it runs have all ended.
+/// violations in its handover if it has one; once the assignments' sender is gone no camera
+/// joins, and the run ends when `stop` is set or the cameras it runs have all ended.
 pub fn run_steered(
     config: &Config,
     detectors: Vec<Detector>,
