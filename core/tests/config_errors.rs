@@ -555,6 +555,19 @@ fn unless_with_a_negative_distance() {
 }
 
 #[test]
+fn unless_standing_in_a_zone_role_no_camera_has() {
+    let config = base_with(
+        "subjects = [{ class = \"bicycle\" }]",
+        "subjects = [{ class = \"bicycle\" }]\nunless = [{ class = \"person\", within = 2.0, inside = [\"kerb\"] }]",
+    );
+    assert_one_error(
+        &config,
+        "[\"kerb\"]",
+        "rule `parking`: no camera has a zone with role `kerb`; roles in use are: parking_bay",
+    );
+}
+
+#[test]
 fn a_batch_of_no_frames() {
     let card = concat!(env!("CARGO_MANIFEST_DIR"), "/../models/gridwatch-demo.model.toml");
     let config = format!("{BASE}\n[model]\ncard = \"{card}\"\nmax_batch = 0\n");

@@ -102,6 +102,10 @@ pub struct Companion {
     /// Only a tracked object standing still counts (a vendor standing by, not a passer-by).
     #[serde(default)]
     pub stationary: bool,
+    /// Only an object standing (its box's bottom centre) in a zone of one of these roles counts;
+    /// anywhere when empty. A stall's table on the pavement, not a shop's on its own apron.
+    #[serde(default)]
+    pub inside: Vec<ZoneRole>,
 }
 
 /// Where the anchor must be: inside a zone of one of the roles, or outside every zone of them.

@@ -610,6 +610,11 @@ fn rule(
     for (e, role) in exempt_roles.filter(|(_, r)| !roles.contains(r)) {
         report(map.error(at!["rules", i, "exempt", e, "roles"], unknown_role(role)));
     }
+    for (key, n, companion) in rule.nearby() {
+        for role in companion.inside.iter().filter(|r| !roles.contains(r)) {
+            report(map.error(at!["rules", i, key, n, "inside"], unknown_role(role)));
+        }
+    }
     if rule.confirm.k == 0 || rule.confirm.k > rule.confirm.n {
         report(map.error(
             at!["rules", i, "confirm"],

@@ -7,7 +7,7 @@ use chrono::{DateTime, TimeDelta, Utc};
 use chrono_tz::Tz;
 use gridwatch_core::{
     config::{time::TimeWindow, Anchor, Camera, Companion, Rule, ZoneMatch},
-    Detection, ImageBox, ImagePoint, ImagePolygon, RuleId, ViolationKind, ZoneId,
+    Detection, ImageBox, ImagePoint, ImagePolygon, RuleId, ViolationKind, ZoneId, ZoneRole,
 };
 
 use super::RuleError;
@@ -48,6 +48,8 @@ struct Nearby {
     /// In multiples of the subject's box height, centre to centre.
     within: f64,
     stationary: bool,
+    /// The outlines one of which it must stand in; `None` when it may stand anywhere.
+    inside: Option<Vec<ImagePolygon>>,
 }
 
 impl Nearby {
@@ -56,7 +58,14 @@ impl Nearby {
     fn is_close(&self, subject: &ImageBox, class: u16, score: f32, bbox: &ImageBox) -> bool {
         let (c, p) = (subject.center(), bbox.center());
         let reach = self.within * (subject.y2 - subject.y1);
-        class == self.class && score >= self.min_score && (p.x - c.x).hypot(p.y - c.y) <= reach
+        let stands_where_it_must = self
+            .inside
+            .as_ref()
+            .is_none_or(|zones| zones.iter().any(|z| z.contains(bbox.bottom_center())));
+        class == self.class
+            && score >= self.min_score
+            && (p.x - c.x).hypot(p.y - c.y) <= reach
+            && stands_where_it_must
     }
 
     /// Whether such an object is near `subject`. Stationary ones are looked for among the tracks;
@@ -122,6 +131,14 @@ impl CompiledRule {
             .iter()
             .map(|s| Ok((class(&s.class)?, s.min_score)))
             .collect::<Result<_, RuleError>>()?;
+        let outlines = |roles: &[ZoneRole]| -> Vec<ImagePolygon> {
+            camera
+                .zones
+                .iter()
+                .filter(|z| roles.contains(&z.role))
+                .map(|z| z.outline())
+                .collect()
+        };
         let nearby = |list: &[Companion]| {
             list.iter()
                 .map(|c| {
@@ -130,6 +147,7 @@ impl CompiledRule {
                         min_score: c.min_score,
                         within: c.within,
                         stationary: c.stationary,
+                        inside: (!c.inside.is_empty()).then(|| outlines(&c.inside)),
                     })
                 })
                 .collect::<Result<Vec<_>, RuleError>>()
@@ -151,15 +169,7 @@ impl CompiledRule {
         let exemptions = rule
             .exempt
             .iter()
-            .map(|e| {
-                let outlines = camera
-                    .zones
-                    .iter()
-                    .filter(|z| e.roles.contains(&z.role))
-                    .map(|z| z.outline())
-                    .collect();
-                (outlines, e.windows.clone())
-            })
+            .map(|e| (outlines(&e.roles), e.windows.clone()))
             .collect();
         Ok(Some(Self {
             id: rule.id.clone(),

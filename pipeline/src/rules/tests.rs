@@ -254,6 +254,27 @@ dwell = "30s"
 }
 
 #[test]
+fn an_unless_class_counts_only_where_it_must_stand() {
+    let rules = r#"
+[[rules]]
+id = "parking"
+kind = "out_of_line_parking"
+subjects = [{ class = "bicycle" }]
+unless = [{ class = "vending_cart", within = 2.0, inside = ["sidewalk"] }]
+zone = { outside = ["parking_bay"] }
+dwell = "5s"
+"#;
+    // The same bicycle, a cart as near it on either side: on the pavement, and off it.
+    let cart_on_pavement = |_| vec![det(BICYCLE, 560.0, 650.0), det(CART, 650.0, 650.0)];
+    let cart_off_pavement = |_| vec![det(BICYCLE, 560.0, 650.0), det(CART, 420.0, 650.0)];
+    assert!(run(&mut engine(rules), "08:00:00", 30, cart_on_pavement).is_empty());
+    assert_eq!(
+        summary(&run(&mut engine(rules), "08:00:00", 30, cart_off_pavement)),
+        ["5: confirmed parking in None since 08:00:00"]
+    );
+}
+
+#[test]
 fn the_market_is_exempt_in_its_hours_only() {
     let in_market = |t: u64| {
         if t < 100 {
