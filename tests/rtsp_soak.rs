@@ -21,7 +21,7 @@ use std::{
     time::{Duration, Instant},
 };
 
-use common::{demo_copy, sample, start, wait_for};
+use common::{demo_copy, sample, scrape, start, wait_for};
 
 const CYCLES: usize = 20;
 /// Up and down once each cycle: 20 cycles in ten minutes.
@@ -60,7 +60,6 @@ fn serve(port: u16, first: usize) -> rtsp::Server {
     let mounts: Vec<(String, String)> = (first..first + 4)
         .map(|n| (format!("/cam{n}"), camera_stream(PATTERNS[n])))
         .collect();
-    let mounts: Vec<(&str, String)> = mounts.iter().map(|(p, l)| (p.as_str(), l.clone())).collect();
     rtsp::Server::start(port, &mounts)
 }
 
@@ -119,11 +118,8 @@ fn lost_streams(events: &Path) -> BTreeSet<String> {
 }
 
 fn decoded(metrics: &str, camera: usize) -> f64 {
-    let exposition = reqwest::blocking::get(metrics)
-        .and_then(|r| r.text())
-        .unwrap_or_default();
     sample(
-        &exposition,
+        &scrape(metrics),
         &format!("gridwatch_source_frames_decoded_total{{camera=\"cam{camera}\"}}"),
     )
     .unwrap_or(0.0)

@@ -131,6 +131,13 @@ pub fn start_dispatcher(config: &Path) -> (Started, String) {
 /// The demo's cameras.
 pub const DEMO_CAMERAS: [&str; 3] = ["market-st", "metro-exit", "night-lane"];
 
+/// What the metrics endpoint at `url` shows; empty while it does not answer.
+pub fn scrape(url: &str) -> String {
+    reqwest::blocking::get(url)
+        .and_then(|r| r.text())
+        .unwrap_or_default()
+}
+
 /// The value of the series `series` (name and labels) in a Prometheus exposition.
 pub fn sample(exposition: &str, series: &str) -> Option<f64> {
     exposition

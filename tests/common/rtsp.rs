@@ -19,7 +19,7 @@ pub struct Server {
 
 impl Server {
     /// Serves `mounts` (path, launch line) on 127.0.0.1:`port` (0: any free port).
-    pub fn start(port: u16, mounts: &[(&str, String)]) -> Self {
+    pub fn start(port: u16, mounts: &[(impl AsRef<str>, String)]) -> Self {
         gstreamer::init().unwrap();
         let server = gstreamer_rtsp_server::RTSPServer::new();
         server.set_address("127.0.0.1");
@@ -29,7 +29,7 @@ impl Server {
             let factory = gstreamer_rtsp_server::RTSPMediaFactory::new();
             factory.set_launch(launch);
             factory.set_shared(true);
-            points.add_factory(path, factory);
+            points.add_factory(path.as_ref(), factory);
         }
         let context = glib::MainContext::new();
         let source = server.attach(Some(&context)).unwrap();

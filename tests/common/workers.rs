@@ -9,7 +9,7 @@ use async_nats::jetstream;
 use futures_util::StreamExt;
 
 use crate::{
-    common::{sample, start, wait_for, Started, DEMO_CAMERAS},
+    common::{sample, scrape, start, wait_for, Started, DEMO_CAMERAS},
     nats,
 };
 
@@ -48,9 +48,7 @@ impl Worker {
     }
 
     pub fn exposition(&self) -> String {
-        reqwest::blocking::get(&self.metrics)
-            .and_then(|r| r.text())
-            .unwrap_or_default()
+        scrape(&self.metrics)
     }
 
     /// Frames of `camera` this worker has analysed.
